@@ -1,0 +1,6 @@
+// Package proto holds Tickwire's protobuf sources (tickwire/v1) and the Go
+// code generated from them. Run `go generate ./...` after editing a .proto
+// file; CI fails when the committed code differs from what it generates.
+package proto
+
+//go:generate go run ./internal/protogen tickwire/v1/tickwire.proto
