@@ -1,0 +1,248 @@
+package server
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/lesismal/nbio/nbhttp/websocket"
+
+	"github.com/tickwire/tickwire/protocol"
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+)
+
+// gameState is the /ws part of a session.
+type gameState struct {
+	player string
+
+	// Rate limiting: touched only by the connection's serial executor.
+	tokens       float64
+	refill       time.Time
+	floodWindow  time.Time
+	floodCount   int
+	lastLimitErr time.Time
+	badVersion   bool
+
+	mu    sync.Mutex
+	rooms map[string]RoomSeat // rooms this session has a seat in
+}
+
+// RoomSeat is a session's seat in one room, as the room runtime gives it.
+type RoomSeat interface {
+	// Input hands one input to the room; payload is only valid during the call.
+	Input(seq uint64, payload []byte) error
+	// Leave gives up the seat.
+	Leave()
+}
+
+// RoomJoiner joins /ws sessions to rooms; the room runtime adapter
+// implements it (see rooms.go).
+type RoomJoiner interface {
+	// Join seats player (speaking through peer) in a room as req asks.
+	Join(req *tickwirev1.JoinRoom, player string, peer Peer) (roomID string, seat RoomSeat, err error)
+}
+
+// Peer is what a room sees of a session (tick.Peer's method set).
+type Peer interface {
+	SendState(frame []byte, lastInputSeq uint64, snapshot bool) bool
+	Send(env *protocol.Envelope)
+}
+
+// SetRooms connects /ws to a room runtime. Call it before Start.
+func (s *Server) SetRooms(j RoomJoiner) { s.rooms = j }
+
+// openGame greets a new /ws session.
+func (s *Server) openGame(sess *session) {
+	g := sess.game
+	g.tokens = float64(s.opts.MessageBurst)
+	g.refill = time.Now()
+	if g.player == "" {
+		g.player = "guest-" + sess.id
+	}
+	sess.sendEnvelope(&protocol.Envelope{Msg: &tickwirev1.Envelope_Welcome{Welcome: &tickwirev1.Welcome{
+		ProtocolVersion:    protocol.Version,
+		ServerTimeUnixNano: time.Now().UnixNano(),
+		SessionId:          sess.id,
+		PlayerId:           g.player,
+	}}})
+}
+
+func (s *Server) closeGame(sess *session) {
+	g := sess.game
+	g.mu.Lock()
+	rooms := g.rooms
+	g.rooms = nil
+	g.mu.Unlock()
+	for _, seat := range rooms {
+		seat.Leave()
+	}
+}
+
+// allow applies the session's token bucket. It reports whether the message
+// may proceed and whether the session floods hard enough to be closed.
+func (g *gameState) allow(now time.Time, o *Options) (ok, flood bool) {
+	g.tokens = min(g.tokens+now.Sub(g.refill).Seconds()*o.MessagesPerSecond, float64(o.MessageBurst))
+	g.refill = now
+	if g.tokens >= 1 {
+		g.tokens--
+		return true, false
+	}
+	if now.Sub(g.floodWindow) > time.Second {
+		g.floodWindow, g.floodCount = now, 0
+	}
+	g.floodCount++
+	return false, float64(g.floodCount) > o.FloodFactor*o.MessagesPerSecond
+}
+
+func (s *Server) onGameMessage(c *websocket.Conn, mt websocket.MessageType, data []byte) {
+	sess := sessionOf(c)
+	if sess == nil || sess.isClosing() {
+		return
+	}
+	sess.touch()
+	s.metrics.messagesIn.WithLabelValues(endpointGame).Inc()
+	if mt != websocket.BinaryMessage {
+		s.metrics.badFrames.WithLabelValues("text").Inc()
+		sess.close(int(protocol.CloseUnsupportedData), "text frames are not accepted on /ws: send binary protobuf Envelopes")
+		return
+	}
+	g := sess.game
+	now := time.Now()
+	if ok, flood := g.allow(now, &s.opts); !ok {
+		s.metrics.rateLimited.Inc()
+		if flood {
+			s.log.Warn().Str("session", sess.id).Str("remote", sess.remote).Msg("input flood: closing session")
+			sess.close(int(protocol.CloseInputFlood), "input flood")
+			return
+		}
+		if now.Sub(g.lastLimitErr) >= time.Second {
+			g.lastLimitErr = now
+			sess.sendError(0, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED, "over %g messages/s: messages dropped", s.opts.MessagesPerSecond))
+		}
+		return
+	}
+	var env protocol.Envelope
+	if err := protocol.Decode(data, s.opts.MaxMessageBytes, &env); err != nil {
+		s.metrics.badFrames.WithLabelValues("undecodable").Inc()
+		s.log.Debug().Str("session", sess.id).Err(err).Msg("undecodable frame")
+		sess.close(int(protocol.CloseProtocolError), truncate("undecodable frame: "+err.Error(), 120))
+		return
+	}
+	s.dispatch(sess, &env)
+}
+
+// dispatch handles one decoded client message.
+func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
+	g := sess.game
+	switch m := env.Msg.(type) {
+	case *tickwirev1.Envelope_Ping:
+		sess.sendEnvelope(&protocol.Envelope{Ref: env.Ref, Msg: &tickwirev1.Envelope_Pong{Pong: &tickwirev1.Pong{
+			ClientTimeUnixNano: m.Ping.ClientTimeUnixNano,
+			ServerTimeUnixNano: time.Now().UnixNano(),
+		}}})
+	case *tickwirev1.Envelope_Hello:
+		if v := m.Hello.ProtocolVersion; v > protocol.Version {
+			sess.close(int(protocol.CloseUnsupportedVersion), "unsupported protocol version: this server speaks 1")
+			return
+		}
+		if tok := m.Hello.Token; tok != "" && s.opts.Authenticate != nil {
+			player, err := s.opts.Authenticate(tok)
+			if err != nil {
+				sess.close(int(protocol.ClosePolicyViolation), "bad token")
+				return
+			}
+			g.player = player
+		}
+		sess.sendEnvelope(&protocol.Envelope{Ref: env.Ref, Msg: &tickwirev1.Envelope_Welcome{Welcome: &tickwirev1.Welcome{
+			ProtocolVersion: protocol.Version, ServerTimeUnixNano: time.Now().UnixNano(), SessionId: sess.id, PlayerId: g.player,
+		}}})
+	case *tickwirev1.Envelope_JoinRoom:
+		s.joinRoom(sess, env.Ref, m.JoinRoom)
+	case *tickwirev1.Envelope_LeaveRoom:
+		g.mu.Lock()
+		seat, ok := g.rooms[m.LeaveRoom.RoomId]
+		delete(g.rooms, m.LeaveRoom.RoomId)
+		g.mu.Unlock()
+		if !ok {
+			sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM, "not in room %q", m.LeaveRoom.RoomId))
+			return
+		}
+		seat.Leave()
+	case *tickwirev1.Envelope_Input:
+		g.mu.Lock()
+		seat, ok := g.rooms[m.Input.RoomId]
+		g.mu.Unlock()
+		if !ok {
+			sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM, "not in room %q", m.Input.RoomId))
+			return
+		}
+		if err := seat.Input(m.Input.Seq, m.Input.Payload); err != nil {
+			sess.sendError(env.Ref, s.wireError(sess, err))
+		}
+	default:
+		sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "%T is a server message", m))
+	}
+}
+
+func (s *Server) joinRoom(sess *session, ref uint32, req *tickwirev1.JoinRoom) {
+	g := sess.game
+	if s.rooms == nil {
+		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_ROOM_NOT_FOUND, "this server hosts no rooms"))
+		return
+	}
+	g.mu.Lock()
+	_, already := g.rooms[req.RoomId]
+	g.mu.Unlock()
+	if already && req.RoomId != "" {
+		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_ALREADY_JOINED, "already in room %q", req.RoomId))
+		return
+	}
+	roomID, seat, err := s.rooms.Join(req, g.player, &roomPeer{sess})
+	if err != nil {
+		sess.sendError(ref, s.wireError(sess, err))
+		return
+	}
+	g.mu.Lock()
+	if g.rooms == nil {
+		g.rooms = make(map[string]RoomSeat)
+	}
+	g.rooms[roomID] = seat
+	g.mu.Unlock()
+	if sess.isClosing() { // closed while joining: closeGame may have missed the seat
+		s.closeGame(sess)
+	}
+}
+
+// wireError turns err into the error a client sees, logging internal ones.
+func (s *Server) wireError(sess *session, err error) *protocol.Error {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	s.log.Error().Err(err).Str("session", sess.id).Msg("request failed")
+	return protocol.AsError(err)
+}
+
+// sendError sends an Error envelope answering request ref.
+func (sess *session) sendError(ref uint32, e *protocol.Error) {
+	sess.sendEnvelope(&protocol.Envelope{Ref: ref, Msg: &tickwirev1.Envelope_Error{Error: e.Proto()}})
+}
+
+// roomPeer is the face of a session that one room sees; its identity keys
+// the room's state frames in the session's outbox.
+type roomPeer struct{ s *session }
+
+// SendState implements Peer.
+func (p *roomPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool) bool {
+	return p.s.sendState(p, frame, lastInputSeq, snapshot)
+}
+
+// Send implements Peer.
+func (p *roomPeer) Send(env *protocol.Envelope) { p.s.sendEnvelope(env) }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

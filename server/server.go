@@ -1,0 +1,383 @@
+// Package server is Tickwire's network edge: an nbio HTTP and WebSocket
+// server with TLS, an Origin policy, sessions with bounded outboxes, rate
+// limits, keepalive, health and metrics endpoints, and graceful shutdown.
+// It is the only package that knows about sockets.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	ltls "github.com/lesismal/llib/std/crypto/tls"
+)
+
+// ErrServerClosed is returned by Start after Shutdown.
+var ErrServerClosed = errors.New("server closed")
+
+// Server serves Tickwire's HTTP endpoints and WebSockets. Create it with
+// New, add routes with Handle, then Start; Shutdown stops it.
+type Server struct {
+	opts    Options
+	log     zerolog.Logger
+	mux     *http.ServeMux
+	engine  *nbhttp.Engine
+	metrics *metrics
+
+	echo *websocket.Upgrader
+	game *websocket.Upgrader
+	rooms RoomJoiner // set by SetRooms before Start
+
+	listener *gatedListener
+	addr     atomic.Value // string, set once listening
+
+	sessMu   sync.Mutex
+	sessions map[*session]struct{}
+	nextID   atomic.Uint64
+
+	flushCh  chan *session
+	draining atomic.Bool
+	started  atomic.Bool
+	stopped  chan struct{}
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// New returns a Server for opts, or every problem with opts.
+func New(opts Options) (*Server, error) {
+	opts.setDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger.With().Str("component", "server").Logger(),
+		mux:      http.NewServeMux(),
+		sessions: make(map[*session]struct{}),
+		flushCh:  make(chan *session, 1024),
+		stopped:  make(chan struct{}),
+	}
+	var err error
+	if s.metrics, err = newMetrics(opts.Registry, s); err != nil {
+		return nil, err
+	}
+	s.echo = s.newUpgrader(nil, true)
+	s.game = s.newUpgrader([]string{subprotocolGame}, false)
+
+	s.mux.HandleFunc("GET /healthz", s.serveHealth)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry}))
+	s.mux.HandleFunc("/echo", s.serveEcho)
+	s.mux.HandleFunc("/ws", s.serveGame)
+	return s, nil
+}
+
+// Handle registers an HTTP handler on the server's mux (net/http patterns).
+// Call it before Start.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Registry is the Prometheus registry /metrics serves; other parts (rooms,
+// lobby) register their metrics on it.
+func (s *Server) Registry() *prometheus.Registry { return s.opts.Registry }
+
+// Addr is the address the server listens on, once Start has returned.
+func (s *Server) Addr() string {
+	a, _ := s.addr.Load().(string)
+	return a
+}
+
+// TLS reports whether the server serves https:// and wss://.
+func (s *Server) TLS() bool { return s.opts.TLSConfig != nil || s.opts.TLSCertFile != "" }
+
+// Start listens and serves in the background; it returns once the listener
+// is bound. Stop it with Shutdown.
+func (s *Server) Start() error {
+	if !s.started.CompareAndSwap(false, true) {
+		return errors.New("server already started")
+	}
+	select {
+	case <-s.stopped:
+		return ErrServerClosed
+	default:
+	}
+	conf := nbhttp.Config{
+		Name:                    "tickwire",
+		Handler:                 s.mux,
+		NPoller:                 s.opts.Pollers,
+		MaxWriteBufferSize:      s.opts.MaxWriteBufferBytes,
+		ReleaseWebsocketPayload: true,
+		KeepaliveTime:           s.opts.IdleTimeout, // HTTP keep-alive idle limit
+		MaxLoad:                 1 << 20,
+		Listen: func(network, addr string) (net.Listener, error) {
+			ln, err := net.Listen(network, addr)
+			if err != nil {
+				return nil, err
+			}
+			s.listener = newGatedListener(ln)
+			s.addr.Store(ln.Addr().String())
+			return s.listener, nil
+		},
+	}
+	if conf.NPoller <= 0 {
+		conf.NPoller = runtime.GOMAXPROCS(0)
+	}
+	switch s.opts.IOMode {
+	case IOModeBlocking:
+		conf.IOMod = nbhttp.IOModBlocking
+	case IOModeMixed:
+		conf.IOMod = nbhttp.IOModMixed
+	}
+	if s.TLS() {
+		tc, err := s.tlsConfig()
+		if err != nil {
+			return err
+		}
+		conf.AddrsTLS = []string{s.opts.Addr}
+		conf.TLSConfig = tc
+	} else {
+		conf.Addrs = []string{s.opts.Addr}
+	}
+	s.engine = nbhttp.NewEngine(conf)
+	s.engine.OnWrittenSize(s.onWritten)
+	s.echo.Engine = s.engine
+	s.game.Engine = s.engine
+	if err := s.engine.Start(); err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
+	}
+	s.wg.Go(s.janitor)
+	s.wg.Go(s.flusher)
+	s.log.Info().Str("addr", s.Addr()).Bool("tls", s.TLS()).Str("io_mode", s.opts.IOMode).Msg("serving")
+	return nil
+}
+
+func (s *Server) tlsConfig() (*ltls.Config, error) {
+	var certs []tls.Certificate
+	if s.opts.TLSConfig != nil {
+		certs = s.opts.TLSConfig.Certificates
+	} else {
+		c, err := tls.LoadX509KeyPair(s.opts.TLSCertFile, s.opts.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load TLS key pair: %w", err)
+		}
+		certs = []tls.Certificate{c}
+	}
+	if len(certs) == 0 {
+		return nil, errors.New("server.Options.TLSConfig: no certificates")
+	}
+	lc := &ltls.Config{MinVersion: ltls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+	for _, c := range certs {
+		lc.Certificates = append(lc.Certificates, ltls.Certificate{Certificate: c.Certificate, PrivateKey: c.PrivateKey, Leaf: c.Leaf})
+	}
+	return lc, nil
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok"))
+}
+
+// Shutdown stops the server gracefully, in this order: stop accepting new
+// connections, refuse new upgrades, close every WebSocket with 1001 and a
+// reason, wait for the closing handshakes (bounded by ctx, or
+// Options.ShutdownTimeout when ctx has no deadline), then stop the engine
+// and the server's goroutines. Unlike http.Server.Shutdown it waits for the
+// upgraded (hijacked) connections too. Rooms and the lobby are stopped by
+// their owners before this.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	s.stopOnce.Do(func() { err = s.shutdown(ctx) })
+	return err
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.opts.ShutdownTimeout)
+		defer cancel()
+	}
+	s.draining.Store(true)
+	if !s.started.Load() {
+		close(s.stopped)
+		return nil
+	}
+	if s.listener != nil {
+		s.listener.stopAccepting()
+	}
+	for _, sess := range s.snapshotSessions() {
+		sess.close(closeGoingAway, "server shutting down")
+	}
+	var err error
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+wait:
+	for s.sessionCount() > 0 {
+		select {
+		case <-ctx.Done():
+			err = fmt.Errorf("shutdown: %d sessions still open: %w", s.sessionCount(), ctx.Err())
+			break wait
+		case <-poll.C:
+		}
+	}
+	close(s.stopped)
+	s.wg.Wait()
+	if s.listener != nil {
+		s.listener.release()
+	}
+	if e := s.engine.Shutdown(ctx); e != nil {
+		s.engine.Stop() // the deadline passed: cut what is left
+		if err == nil {
+			err = fmt.Errorf("shutdown engine: %w", e)
+		}
+	}
+	s.log.Info().Msg("stopped")
+	return err
+}
+
+// gatedListener lets Shutdown stop accepting without closing nbio's accept
+// loop into an error spin: after stopAccepting the real listener is closed
+// and Accept blocks until release, by which time the engine is shutting down
+// and its loop exits.
+type gatedListener struct {
+	net.Listener
+	gate     chan struct{}
+	released chan struct{}
+	once     sync.Once
+	relOnce  sync.Once
+}
+
+func newGatedListener(ln net.Listener) *gatedListener {
+	return &gatedListener{Listener: ln, gate: make(chan struct{}), released: make(chan struct{})}
+}
+
+func (l *gatedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		return c, nil
+	}
+	select {
+	case <-l.gate:
+		<-l.released
+		return nil, net.ErrClosed
+	default:
+		return nil, err
+	}
+}
+
+func (l *gatedListener) stopAccepting() {
+	l.once.Do(func() {
+		close(l.gate)
+		_ = l.Listener.Close()
+	})
+}
+
+func (l *gatedListener) release() {
+	l.stopAccepting()
+	l.relOnce.Do(func() { close(l.released) })
+}
+
+func (l *gatedListener) Close() error {
+	l.release()
+	return nil
+}
+
+// onWritten runs on an nbio poller with the connection's lock held: it
+// only updates counters and nudges the flusher.
+func (s *Server) onWritten(c *nbio.Conn, _ []byte, n int) {
+	wsc, ok := c.Session().(*websocket.Conn)
+	if !ok {
+		return
+	}
+	sess, ok := wsc.Session().(*session)
+	if !ok {
+		return
+	}
+	if sess.written(n) {
+		select {
+		case s.flushCh <- sess:
+		default: // the janitor's sweep catches it
+		}
+	}
+}
+
+// flusher writes queued outbox frames of sessions whose sockets drained.
+func (s *Server) flusher() {
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case sess := <-s.flushCh:
+			sess.flush()
+		}
+	}
+}
+
+// janitor pings idle peers, drops dead ones and closes stalled writers.
+func (s *Server) janitor() {
+	t := time.NewTicker(s.janitorPeriod())
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case now := <-t.C:
+			for _, sess := range s.snapshotSessions() {
+				sess.sweep(now)
+			}
+		}
+	}
+}
+
+func (s *Server) janitorPeriod() time.Duration {
+	p := min(s.opts.PingInterval, s.opts.StallTimeout, s.opts.CloseGrace) / 4
+	return max(p, 5*time.Millisecond)
+}
+
+func (s *Server) addSession(sess *session) {
+	s.sessMu.Lock()
+	s.sessions[sess] = struct{}{}
+	s.sessMu.Unlock()
+	s.metrics.sessions.WithLabelValues(sess.endpoint).Inc()
+}
+
+func (s *Server) removeSession(sess *session) {
+	s.sessMu.Lock()
+	_, ok := s.sessions[sess]
+	delete(s.sessions, sess)
+	s.sessMu.Unlock()
+	if ok {
+		s.metrics.sessions.WithLabelValues(sess.endpoint).Dec()
+	}
+}
+
+func (s *Server) sessionCount() int {
+	s.sessMu.Lock()
+	defer s.sessMu.Unlock()
+	return len(s.sessions)
+}
+
+func (s *Server) snapshotSessions() []*session {
+	s.sessMu.Lock()
+	defer s.sessMu.Unlock()
+	out := make([]*session, 0, len(s.sessions))
+	for sess := range s.sessions {
+		out = append(out, sess)
+	}
+	return out
+}

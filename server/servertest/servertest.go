@@ -1,0 +1,67 @@
+// Package servertest starts real Tickwire servers on loopback for tests and
+// offers the polling helper tests wait with.
+package servertest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/server"
+)
+
+// StartTestServer starts a server for opts on 127.0.0.1:0 (whatever
+// opts.Addr says) and shuts it down when the test ends. setup, if given,
+// runs after New and before Start (to add routes or rooms).
+func StartTestServer(t testing.TB, opts server.Options, setup ...func(*server.Server)) *server.Server {
+	t.Helper()
+	opts.Addr = "127.0.0.1:0"
+	s, err := server.New(opts)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	for _, f := range setup {
+		f(s)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatalf("server.Start: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("server.Shutdown: %v", err)
+		}
+	})
+	return s
+}
+
+// URL returns scheme://addr/path for s, with ws/wss or http/https.
+func URL(s *server.Server, websocket bool, path string) string {
+	scheme := "http"
+	if websocket {
+		scheme = "ws"
+	}
+	if s.TLS() {
+		scheme += "s"
+	}
+	return fmt.Sprintf("%s://%s%s", scheme, s.Addr(), path)
+}
+
+// CheckFor calls f every interval until it returns nil or total has
+// passed, then fails the test with f's last error.
+func CheckFor(t testing.TB, total, interval time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met after %v: %v", total, err)
+		}
+		time.Sleep(interval)
+	}
+}
