@@ -1,0 +1,43 @@
+package main
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/tickwire/tickwire/examples/echo"
+)
+
+// example is one entry of the landing page.
+type example struct {
+	Name, Path, About string
+}
+
+func examples() []example {
+	return []example{
+		{"Echo", echo.Path, "The classic WebSocket echo: text and binary (canvas pixels) round trips through /echo."},
+	}
+}
+
+var landingTmpl = template.Must(template.New("landing").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tickwire</title>
+<style>
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 3rem auto; padding: 0 1rem; color: #1d2330; }
+li { margin: .6rem 0; } a { color: #2b6cb0; font-weight: 600; } code { background: #eef; padding: 0 .3em; border-radius: 3px; }
+</style></head>
+<body>
+<h1>Tickwire</h1>
+<p>Authoritative real-time rooms over WebSocket. This demo server hosts every example:</p>
+<ul>
+{{range .}}<li><a href="{{.Path}}">{{.Name}}</a> — {{.About}}</li>
+{{end}}</ul>
+<p>Endpoints: <code>/ws</code> (game WebSocket, subprotocol <code>tickwire.v1</code>), <code>/echo</code>, <code>/healthz</code>, <code>/metrics</code>.</p>
+</body></html>
+`))
+
+// landing serves the page at / that links every example.
+func landing(list []example) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = landingTmpl.Execute(w, list)
+	})
+}

@@ -1,0 +1,137 @@
+// Command demo is the one Tickwire binary that hosts every example: the
+// echo demo, the games, and the embedded lobby, with no external services.
+//
+//	go run ./examples/demo [-addr 127.0.0.1:8080] [-tls-cert F -tls-key F]
+//	    [-origins a,b] [-log-level info] [-log-format console|json]
+//
+// SIGINT or SIGTERM shuts it down gracefully: WebSockets get close 1001.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/tickwire/tickwire/examples/echo"
+	"github.com/tickwire/tickwire/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the demo's command line.
+type config struct {
+	addr      string
+	tlsCert   string
+	tlsKey    string
+	origins   string
+	logLevel  string
+	logFormat string
+}
+
+func parseFlags(args []string, out io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with -tls-key serves https:// and wss://")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&c.origins, "origins", "", "comma-separated WebSocket Origin allow-list; empty: same host only; * allows all")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console or json")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("-tls-cert and -tls-key go together")
+	}
+	if c.logFormat != "console" && c.logFormat != "json" {
+		return c, fmt.Errorf("-log-format %q: want console or json", c.logFormat)
+	}
+	return c, nil
+}
+
+func newLogger(c config, out io.Writer) (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(c.logLevel)
+	if err != nil {
+		return zerolog.Logger{}, fmt.Errorf("-log-level: %w", err)
+	}
+	if c.logFormat == "console" {
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
+}
+
+// run serves until ctx ends, then shuts down gracefully. ready, if not nil,
+// receives the server once it listens (for tests).
+func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *server.Server) error {
+	c, err := parseFlags(args, logOut)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(c, logOut)
+	if err != nil {
+		return err
+	}
+	server.UseNBIOLogger(log)
+	var origins []string
+	for _, o := range strings.Split(c.origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	srv, err := server.New(server.Options{
+		Addr:        c.addr,
+		TLSCertFile: c.tlsCert,
+		TLSKeyFile:  c.tlsKey,
+		Origins:     origins,
+		Logger:      log,
+	})
+	if err != nil {
+		return err
+	}
+	mountExamples(srv)
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	scheme := "http"
+	if srv.TLS() {
+		scheme = "https"
+	}
+	log.Info().Str("url", scheme+"://"+srv.Addr()+"/").Msg("Tickwire demo ready")
+	if ready != nil {
+		ready <- srv
+	}
+	<-ctx.Done()
+	log.Info().Msg("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// mountExamples adds every example's pages and the landing page.
+func mountExamples(srv *server.Server) {
+	srv.Handle("GET "+echo.Path, echo.Page())
+	srv.Handle("GET /{$}", landing(examples()))
+}
