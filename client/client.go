@@ -19,8 +19,8 @@ import (
 	"github.com/lesismal/nbio/nbhttp"
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
-	"github.com/tickwire/tickwire/protocol"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
 )
 
 // Engine is the event loop shared by many connections. One Engine can

@@ -7,8 +7,8 @@ import (
 
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
-	"github.com/tickwire/tickwire/protocol"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
 )
 
 // gameState is the /ws part of a session.
@@ -21,7 +21,6 @@ type gameState struct {
 	floodWindow  time.Time
 	floodCount   int
 	lastLimitErr time.Time
-	badVersion   bool
 
 	mu    sync.Mutex
 	rooms map[string]RoomSeat // rooms this session has a seat in

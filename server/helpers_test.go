@@ -57,10 +57,6 @@ func hasLabels(m *dto.Metric, kv []string) bool {
 	return true
 }
 
-func sessionGauge(t *testing.T, s *server.Server, endpoint string) float64 {
-	return metricValue(t, s, "tickwire_sessions", "endpoint", endpoint)
-}
-
 type rawFrame struct {
 	opcode  byte
 	payload []byte

@@ -30,7 +30,7 @@ type Options struct {
 	// TLSCertFile and TLSKeyFile, when both set, serve https:// and wss://
 	// on Addr instead of plain HTTP. TLSConfig, when set, is used instead.
 	TLSCertFile, TLSKeyFile string
-	TLSConfig                *tls.Config
+	TLSConfig               *tls.Config
 
 	// Origins is the WebSocket Origin allow-list: full origins
 	// ("https://example.com:8443") or "*" for any. Empty means same host

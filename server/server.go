@@ -38,8 +38,8 @@ type Server struct {
 	engine  *nbhttp.Engine
 	metrics *metrics
 
-	echo *websocket.Upgrader
-	game *websocket.Upgrader
+	echo  *websocket.Upgrader
+	game  *websocket.Upgrader
 	rooms RoomJoiner // set by SetRooms before Start
 
 	listener *gatedListener

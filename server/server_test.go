@@ -16,8 +16,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tickwire/tickwire/client"
-	"github.com/tickwire/tickwire/protocol"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
 )
