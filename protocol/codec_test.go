@@ -7,8 +7,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/tickwire/tickwire/protocol"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
 )
 
 // realFrames are Envelopes as they cross the wire, used as fuzz seeds and

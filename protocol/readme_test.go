@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tickwire/tickwire/protocol"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
 )
 
 // The README's tables must list exactly the codes the code sends.

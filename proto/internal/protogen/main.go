@@ -89,4 +89,3 @@ func run(files []string) error {
 }
 
 func strPtr(s string) *string { return &s }
-
