@@ -237,9 +237,8 @@ wait:
 	}
 	close(s.stopped)
 	s.wg.Wait()
-	if s.listener != nil {
-		s.listener.release()
-	}
+	// engine.Shutdown marks itself shut down, then closes the listener,
+	// which releases the blocked Accept: nbio's loop sees the flag and exits.
 	if e := s.engine.Shutdown(ctx); e != nil {
 		s.engine.Stop() // the deadline passed: cut what is left
 		if err == nil {
