@@ -44,7 +44,7 @@ type Server struct {
 
 	listener *gatedListener
 	accepted atomic.Uint64 // connections accepted; see readBuffer
-	addr     atomic.Value // string, set once listening
+	addr     atomic.Value  // string, set once listening
 
 	sessMu   sync.Mutex
 	sessions map[*session]struct{}
