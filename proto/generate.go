@@ -4,3 +4,5 @@
 package proto
 
 //go:generate go run ./internal/protogen tickwire/v1/tickwire.proto
+//go:generate go run ./internal/protogen tickwire/testing/v1/state.proto
+//go:generate go run ./internal/protogen tickwire/arena/v1/arena.proto

@@ -196,7 +196,7 @@ func (s *Server) joinRoom(sess *session, ref uint32, req *tickwirev1.JoinRoom) {
 		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_ALREADY_JOINED, "already in room %q", req.RoomId))
 		return
 	}
-	roomID, seat, err := s.rooms.Join(req, g.player, &roomPeer{sess})
+	roomID, seat, err := s.rooms.Join(req, g.player, &roomPeer{s: sess, ref: ref})
 	if err != nil {
 		sess.sendError(ref, s.wireError(sess, err))
 		return
@@ -229,15 +229,31 @@ func (sess *session) sendError(ref uint32, e *protocol.Error) {
 
 // roomPeer is the face of a session that one room sees; its identity keys
 // the room's state frames in the session's outbox.
-type roomPeer struct{ s *session }
+type roomPeer struct {
+	s *session
+	// ref is the JoinRoom request's ref, given to the room's Joined reply;
+	// touched only on the room's goroutine after the join was queued.
+	ref uint32
+}
 
 // SendState implements Peer.
 func (p *roomPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool) bool {
 	return p.s.sendState(p, frame, lastInputSeq, snapshot)
 }
 
-// Send implements Peer.
-func (p *roomPeer) Send(env *protocol.Envelope) { p.s.sendEnvelope(env) }
+// Send implements Peer. A Left also ends the session's seat.
+func (p *roomPeer) Send(env *protocol.Envelope) {
+	if env.GetJoined() != nil && p.ref != 0 {
+		env.Ref, p.ref = p.ref, 0
+	}
+	if left := env.GetLeft(); left != nil && p.s.game != nil {
+		g := p.s.game
+		g.mu.Lock()
+		delete(g.rooms, left.RoomId)
+		g.mu.Unlock()
+	}
+	p.s.sendEnvelope(env)
+}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -40,7 +40,8 @@ type Server struct {
 
 	echo  *websocket.Upgrader
 	game  *websocket.Upgrader
-	rooms RoomJoiner // set by SetRooms before Start
+	rooms    RoomJoiner                    // set by SetRooms before Start
+	closers  []func(context.Context) error // OnShutdown hooks, in order
 
 	listener *gatedListener
 	accepted atomic.Uint64 // connections accepted; see readBuffer
@@ -196,13 +197,19 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok"))
 }
 
+// OnShutdown registers f to run during Shutdown after the server stopped
+// accepting and before sessions are closed: the place to close the lobby
+// and stop the rooms, so that players get their Left messages before 1001.
+// Hooks run in the order they were registered. Call it before Start.
+func (s *Server) OnShutdown(f func(context.Context) error) { s.closers = append(s.closers, f) }
+
 // Shutdown stops the server gracefully, in this order: stop accepting new
-// connections, refuse new upgrades, close every WebSocket with 1001 and a
-// reason, wait for the closing handshakes (bounded by ctx, or
-// Options.ShutdownTimeout when ctx has no deadline), then stop the engine
-// and the server's goroutines. Unlike http.Server.Shutdown it waits for the
-// upgraded (hijacked) connections too. Rooms and the lobby are stopped by
-// their owners before this.
+// connections and refuse new upgrades, run the OnShutdown hooks (close the
+// lobby, stop the ticks), close every WebSocket with 1001 and a reason, wait
+// for the closing handshakes (bounded by ctx, or Options.ShutdownTimeout
+// when ctx has no deadline), then stop the engine and the server's
+// goroutines. Unlike http.Server.Shutdown it waits for the upgraded
+// (hijacked) connections too.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.stopOnce.Do(func() { err = s.shutdown(ctx) })
@@ -216,12 +223,18 @@ func (s *Server) shutdown(ctx context.Context) error {
 		defer cancel()
 	}
 	s.draining.Store(true)
-	if !s.started.Load() {
-		close(s.stopped)
-		return nil
-	}
 	if s.listener != nil {
 		s.listener.stopAccepting()
+	}
+	var errs []error
+	for _, f := range s.closers {
+		if err := f(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if !s.started.Load() {
+		close(s.stopped)
+		return errors.Join(errs...)
 	}
 	for _, sess := range s.snapshotSessions() {
 		sess.close(closeGoingAway, "server shutting down")
@@ -249,7 +262,7 @@ wait:
 		}
 	}
 	s.log.Info().Msg("stopped")
-	return err
+	return errors.Join(append(errs, err)...)
 }
 
 // gatedListener lets Shutdown stop accepting without closing nbio's accept

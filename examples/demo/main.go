@@ -21,8 +21,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	_ "github.com/tickwire/tickwire/examples/arena" // registers the "arena" game
 	"github.com/tickwire/tickwire/examples/echo"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/tick"
 )
 
 func main() {
@@ -111,8 +113,21 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	if err != nil {
 		return err
 	}
+	rooms, err := tick.NewRooms(tick.Options{
+		Logger:     log,
+		Registerer: srv.Registry(),
+		NodeID:     "demo",
+	})
+	if err != nil {
+		return err
+	}
+	srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
+	// Shutdown order: stop accepting (the server), stop the ticks (players
+	// get Left), then the server sends 1001 and waits for its writers.
+	srv.OnShutdown(rooms.Close)
 	mountExamples(srv)
 	if err := srv.Start(); err != nil {
+		_ = rooms.Close(context.Background())
 		return err
 	}
 	scheme := "http"

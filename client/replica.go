@@ -1,0 +1,74 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
+)
+
+// ErrNoSnapshot is returned by Replica.Apply for a delta that arrives
+// before any snapshot: there is no state to apply it to.
+var ErrNoSnapshot = errors.New("client: delta before the first snapshot")
+
+// Replica reproduces one room's state from the StateFrames the server
+// sends: a snapshot replaces it, a delta patches it. After every Apply,
+// State equals the server's state (or the player's view of it) at Tick.
+// A Replica is not safe for concurrent use.
+type Replica[S proto.Message] struct {
+	// RoomID is the room this replica follows; frames of other rooms are
+	// ignored.
+	RoomID string
+	// State is the current state; do not modify it.
+	State S
+	// Tick is the tick of the last applied frame.
+	Tick uint64
+	// LastInputSeq is the highest input seq of this player that State
+	// reflects.
+	LastInputSeq uint64
+	// Snapshots and Deltas count the frames applied.
+	Snapshots, Deltas int
+
+	ready bool
+}
+
+// NewReplica returns an empty replica of roomID's state of type S.
+func NewReplica[S proto.Message](roomID string) *Replica[S] {
+	var zero S
+	return &Replica[S]{RoomID: roomID, State: zero.ProtoReflect().New().Interface().(S)}
+}
+
+// Apply applies one frame. It reports whether the frame was for this room.
+func (r *Replica[S]) Apply(f *tickwirev1.StateFrame) (bool, error) {
+	if f == nil || f.RoomId != r.RoomID {
+		return false, nil
+	}
+	switch body := f.Body.(type) {
+	case *tickwirev1.StateFrame_Snapshot:
+		proto.Reset(r.State)
+		if err := proto.Unmarshal(body.Snapshot, r.State); err != nil {
+			return true, fmt.Errorf("room %s tick %d: snapshot: %w", r.RoomID, f.Tick, err)
+		}
+		r.ready = true
+		r.Snapshots++
+	case *tickwirev1.StateFrame_Delta:
+		if !r.ready {
+			return true, ErrNoSnapshot
+		}
+		if err := protocol.ApplyDelta(r.State, body.Delta); err != nil {
+			return true, fmt.Errorf("room %s tick %d: delta: %w", r.RoomID, f.Tick, err)
+		}
+		r.Deltas++
+	case nil:
+		// An empty frame: only the tick and last input seq moved.
+	}
+	r.Tick = f.Tick
+	r.LastInputSeq = f.LastInputSeq
+	return true, nil
+}
+
+// Ready reports whether a snapshot has been applied.
+func (r *Replica[S]) Ready() bool { return r.ready }

@@ -1,0 +1,452 @@
+package tick
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"google.golang.org/protobuf/proto"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
+)
+
+// Peer is one player's connection as a room sees it; the server's session
+// implements it. The room calls its methods on the room's goroutine, so they
+// must not block (queue and return) and must not call back into the room
+// synchronously, except Handle.Leave and Handle.Input, which never block.
+type Peer interface {
+	// SendState delivers one state frame. frame is an encoded Envelope
+	// carrying a StateFrame shared by every receiver of the same view
+	// (without last_input_seq); the peer appends
+	// protocol.AppendLastInputSeq(frame, lastInputSeq) when it writes, and
+	// copies what it keeps: the room reuses frame after SendState returns.
+	// snapshot says whether frame is a full snapshot. It returns false when
+	// the peer dropped the frame because it is behind; the room then sends
+	// that player a fresh snapshot (never a delta) at each later tick until
+	// one is accepted.
+	SendState(frame []byte, lastInputSeq uint64, snapshot bool) bool
+	// Send delivers a control message (Joined, Left, Error).
+	Send(env *protocol.Envelope)
+}
+
+// slot is one seated player. Fields without a comment belong to the room's
+// goroutine.
+type slot struct {
+	id   PlayerID
+	peer Peer
+	// pending counts this player's inputs in the inbox; Input callers add,
+	// the room subtracts, so it caps inputs per player per tick.
+	pending atomic.Int32
+
+	gone     bool   // left the room; its queued inputs are dropped
+	lastSeq  uint64 // highest input seq applied
+	seqDirty bool   // an input was applied since the last frame
+	needSnap bool   // the next frame must be a snapshot
+	viewSet  bool   // view holds a key from the game's Viewer
+	view     string
+}
+
+// inboxItem is one decoded input on its way to the room.
+type inboxItem struct {
+	s   *slot
+	seq uint64
+	in  proto.Message
+}
+
+type ctrlKind uint8
+
+const (
+	ctrlJoin ctrlKind = iota
+	ctrlLeave
+)
+
+// ctrlReq asks the room's goroutine to seat or unseat a player.
+type ctrlReq struct {
+	kind   ctrlKind
+	player PlayerID
+	peer   Peer
+	reply  chan error // ctrlJoin only; buffered
+	// taken: 0 pending, 1 taken by the room, 2 abandoned by the caller.
+	taken atomic.Int32
+}
+
+// endCause says why a room ended and what its players are told.
+type endCause struct {
+	code   tickwirev1.ErrorCode
+	reason string
+	err    error // what Handle.Err reports
+}
+
+// room is the runtime of one room. Its fields are owned by its goroutine
+// (run) unless their comment says otherwise.
+type room struct {
+	// Set at creation, read-only afterwards (any goroutine).
+	id         string
+	node       string
+	info       GameInfo // with the room's TickHz and MaxPlayers
+	period     time.Duration
+	maxCatchUp int64
+	inputCap   int32
+	game       runner
+	clock      Clock
+	log        zerolog.Logger
+	m          gameMetrics
+	stats      *tickStats
+	handle     *Handle
+	forget     func(*room) // removes the room from its Rooms
+	created    time.Time
+	inputPool  sync.Pool
+
+	inbox chan inboxItem // bounded; Input callers send, the room drains
+
+	ctrlMu     sync.Mutex
+	ctrl       []*ctrlReq // guarded by ctrlMu
+	ctrlClosed bool       // guarded by ctrlMu
+	wake       chan struct{}
+
+	seatsMu  sync.RWMutex
+	seats    map[PlayerID]*slot // written by the room under seatsMu; read by Input
+	nplayers atomic.Int32
+
+	stop      chan struct{}
+	stopOnce  sync.Once
+	stopCause endCause // written before stop is closed
+	done      chan struct{}
+	ended     atomic.Bool
+	err       error // why the room ended; written before done is closed
+
+	// The room's goroutine only.
+	order   []*slot // seated players in join order
+	start   time.Time
+	next    uint64 // index of the next deadline: start + next·period
+	ticks   uint64 // ticks run
+	now     time.Time
+	rng     *rand.Rand
+	inGame  bool // inside a Game method: Kick and End are deferred
+	kicks   []kickReq
+	ending  *endCause
+	failure *endCause
+	bc      broadcaster
+}
+
+type kickReq struct {
+	p      PlayerID
+	reason string
+}
+
+// deadline returns start + n·period without accumulating rounding.
+func (rm *room) deadline(n uint64) time.Time {
+	hz := uint64(rm.info.TickHz)
+	return rm.start.Add(time.Duration(n/hz)*time.Second + time.Duration(n%hz)*time.Second/time.Duration(hz))
+}
+
+func (rm *room) gameInfo() GameInfo { return rm.info }
+
+func (rm *room) slotOf(p PlayerID) *slot {
+	for _, s := range rm.order {
+		if s.id == p {
+			return s
+		}
+	}
+	return nil
+}
+
+// run is the room's goroutine: Init, then ticks on absolute deadlines,
+// seating and unseating players in between, until the room ends.
+func (rm *room) run(initDone chan<- error) {
+	defer close(rm.done)
+	defer rm.forget(rm)
+	rm.now = rm.clock.Now()
+	if err := rm.callInit(); err != nil {
+		rm.err = err
+		rm.ended.Store(true)
+		rm.closeCtrl()
+		initDone <- err
+		return
+	}
+	initDone <- nil
+	rm.m.rooms.Inc()
+
+	rm.start = rm.clock.Now()
+	rm.next = 1
+	timer := rm.clock.NewTimer(rm.period)
+	defer timer.Stop()
+	for {
+		select {
+		case <-rm.stop:
+			rm.finish(rm.stopCause)
+			return
+		case <-rm.wake:
+			rm.handleControl()
+		case <-timer.C():
+			timer.Reset(rm.runDue())
+		}
+		if c := rm.over(); c != nil {
+			rm.finish(*c)
+			return
+		}
+	}
+}
+
+// runDue runs the tick whose deadline has come and returns how long to wait
+// for the next one.
+//
+// The overrun policy: a tick late by k whole periods has k more deadlines
+// already due. Up to MaxCatchUp of them run back to back (each still
+// yielding to control requests and Close in between); deadlines further
+// behind are skipped and counted, so an overloaded room slows its game time
+// down instead of spiralling. Tick numbers stay consecutive.
+func (rm *room) runDue() time.Duration {
+	due := rm.deadline(rm.next)
+	start := rm.clock.Now()
+	if start.Before(due) {
+		return due.Sub(start) // early wake-up
+	}
+	if behind := int64(start.Sub(due) / rm.period); behind > rm.maxCatchUp {
+		skip := uint64(behind - rm.maxCatchUp)
+		rm.next += skip
+		rm.m.skipped.Add(float64(skip))
+		rm.stats.skipped.Add(skip)
+		due = rm.deadline(rm.next)
+	}
+	rm.next++
+	rm.runTick(due, start)
+	return max(rm.deadline(rm.next).Sub(rm.clock.Now()), 0)
+}
+
+// runTick runs one tick scheduled for due that started at start.
+func (rm *room) runTick(due, start time.Time) {
+	rm.ticks++
+	rm.now = due
+	jitter := start.Sub(due)
+	rm.m.tickJitter.Observe(jitter.Seconds())
+	rm.stats.jitter.observe(jitter)
+
+	rm.applyInputs()
+	if rm.failure == nil {
+		rm.callTick()
+	}
+	if rm.failure == nil {
+		rm.broadcast(start)
+	}
+
+	d := rm.clock.Now().Sub(start)
+	rm.m.tickDuration.Observe(d.Seconds())
+	rm.stats.duration.observe(d)
+	rm.stats.ticks.Add(1)
+	if d > rm.period {
+		rm.m.overruns.Inc()
+		rm.stats.overruns.Add(1)
+	}
+}
+
+// applyInputs hands the game every input that was in the inbox when the
+// tick started, in arrival order.
+func (rm *room) applyInputs() {
+	for range len(rm.inbox) {
+		it := <-rm.inbox
+		it.s.pending.Add(-1)
+		if !it.s.gone && rm.failure == nil {
+			rm.callInput(it.s.id, it.in)
+			if it.seq > it.s.lastSeq {
+				it.s.lastSeq = it.seq
+			}
+			it.s.seqDirty = true
+		}
+		proto.Reset(it.in)
+		rm.inputPool.Put(it.in)
+	}
+}
+
+// over reports whether the room must end now.
+func (rm *room) over() *endCause {
+	if rm.failure != nil {
+		return rm.failure
+	}
+	return rm.ending
+}
+
+// handleControl seats and unseats players asked for since the last call.
+func (rm *room) handleControl() {
+	rm.ctrlMu.Lock()
+	reqs := rm.ctrl
+	rm.ctrl = nil
+	rm.ctrlMu.Unlock()
+	for _, req := range reqs {
+		if !req.taken.CompareAndSwap(0, 1) {
+			continue // the caller gave up
+		}
+		if rm.over() != nil {
+			if req.reply != nil {
+				req.reply <- ErrRoomNotFound
+			}
+			continue
+		}
+		rm.now = rm.clock.Now()
+		switch req.kind {
+		case ctrlJoin:
+			req.reply <- rm.join(req.player, req.peer)
+		case ctrlLeave:
+			if s := rm.slotOf(req.player); s != nil {
+				rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reasonLeft)
+				rm.callLeave(s.id)
+			}
+		}
+	}
+}
+
+// join seats p (or moves a seated p to a new peer, for reconnection).
+func (rm *room) join(p PlayerID, peer Peer) error {
+	if s := rm.slotOf(p); s != nil {
+		if s.peer == peer {
+			return ErrAlreadyJoined
+		}
+		// A new connection for a seated player: the game sees no change;
+		// the new peer starts from a snapshot and a fresh input seq.
+		s.peer, s.needSnap, s.lastSeq, s.seqDirty = peer, true, 0, false
+		rm.sendJoined(s)
+		return nil
+	}
+	if len(rm.order) >= rm.info.MaxPlayers {
+		return ErrRoomFull
+	}
+	if err := rm.callJoin(p); err != nil {
+		return err
+	}
+	s := &slot{id: p, peer: peer, needSnap: true}
+	rm.order = append(rm.order, s)
+	rm.seatsMu.Lock()
+	rm.seats[p] = s
+	rm.seatsMu.Unlock()
+	rm.nplayers.Add(1)
+	rm.m.players.Inc()
+	rm.sendJoined(s)
+	rm.flushKicks() // Join may have kicked someone (even p)
+	return nil
+}
+
+func (rm *room) sendJoined(s *slot) {
+	s.peer.Send(&protocol.Envelope{Msg: &tickwirev1.Envelope_Joined{Joined: &tickwirev1.Joined{
+		RoomId:    rm.id,
+		Game:      rm.info.Name,
+		PlayerId:  string(s.id),
+		TickHz:    uint32(rm.info.TickHz),
+		StateType: rm.info.StateType,
+		InputType: rm.info.InputType,
+	}}})
+}
+
+// unseat removes s and tells its peer why; the caller runs the game's Leave.
+func (rm *room) unseat(s *slot, code tickwirev1.ErrorCode, reason string) {
+	s.gone = true
+	for i, o := range rm.order {
+		if o == s {
+			rm.order = append(rm.order[:i], rm.order[i+1:]...)
+			break
+		}
+	}
+	rm.seatsMu.Lock()
+	delete(rm.seats, s.id)
+	rm.seatsMu.Unlock()
+	rm.nplayers.Add(-1)
+	rm.m.players.Dec()
+	s.peer.Send(rm.leftEnvelope(code, reason))
+}
+
+func (rm *room) leftEnvelope(code tickwirev1.ErrorCode, reason string) *protocol.Envelope {
+	return &protocol.Envelope{Msg: &tickwirev1.Envelope_Left{Left: &tickwirev1.Left{RoomId: rm.id, Code: code, Reason: reason}}}
+}
+
+// kick is Room.Kick: deferred until the current Game method returns.
+func (rm *room) kick(p PlayerID, reason string) {
+	rm.kicks = append(rm.kicks, kickReq{p, reason})
+	if !rm.inGame {
+		rm.flushKicks()
+	}
+}
+
+func (rm *room) flushKicks() {
+	for len(rm.kicks) > 0 && rm.failure == nil {
+		k := rm.kicks[0]
+		rm.kicks = rm.kicks[1:]
+		if s := rm.slotOf(k.p); s != nil {
+			rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_GAME_REFUSED, k.reason)
+			rm.callLeave(s.id)
+		}
+	}
+	rm.kicks = rm.kicks[:0]
+}
+
+// end is Room.End: the room ends when the loop next looks at over.
+func (rm *room) end(reason string) {
+	if rm.ending == nil {
+		rm.ending = &endCause{code: tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reason: reason, err: fmt.Errorf("room %s ended by the game: %s", rm.id, reason)}
+	}
+}
+
+// requestStop asks the room's goroutine to end with cause. Any goroutine.
+func (rm *room) requestStop(cause endCause) {
+	rm.stopOnce.Do(func() {
+		rm.stopCause = cause
+		close(rm.stop)
+	})
+}
+
+// enqueue hands a control request to the room's goroutine without
+// blocking. Any goroutine. It reports false once the room has ended.
+func (rm *room) enqueue(req *ctrlReq) bool {
+	rm.ctrlMu.Lock()
+	if rm.ctrlClosed {
+		rm.ctrlMu.Unlock()
+		return false
+	}
+	rm.ctrl = append(rm.ctrl, req)
+	rm.ctrlMu.Unlock()
+	select {
+	case rm.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+	return true
+}
+
+// closeCtrl refuses further control requests and answers the pending ones.
+func (rm *room) closeCtrl() {
+	rm.ctrlMu.Lock()
+	rm.ctrlClosed = true
+	reqs := rm.ctrl
+	rm.ctrl = nil
+	rm.ctrlMu.Unlock()
+	for _, req := range reqs {
+		if req.reply != nil && req.taken.CompareAndSwap(0, 1) {
+			req.reply <- ErrRoomNotFound
+		}
+	}
+}
+
+// finish ends the room: no more requests, the game's Close, and a Left to
+// every player.
+func (rm *room) finish(cause endCause) {
+	rm.ended.Store(true)
+	rm.closeCtrl()
+	rm.callClose()
+	left := rm.leftEnvelope(cause.code, cause.reason)
+	for _, s := range rm.order {
+		s.gone = true
+		s.peer.Send(left)
+	}
+	rm.seatsMu.Lock()
+	clear(rm.seats)
+	rm.seatsMu.Unlock()
+	rm.m.players.Sub(float64(len(rm.order)))
+	rm.nplayers.Store(0)
+	rm.order = nil
+	rm.m.rooms.Dec()
+	rm.err = cause.err
+	if rm.err == nil {
+		rm.err = fmt.Errorf("room %s: %s", rm.id, cause.reason)
+	}
+}
