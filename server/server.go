@@ -38,10 +38,10 @@ type Server struct {
 	engine  *nbhttp.Engine
 	metrics *metrics
 
-	echo  *websocket.Upgrader
-	game  *websocket.Upgrader
-	rooms    RoomJoiner                    // set by SetRooms before Start
-	closers  []func(context.Context) error // OnShutdown hooks, in order
+	echo    *websocket.Upgrader
+	game    *websocket.Upgrader
+	rooms   RoomJoiner                    // set by SetRooms before Start
+	closers []func(context.Context) error // OnShutdown hooks, in order
 
 	listener *gatedListener
 	accepted atomic.Uint64 // connections accepted; see readBuffer
