@@ -192,8 +192,7 @@ func bumpBytes(m protoreflect.Message) int {
 			n++
 		}
 	}
-	var value func(fd protoreflect.FieldDescriptor, v protoreflect.Value)
-	value = func(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
+	value := func(fd protoreflect.FieldDescriptor, v protoreflect.Value) {
 		switch fd.Kind() {
 		case protoreflect.BytesKind:
 			bump(v.Bytes())
