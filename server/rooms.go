@@ -49,7 +49,7 @@ func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer) (st
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	h, err := t.room(ctx, roomID, req.Game)
+	h, err := t.room(ctx, roomID, req.Game, req.Create)
 	if err != nil {
 		return "", nil, err
 	}
@@ -59,14 +59,17 @@ func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer) (st
 	return h.ID(), &tickSeat{h: h, player: tick.PlayerID(player)}, nil
 }
 
-// room finds the room to join: by id, or the fullest joinable room of a
-// game, created when there is none.
-func (t *TickRooms) room(ctx context.Context, roomID, game string) (*tick.Handle, error) {
+// room finds the room to join: by id, a new room of a game (create), or
+// the fullest joinable room of a game, created when there is none.
+func (t *TickRooms) room(ctx context.Context, roomID, game string, create bool) (*tick.Handle, error) {
 	if roomID != "" {
 		return t.Rooms.Get(roomID)
 	}
 	if game == "" {
 		return nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "JoinRoom needs a room_id, a game or a seat")
+	}
+	if create {
+		return t.Rooms.Create(ctx, game, tick.RoomOptions{})
 	}
 	best := ""
 	most := -1

@@ -100,6 +100,7 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 		{"/metrics", "tickwire_sessions"},
 		{"/", `href="/examples/echo/"`},
 		{"/examples/echo/", "new WebSocket"},
+		{"/debug/ticks", `"jitter_ms"`},
 	} {
 		if code, body := httpGet(t, base+tc.path); code != 200 || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s = %d, body lacks %q", tc.path, code, tc.want)

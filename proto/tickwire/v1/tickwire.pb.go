@@ -512,7 +512,10 @@ type JoinRoom struct {
 	// A seat token issued by the lobby; empty where the server allows open joins.
 	Seat string `protobuf:"bytes,2,opt,name=seat,proto3" json:"seat,omitempty"`
 	// Game name, used with an empty room_id to join or create a room of that game.
-	Game          string `protobuf:"bytes,3,opt,name=game,proto3" json:"game,omitempty"`
+	Game string `protobuf:"bytes,3,opt,name=game,proto3" json:"game,omitempty"`
+	// With game and no room_id: always create a new room (where the server
+	// allows joins without a lobby seat).
+	Create        bool `protobuf:"varint,4,opt,name=create,proto3" json:"create,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -566,6 +569,13 @@ func (x *JoinRoom) GetGame() string {
 		return x.Game
 	}
 	return ""
+}
+
+func (x *JoinRoom) GetCreate() bool {
+	if x != nil {
+		return x.Create
+	}
+	return false
 }
 
 // LeaveRoom gives up the seat in a room.
@@ -1354,11 +1364,12 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x15server_time_unix_nano\x18\x02 \x01(\x03R\x12serverTimeUnixNano\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x03 \x01(\tR\tsessionId\x12\x1b\n" +
-	"\tplayer_id\x18\x04 \x01(\tR\bplayerId\"K\n" +
+	"\tplayer_id\x18\x04 \x01(\tR\bplayerId\"c\n" +
 	"\bJoinRoom\x12\x17\n" +
 	"\aroom_id\x18\x01 \x01(\tR\x06roomId\x12\x12\n" +
 	"\x04seat\x18\x02 \x01(\tR\x04seat\x12\x12\n" +
-	"\x04game\x18\x03 \x01(\tR\x04game\"$\n" +
+	"\x04game\x18\x03 \x01(\tR\x04game\x12\x16\n" +
+	"\x06create\x18\x04 \x01(\bR\x06create\"$\n" +
 	"\tLeaveRoom\x12\x17\n" +
 	"\aroom_id\x18\x01 \x01(\tR\x06roomId\"\xa9\x01\n" +
 	"\x06Joined\x12\x17\n" +
