@@ -27,7 +27,7 @@ import (
 // fresh bytes at 60 Hz, about 2.9 MB/s per player.
 type flood struct{}
 
-func (flood) Init(*tick.Room[*testingv1.Leaf]) error              { return nil }
+func (flood) Init(*tick.Room[*testingv1.Leaf]) error                { return nil }
 func (flood) Join(*tick.Room[*testingv1.Leaf], tick.PlayerID) error { return nil }
 func (flood) Leave(*tick.Room[*testingv1.Leaf], tick.PlayerID)      {}
 func (flood) Input(*tick.Room[*testingv1.Leaf], tick.PlayerID, *testingv1.Leaf) {
