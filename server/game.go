@@ -32,6 +32,9 @@ type RoomSeat interface {
 	Input(seq uint64, payload []byte) error
 	// Leave gives up the seat.
 	Leave()
+	// Disconnect tells the room the connection dropped: the seat waits for
+	// a reconnect within the game's grace period, then is given up.
+	Disconnect()
 }
 
 // RoomJoiner joins /ws sessions to rooms; the room runtime adapter
@@ -73,7 +76,7 @@ func (s *Server) closeGame(sess *session) {
 	g.rooms = nil
 	g.mu.Unlock()
 	for _, seat := range rooms {
-		seat.Leave()
+		seat.Disconnect()
 	}
 }
 

@@ -56,7 +56,7 @@ func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer) (st
 	if err := h.Join(ctx, tick.PlayerID(player), peer); err != nil {
 		return "", nil, err
 	}
-	return h.ID(), &tickSeat{h: h, player: tick.PlayerID(player)}, nil
+	return h.ID(), &tickSeat{h: h, player: tick.PlayerID(player), peer: peer}, nil
 }
 
 // room finds the room to join: by id, a new room of a game (create), or
@@ -90,7 +90,9 @@ func (t *TickRooms) room(ctx context.Context, roomID, game string, create bool) 
 type tickSeat struct {
 	h      *tick.Handle
 	player tick.PlayerID
+	peer   Peer
 }
 
 func (s *tickSeat) Input(seq uint64, payload []byte) error { return s.h.Input(s.player, seq, payload) }
 func (s *tickSeat) Leave()                                 { s.h.Leave(s.player) }
+func (s *tickSeat) Disconnect()                            { s.h.Disconnect(s.player, s.peer) }

@@ -34,7 +34,8 @@ var (
 
 // Left reasons, sent with the Left envelope when a room ends.
 const (
-	reasonLeft     = "left the room"
-	reasonClosed   = "room closed"
-	reasonShutdown = "server shutting down"
+	reasonLeft      = "left the room"
+	reasonGraceOver = "did not reconnect in time"
+	reasonClosed    = "room closed"
+	reasonShutdown  = "server shutting down"
 )

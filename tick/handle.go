@@ -103,6 +103,16 @@ func (h *Handle) Leave(player PlayerID) {
 	h.rm.enqueue(&ctrlReq{kind: ctrlLeave, player: player})
 }
 
+// Disconnect tells the room that peer, player's connection, dropped. With
+// a GameInfo.ReconnectGrace the seat waits that long for the player to Join
+// again with a new peer (who then gets a snapshot; the game sees nothing);
+// otherwise, or when the grace runs out, the player leaves and the game's
+// Leave runs. It never blocks, and does nothing if peer is not the player's
+// current peer (the player already reconnected).
+func (h *Handle) Disconnect(player PlayerID, peer Peer) {
+	h.rm.enqueue(&ctrlReq{kind: ctrlDisconnect, player: player, peer: peer})
+}
+
 // Input queues one input of player for the next tick. It decodes payload
 // into the game's input message on the caller's goroutine, so payload may
 // be reused as soon as Input returns. It never blocks. Errors, each a

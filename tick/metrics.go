@@ -20,6 +20,7 @@ type metrics struct {
 	failed       *prometheus.CounterVec
 	rooms        *prometheus.GaugeVec
 	players      *prometheus.GaugeVec
+	detached     *prometheus.GaugeVec
 }
 
 // Reasons an input is dropped (label "reason" of tickwire_inputs_dropped_total).
@@ -64,9 +65,12 @@ func newMetrics(reg prometheus.Registerer, nodeID string) (*metrics, error) {
 		players: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "tickwire_players", Help: "Players seated in rooms.", ConstLabels: constLabels,
 		}, []string{"game"}),
+		detached: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tickwire_players_detached", Help: "Seated players whose connection dropped, within their reconnection grace.", ConstLabels: constLabels,
+		}, []string{"game"}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.tickDuration, m.tickJitter, m.overruns, m.skipped, m.dropped, m.failed, m.rooms, m.players} {
+		for _, c := range []prometheus.Collector{m.tickDuration, m.tickJitter, m.overruns, m.skipped, m.dropped, m.failed, m.rooms, m.players, m.detached} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
@@ -81,7 +85,7 @@ type gameMetrics struct {
 	overruns, skipped, failed prometheus.Counter
 	droppedCap, droppedInbox  prometheus.Counter
 	droppedBad                prometheus.Counter
-	rooms, players            prometheus.Gauge
+	rooms, players, detached  prometheus.Gauge
 }
 
 func (m *metrics) forGame(game string) gameMetrics {
@@ -96,6 +100,7 @@ func (m *metrics) forGame(game string) gameMetrics {
 		droppedBad:   m.dropped.WithLabelValues(game, dropBadInput),
 		rooms:        m.rooms.WithLabelValues(game),
 		players:      m.players.WithLabelValues(game),
+		detached:     m.detached.WithLabelValues(game),
 	}
 }
 

@@ -33,6 +33,12 @@ type GameInfo struct {
 	MinPlayers int
 	// MaxPlayers is the most seats a room has; 0 means DefaultMaxPlayers.
 	MaxPlayers int
+	// ReconnectGrace is how long a player whose connection dropped keeps
+	// the seat: reconnecting within it (Handle.Join with a new Peer)
+	// resumes the same player with a fresh snapshot, and the game sees
+	// nothing; after it the game's Leave runs. 0 means no grace: a drop
+	// is a leave.
+	ReconnectGrace time.Duration
 	// StateType and InputType are the full protobuf names of the game's
 	// state and input messages. Register fills them in.
 	StateType, InputType string
@@ -57,6 +63,9 @@ func (g GameInfo) normalize() (GameInfo, error) {
 	}
 	if g.MaxPlayers == 0 {
 		g.MaxPlayers = DefaultMaxPlayers
+	}
+	if g.ReconnectGrace < 0 {
+		errs = append(errs, fmt.Sprintf("ReconnectGrace %v: must not be negative", g.ReconnectGrace))
 	}
 	if g.MinPlayers < 1 || g.MaxPlayers < g.MinPlayers {
 		errs = append(errs, fmt.Sprintf("MinPlayers %d, MaxPlayers %d: want 1 <= MinPlayers <= MaxPlayers", g.MinPlayers, g.MaxPlayers))

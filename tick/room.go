@@ -48,7 +48,18 @@ type slot struct {
 	needSnap bool   // the next frame must be a snapshot
 	viewSet  bool   // view holds a key from the game's Viewer
 	view     string
+	// detachedUntil, when not zero, is when a player whose connection
+	// dropped loses the seat (GameInfo.ReconnectGrace); peer is then a
+	// detachedPeer.
+	detachedUntil time.Time
 }
+
+// detachedPeer stands in for the connection of a player who dropped and
+// may come back: it takes every frame and sends nothing.
+type detachedPeer struct{}
+
+func (detachedPeer) SendState([]byte, uint64, bool) bool { return true }
+func (detachedPeer) Send(*protocol.Envelope)             {}
 
 // inboxItem is one decoded input on its way to the room.
 type inboxItem struct {
@@ -62,6 +73,7 @@ type ctrlKind uint8
 const (
 	ctrlJoin ctrlKind = iota
 	ctrlLeave
+	ctrlDisconnect
 )
 
 // ctrlReq asks the room's goroutine to seat or unseat a player.
@@ -226,6 +238,7 @@ func (rm *room) runTick(due, start time.Time) {
 	rm.m.tickJitter.Observe(jitter.Seconds())
 	rm.stats.jitter.observe(jitter)
 
+	rm.expireDetached(due)
 	rm.applyInputs()
 	if rm.failure == nil {
 		rm.callTick()
@@ -295,6 +308,42 @@ func (rm *room) handleControl() {
 				rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reasonLeft)
 				rm.callLeave(s.id)
 			}
+		case ctrlDisconnect:
+			rm.disconnect(req.player, req.peer)
+		}
+	}
+}
+
+// disconnect handles a dropped connection: within GameInfo.ReconnectGrace
+// the seat waits for the player; without a grace the player leaves. A peer
+// that is no longer the player's (it reconnected already) changes nothing.
+func (rm *room) disconnect(p PlayerID, peer Peer) {
+	s := rm.slotOf(p)
+	if s == nil || s.peer != peer {
+		return
+	}
+	if rm.info.ReconnectGrace <= 0 {
+		rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reasonLeft)
+		rm.callLeave(s.id)
+		return
+	}
+	s.peer = detachedPeer{}
+	s.detachedUntil = rm.clock.Now().Add(rm.info.ReconnectGrace)
+	rm.m.detached.Inc()
+}
+
+// expireDetached unseats players whose reconnection grace ran out.
+func (rm *room) expireDetached(now time.Time) {
+	for i := 0; i < len(rm.order); i++ {
+		s := rm.order[i]
+		if s.detachedUntil.IsZero() || now.Before(s.detachedUntil) {
+			continue
+		}
+		rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reasonGraceOver)
+		rm.callLeave(s.id)
+		i-- // unseat removed s from rm.order
+		if rm.failure != nil {
+			return
 		}
 	}
 }
@@ -304,6 +353,10 @@ func (rm *room) join(p PlayerID, peer Peer) error {
 	if s := rm.slotOf(p); s != nil {
 		if s.peer == peer {
 			return ErrAlreadyJoined
+		}
+		if !s.detachedUntil.IsZero() {
+			s.detachedUntil = time.Time{}
+			rm.m.detached.Dec()
 		}
 		// A new connection for a seated player: the game sees no change;
 		// the new peer starts from a snapshot and a fresh input seq.
@@ -343,6 +396,10 @@ func (rm *room) sendJoined(s *slot) {
 // unseat removes s and tells its peer why; the caller runs the game's Leave.
 func (rm *room) unseat(s *slot, code tickwirev1.ErrorCode, reason string) {
 	s.gone = true
+	if !s.detachedUntil.IsZero() {
+		s.detachedUntil = time.Time{}
+		rm.m.detached.Dec()
+	}
 	for i, o := range rm.order {
 		if o == s {
 			rm.order = append(rm.order[:i], rm.order[i+1:]...)
@@ -436,6 +493,9 @@ func (rm *room) finish(cause endCause) {
 	left := rm.leftEnvelope(cause.code, cause.reason)
 	for _, s := range rm.order {
 		s.gone = true
+		if !s.detachedUntil.IsZero() {
+			rm.m.detached.Dec()
+		}
 		s.peer.Send(left)
 	}
 	rm.seatsMu.Lock()

@@ -21,6 +21,8 @@ const (
 	Name       = "arena"
 	TickHz     = 20
 	MaxPlayers = 50
+	// ReconnectGrace is how long a dropped player's bumper waits for them.
+	ReconnectGrace = 10 * time.Second
 )
 
 // The rules, in world units and seconds.
@@ -40,7 +42,7 @@ const (
 )
 
 func init() {
-	tick.Register(tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers}, New)
+	tick.Register(tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers, ReconnectGrace: ReconnectGrace}, New)
 }
 
 // New returns the Game of one new arena room.
