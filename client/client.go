@@ -101,6 +101,7 @@ type Conn struct {
 	onEnvelope  func(*protocol.Envelope)
 	done        chan struct{}
 	closeOnce   sync.Once
+	engineOnce  sync.Once
 	closeErr    atomic.Pointer[CloseError]
 	maxMessage  int
 	subprotocol string
@@ -346,7 +347,8 @@ func (c *Conn) Ping(ctx context.Context) (time.Duration, error) {
 
 // Close sends a 1000 close frame and waits (bounded by ctx) for the
 // server's reply, then cuts the connection. Call it even after the server
-// closed the connection: it also stops a private Engine.
+// closed the connection: it also stops a private Engine. Calling it again
+// does nothing.
 func (c *Conn) Close(ctx context.Context) error {
 	_ = c.ws.WriteClose(1000, "bye")
 	select {
@@ -356,7 +358,7 @@ func (c *Conn) Close(ctx context.Context) error {
 	_ = c.ws.Close()
 	<-c.done
 	if c.ownEngine != nil {
-		c.ownEngine.Close()
+		c.engineOnce.Do(c.ownEngine.Close)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"time"
@@ -53,19 +54,31 @@ type Peer interface {
 // SetRooms connects /ws to a room runtime. Call it before Start.
 func (s *Server) SetRooms(j RoomJoiner) { s.rooms = j }
 
-// openGame greets a new /ws session.
+// openGame greets a new /ws session. A session without a token becomes a
+// fresh lobby guest (its token comes with the Welcome, to reconnect as the
+// same player); without a lobby it is an anonymous player.
 func (s *Server) openGame(sess *session) {
 	g := sess.game
 	g.tokens = float64(s.opts.MessageBurst)
 	g.refill = time.Now()
+	var token string
+	if g.player == "" && s.lobby != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		guest, err := s.lobby.CreateGuest(ctx, "guest")
+		cancel()
+		if err == nil {
+			g.player, token = guest.PlayerID, guest.Token
+		}
+	}
 	if g.player == "" {
-		g.player = "guest-" + sess.id
+		g.player = "anon-" + sess.id
 	}
 	sess.sendEnvelope(&protocol.Envelope{Msg: &tickwirev1.Envelope_Welcome{Welcome: &tickwirev1.Welcome{
 		ProtocolVersion:    protocol.Version,
 		ServerTimeUnixNano: time.Now().UnixNano(),
 		SessionId:          sess.id,
 		PlayerId:           g.player,
+		Token:              token,
 	}}})
 }
 
@@ -160,6 +173,8 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 		}}})
 	case *tickwirev1.Envelope_JoinRoom:
 		s.joinRoom(sess, env.Ref, m.JoinRoom)
+	case *tickwirev1.Envelope_Lobby:
+		s.serveLobby(sess, env.Ref, m.Lobby)
 	case *tickwirev1.Envelope_LeaveRoom:
 		g.mu.Lock()
 		seat, ok := g.rooms[m.LeaveRoom.RoomId]

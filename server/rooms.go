@@ -4,27 +4,29 @@ import (
 	"context"
 	"time"
 
+	"github.com/tickwire/tickwire/lobby"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/tick"
 )
 
-// SeatRedeemer checks a seat token presented in JoinRoom (the lobby
-// implements it). It returns the room the seat is for; roomID, when not
-// empty, must match it.
-type SeatRedeemer interface {
-	RedeemSeat(token, player, roomID string) (string, error)
-}
-
 // TickRooms joins /ws sessions to the rooms of a tick runtime.
+//
+// With a Lobby every join goes through it, so its bookkeeping (seats,
+// private rooms, room sizes, who is where) holds: a JoinRoom presents a
+// seat, or, without one, asks the lobby on the player's behalf — room_id:
+// back into a room the player still holds (reconnection), else a public
+// room; game: quick-join (or create a public room with create). Give the
+// tick runtime Lobby.Release as its OnUnseat hook.
+//
+// Without a Lobby (tests, bare servers), OpenJoin lets a JoinRoom join any
+// room by id or join-or-create a room of a game; otherwise joins fail.
 type TickRooms struct {
 	// Rooms is the runtime.
 	Rooms *tick.Rooms
-	// Seats, when set, redeems the seat a JoinRoom presents.
-	Seats SeatRedeemer
-	// OpenJoin lets a JoinRoom without a seat join a room by id, or
-	// join-or-create a room of a game (for demos and tests without a
-	// lobby). Without it a seat is required.
+	// Lobby issues and redeems seats.
+	Lobby *lobby.Lobby
+	// OpenJoin allows joins without a lobby (ignored with a Lobby).
 	OpenJoin bool
 	// JoinTimeout bounds one join. Default 5s.
 	JoinTimeout time.Duration
@@ -32,31 +34,64 @@ type TickRooms struct {
 
 // Join implements RoomJoiner.
 func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer) (string, RoomSeat, error) {
-	roomID := req.RoomId
-	switch {
-	case req.Seat != "" && t.Seats != nil:
-		id, err := t.Seats.RedeemSeat(req.Seat, player, req.RoomId)
-		if err != nil {
-			return "", nil, err
-		}
-		roomID = id
-	case !t.OpenJoin:
-		return "", nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID, "joining needs a seat from the lobby (POST /lobby/join)")
-	}
 	timeout := t.JoinTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	h, err := t.room(ctx, roomID, req.Game, req.Create)
+	var h *tick.Handle
+	var err error
+	switch {
+	case t.Lobby != nil:
+		h, err = t.lobbyRoom(ctx, req, player)
+	case t.OpenJoin:
+		h, err = t.room(ctx, req.RoomId, req.Game, req.Create)
+	default:
+		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID, "joining needs a seat from the lobby (POST /lobby/join)")
+	}
 	if err != nil {
 		return "", nil, err
 	}
 	if err := h.Join(ctx, tick.PlayerID(player), peer); err != nil {
+		if t.Lobby != nil {
+			_ = t.Lobby.Release(player, h.ID())
+		}
 		return "", nil, err
 	}
 	return h.ID(), &tickSeat{h: h, player: tick.PlayerID(player), peer: peer}, nil
+}
+
+// lobbyRoom finds the room of a join through the lobby: it redeems the
+// seat presented, or asks the lobby for one on the player's behalf.
+func (t *TickRooms) lobbyRoom(ctx context.Context, req *tickwirev1.JoinRoom, player string) (*tick.Handle, error) {
+	seat := req.Seat
+	if seat == "" {
+		var g lobby.Grant
+		var err error
+		switch {
+		case req.RoomId != "":
+			if t.Lobby.Rejoin(player, req.RoomId) == nil {
+				return t.Rooms.Get(req.RoomId) // reconnection: the player still holds his place
+			}
+			g, err = t.Lobby.Join(ctx, player, lobby.JoinRequest{RoomID: req.RoomId})
+		case req.Game != "" && req.Create:
+			g, err = t.Lobby.CreateRoom(ctx, player, lobby.CreateRoomRequest{Game: req.Game})
+		case req.Game != "":
+			g, err = t.Lobby.QuickJoin(ctx, player, req.Game)
+		default:
+			return nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "JoinRoom needs a seat, a room_id or a game")
+		}
+		if err != nil {
+			return nil, err
+		}
+		seat = g.Seat
+	}
+	roomID, err := t.Lobby.RedeemSeat(seat, player, req.RoomId)
+	if err != nil {
+		return nil, err
+	}
+	return t.Rooms.Get(roomID)
 }
 
 // room finds the room to join: by id, a new room of a game (create), or

@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/lobby"
+
 	ltls "github.com/lesismal/llib/std/crypto/tls"
 )
 
@@ -41,6 +43,7 @@ type Server struct {
 	echo    *websocket.Upgrader
 	game    *websocket.Upgrader
 	rooms   RoomJoiner                    // set by SetRooms before Start
+	lobby   *lobby.Lobby                  // set by SetLobby before Start
 	closers []func(context.Context) error // OnShutdown hooks, in order
 
 	listener *gatedListener

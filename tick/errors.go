@@ -27,7 +27,7 @@ var (
 	// ErrRoomFailed: the room ended because its game failed.
 	ErrRoomFailed = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_FAILED, Msg: "room ended: game failed"}
 	// ErrTooManyRooms: the node runs Options.MaxRooms rooms already.
-	ErrTooManyRooms = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED, Msg: "too many rooms on this node"}
+	ErrTooManyRooms = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_NODE_FULL, Msg: "too many rooms on this node"}
 	// ErrClosed: the Rooms are shutting down.
 	ErrClosed = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, Msg: "rooms are shutting down"}
 )

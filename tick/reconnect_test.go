@@ -1,7 +1,9 @@
 package tick_test
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -82,6 +84,40 @@ func TestDisconnectWithoutGraceLeaves(t *testing.T) {
 		at(t0, 1.5)
 		if ev := e.probe.take(); !slices.Equal(ev, []string{"leave a", "tick 1"}) {
 			t.Fatalf("events = %q, want a to leave at once", ev)
+		}
+	})
+}
+
+func TestOnUnseatHook(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var got []string
+		e := newEnv(t, tick.GameInfo{TickHz: 20, ReconnectGrace: time.Second}, tick.Options{OnUnseat: func(room string, p tick.PlayerID) {
+			mu.Lock()
+			got = append(got, string(p))
+			mu.Unlock()
+		}})
+		t0 := time.Now()
+		h := e.create(tick.RoomOptions{})
+		a := e.join(h, "a")
+		e.join(h, "b")
+		e.join(h, "c")
+		h.Disconnect("a", a) // within grace: not unseated yet
+		h.Leave("b")
+		at(t0, 1.5)
+		mu.Lock()
+		if !slices.Equal(got, []string{"b"}) {
+			t.Errorf("after b left: unseated %q, want [b]", got)
+		}
+		mu.Unlock()
+		at(t0, 22.5) // a's grace is over
+		if err := h.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Equal(got, []string{"b", "a", "c"}) {
+			t.Errorf("unseated %q, want [b a c] (c when the room closed)", got)
 		}
 	})
 }

@@ -110,6 +110,7 @@ type room struct {
 	stats      *tickStats
 	handle     *Handle
 	forget     func(*room) // removes the room from its Rooms
+	onUnseat   func(string, PlayerID)
 	created    time.Time
 	inputPool  sync.Pool
 
@@ -412,6 +413,9 @@ func (rm *room) unseat(s *slot, code tickwirev1.ErrorCode, reason string) {
 	rm.nplayers.Add(-1)
 	rm.m.players.Dec()
 	s.peer.Send(rm.leftEnvelope(code, reason))
+	if rm.onUnseat != nil {
+		rm.onUnseat(rm.id, s.id)
+	}
 }
 
 func (rm *room) leftEnvelope(code tickwirev1.ErrorCode, reason string) *protocol.Envelope {
@@ -497,6 +501,9 @@ func (rm *room) finish(cause endCause) {
 			rm.m.detached.Dec()
 		}
 		s.peer.Send(left)
+		if rm.onUnseat != nil {
+			rm.onUnseat(rm.id, s.id)
+		}
 	}
 	rm.seatsMu.Lock()
 	clear(rm.seats)

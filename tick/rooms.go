@@ -43,6 +43,11 @@ type Options struct {
 	// NodeID names this process in metrics and RoomInfo, for clusters.
 	// Empty: no node label.
 	NodeID string
+	// OnUnseat, when set, is told each time a player loses a seat for good:
+	// left, kicked, reconnection grace over, or the room ended. The lobby
+	// uses it to free the player. It runs on the room's goroutine and must
+	// not block.
+	OnUnseat func(roomID string, player PlayerID)
 	// MaxRooms caps the rooms running at once. 0: 10,000.
 	MaxRooms int
 	// InputsPerTick caps one player's inputs applied per tick; excess inputs
@@ -227,6 +232,7 @@ func (rs *Rooms) newRoom(id string, def definition, info GameInfo, seed uint64) 
 		m:          rs.m.forGame(info.Name),
 		stats:      &rs.stats,
 		forget:     rs.forget,
+		onUnseat:   rs.opts.OnUnseat,
 		created:    rs.opts.Clock.Now(),
 		inbox:      make(chan inboxItem, inbox),
 		wake:       make(chan struct{}, 1),

@@ -25,6 +25,7 @@ import (
 
 	_ "github.com/tickwire/tickwire/examples/arena" // registers the "arena" game
 	"github.com/tickwire/tickwire/examples/echo"
+	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
 )
@@ -115,21 +116,32 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	if err != nil {
 		return err
 	}
+	var lob *lobby.Lobby // set before any room exists
 	rooms, err := tick.NewRooms(tick.Options{
 		Logger:     log,
 		Registerer: srv.Registry(),
 		NodeID:     "demo",
+		OnUnseat:   func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) },
 	})
 	if err != nil {
 		return err
 	}
-	srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
-	// Shutdown order: stop accepting (the server), stop the ticks (players
-	// get Left), then the server sends 1001 and waits for its writers.
+	lob, err = lobby.New(lobby.Options{Rooms: rooms, Node: "demo", Logger: log, Registerer: srv.Registry()})
+	if err != nil {
+		_ = rooms.Close(context.Background())
+		return err
+	}
+	srv.SetLobby(lob)
+	srv.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+	// Shutdown order: stop accepting (the server), close the lobby, stop
+	// the ticks (players get Left), then the server sends 1001 and waits
+	// for its writers.
+	srv.OnShutdown(lob.Close)
 	srv.OnShutdown(rooms.Close)
 	mountExamples(srv)
 	srv.Handle("GET /debug/ticks", tickStats(rooms))
 	if err := srv.Start(); err != nil {
+		_ = lob.Close(context.Background())
 		_ = rooms.Close(context.Background())
 		return err
 	}

@@ -4,11 +4,19 @@
 // pinned in go.mod, so `go generate ./...` is reproducible on any machine
 // with Go alone.
 //
-// Usage (from the proto/ folder): go run ./internal/protogen FILE.proto...
+// With -es DIR it writes TypeScript for the browser SDK instead: it builds
+// the same CodeGeneratorRequest and pipes it to protoc-gen-es (installed in
+// web/node_modules by `npm ci`), writing the files it returns under DIR.
+//
+// Usage (from the proto/ folder):
+//
+//	go run ./internal/protogen FILE.proto...
+//	go run ./internal/protogen -es ../web/src/gen [-es-plugin PATH] FILE.proto...
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,15 +31,26 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	esDir := flag.String("es", "", "write TypeScript (protoc-gen-es, target=ts) under this folder instead of Go")
+	esPlugin := flag.String("es-plugin", "../web/node_modules/.bin/protoc-gen-es", "the protoc-gen-es executable, for -es")
+	flag.Parse()
+	var err error
+	if *esDir != "" {
+		err = runES(flag.Args(), *esPlugin, *esDir)
+	} else {
+		err = run(flag.Args())
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "protogen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(files []string) error {
+// compile parses and links files and returns a CodeGeneratorRequest for
+// them (with every file they import) carrying parameter.
+func compile(files []string, parameter string) (*pluginpb.CodeGeneratorRequest, error) {
 	if len(files) == 0 {
-		return fmt.Errorf("no .proto files named")
+		return nil, fmt.Errorf("no .proto files named")
 	}
 	c := protocompile.Compiler{
 		Resolver:       protocompile.WithStandardImports(&protocompile.SourceResolver{}),
@@ -39,11 +58,11 @@ func run(files []string) error {
 	}
 	compiled, err := c.Compile(context.Background(), files...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req := &pluginpb.CodeGeneratorRequest{
 		FileToGenerate: files,
-		Parameter:      strPtr("paths=import,module=github.com/tickwire/tickwire/proto"),
+		Parameter:      &parameter,
 	}
 	seen := map[string]bool{}
 	var add func(fd protoreflect.FileDescriptor)
@@ -61,6 +80,14 @@ func run(files []string) error {
 	for _, f := range compiled {
 		add(f)
 	}
+	return req, nil
+}
+
+func run(files []string) error {
+	req, err := compile(files, "paths=import,module=github.com/tickwire/tickwire/proto")
+	if err != nil {
+		return err
+	}
 	gen, err := protogen.Options{}.New(req)
 	if err != nil {
 		return err
@@ -75,17 +102,27 @@ func run(files []string) error {
 	if resp.Error != nil {
 		return fmt.Errorf("generate: %s", resp.GetError())
 	}
-	for _, out := range resp.File {
+	return writeFiles("", resp.File)
+}
+
+// writeFiles writes a plugin's files under dir.
+func writeFiles(dir string, files []*pluginpb.CodeGeneratorResponse_File) error {
+	for _, out := range files {
+		if out.GetInsertionPoint() != "" {
+			return fmt.Errorf("%s: insertion points are not supported", out.GetName())
+		}
 		name := filepath.FromSlash(out.GetName())
+		if !filepath.IsLocal(name) {
+			return fmt.Errorf("plugin wrote outside its folder: %q", out.GetName())
+		}
+		name = filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 			return err
 		}
 		if err := os.WriteFile(name, []byte(out.GetContent()), 0o644); err != nil {
 			return err
 		}
-		fmt.Println("wrote", strings.TrimPrefix(name, "./"))
+		fmt.Println("wrote", strings.TrimPrefix(filepath.ToSlash(name), "./"))
 	}
 	return nil
 }
-
-func strPtr(s string) *string { return &s }

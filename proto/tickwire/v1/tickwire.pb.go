@@ -61,6 +61,16 @@ const (
 	ErrorCode_ERROR_CODE_BAD_INPUT ErrorCode = 14
 	// The session is already seated in that room.
 	ErrorCode_ERROR_CODE_ALREADY_JOINED ErrorCode = 15
+	// A player is already in a searching matchmaking ticket.
+	ErrorCode_ERROR_CODE_ALREADY_QUEUED ErrorCode = 16
+	// A player already holds a seat in a room.
+	ErrorCode_ERROR_CODE_ALREADY_IN_ROOM ErrorCode = 17
+	// No such ticket (or the asker is not in its party).
+	ErrorCode_ERROR_CODE_TICKET_NOT_FOUND ErrorCode = 18
+	// The ticket is no longer searching (matched, expired or cancelled).
+	ErrorCode_ERROR_CODE_TICKET_DONE ErrorCode = 19
+	// This node runs as many rooms as it may.
+	ErrorCode_ERROR_CODE_NODE_FULL ErrorCode = 20
 )
 
 // Enum value maps for ErrorCode.
@@ -82,6 +92,11 @@ var (
 		13: "ERROR_CODE_INTERNAL",
 		14: "ERROR_CODE_BAD_INPUT",
 		15: "ERROR_CODE_ALREADY_JOINED",
+		16: "ERROR_CODE_ALREADY_QUEUED",
+		17: "ERROR_CODE_ALREADY_IN_ROOM",
+		18: "ERROR_CODE_TICKET_NOT_FOUND",
+		19: "ERROR_CODE_TICKET_DONE",
+		20: "ERROR_CODE_NODE_FULL",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":         0,
@@ -100,6 +115,11 @@ var (
 		"ERROR_CODE_INTERNAL":            13,
 		"ERROR_CODE_BAD_INPUT":           14,
 		"ERROR_CODE_ALREADY_JOINED":      15,
+		"ERROR_CODE_ALREADY_QUEUED":      16,
+		"ERROR_CODE_ALREADY_IN_ROOM":     17,
+		"ERROR_CODE_TICKET_NOT_FOUND":    18,
+		"ERROR_CODE_TICKET_DONE":         19,
+		"ERROR_CODE_NODE_FULL":           20,
 	}
 )
 
@@ -142,12 +162,14 @@ type Envelope struct {
 	//	*Envelope_LeaveRoom
 	//	*Envelope_Input
 	//	*Envelope_Ping
+	//	*Envelope_Lobby
 	//	*Envelope_Welcome
 	//	*Envelope_Joined
 	//	*Envelope_Left
 	//	*Envelope_State
 	//	*Envelope_Pong
 	//	*Envelope_Error
+	//	*Envelope_LobbyReply
 	Msg           isEnvelope_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -242,6 +264,15 @@ func (x *Envelope) GetPing() *Ping {
 	return nil
 }
 
+func (x *Envelope) GetLobby() *LobbyRequest {
+	if x != nil {
+		if x, ok := x.Msg.(*Envelope_Lobby); ok {
+			return x.Lobby
+		}
+	}
+	return nil
+}
+
 func (x *Envelope) GetWelcome() *Welcome {
 	if x != nil {
 		if x, ok := x.Msg.(*Envelope_Welcome); ok {
@@ -296,6 +327,15 @@ func (x *Envelope) GetError() *Error {
 	return nil
 }
 
+func (x *Envelope) GetLobbyReply() *LobbyReply {
+	if x != nil {
+		if x, ok := x.Msg.(*Envelope_LobbyReply); ok {
+			return x.LobbyReply
+		}
+	}
+	return nil
+}
+
 type isEnvelope_Msg interface {
 	isEnvelope_Msg()
 }
@@ -319,6 +359,10 @@ type Envelope_Input struct {
 
 type Envelope_Ping struct {
 	Ping *Ping `protobuf:"bytes,14,opt,name=ping,proto3,oneof"`
+}
+
+type Envelope_Lobby struct {
+	Lobby *LobbyRequest `protobuf:"bytes,15,opt,name=lobby,proto3,oneof"`
 }
 
 type Envelope_Welcome struct {
@@ -346,6 +390,10 @@ type Envelope_Error struct {
 	Error *Error `protobuf:"bytes,35,opt,name=error,proto3,oneof"`
 }
 
+type Envelope_LobbyReply struct {
+	LobbyReply *LobbyReply `protobuf:"bytes,36,opt,name=lobby_reply,json=lobbyReply,proto3,oneof"`
+}
+
 func (*Envelope_Hello) isEnvelope_Msg() {}
 
 func (*Envelope_JoinRoom) isEnvelope_Msg() {}
@@ -355,6 +403,8 @@ func (*Envelope_LeaveRoom) isEnvelope_Msg() {}
 func (*Envelope_Input) isEnvelope_Msg() {}
 
 func (*Envelope_Ping) isEnvelope_Msg() {}
+
+func (*Envelope_Lobby) isEnvelope_Msg() {}
 
 func (*Envelope_Welcome) isEnvelope_Msg() {}
 
@@ -367,6 +417,8 @@ func (*Envelope_State) isEnvelope_Msg() {}
 func (*Envelope_Pong) isEnvelope_Msg() {}
 
 func (*Envelope_Error) isEnvelope_Msg() {}
+
+func (*Envelope_LobbyReply) isEnvelope_Msg() {}
 
 // Hello opens a session. It is optional: a client that sends none is greeted
 // with protocol version 1 defaults.
@@ -441,8 +493,12 @@ type Welcome struct {
 	ServerTimeUnixNano int64 `protobuf:"varint,2,opt,name=server_time_unix_nano,json=serverTimeUnixNano,proto3" json:"server_time_unix_nano,omitempty"`
 	// This connection's session id.
 	SessionId string `protobuf:"bytes,3,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
-	// The player this session speaks for, if authenticated.
-	PlayerId      string `protobuf:"bytes,4,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	// The player this session speaks for.
+	PlayerId string `protobuf:"bytes,4,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	// A bearer token for player_id when the server made this session a
+	// guest identity: present it (Hello.token, or ?token= on /ws) to come
+	// back as the same player, e.g. to reconnect within a room's grace.
+	Token         string `protobuf:"bytes,5,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -501,6 +557,13 @@ func (x *Welcome) GetSessionId() string {
 func (x *Welcome) GetPlayerId() string {
 	if x != nil {
 		return x.PlayerId
+	}
+	return ""
+}
+
+func (x *Welcome) GetToken() string {
+	if x != nil {
+		return x.Token
 	}
 	return ""
 }
@@ -1182,6 +1245,826 @@ func (*PathStep_UintKey) isPathStep_Key() {}
 
 func (*PathStep_StringKey) isPathStep_Key() {}
 
+// LobbyRequest is the lobby's WebSocket face: the same operations, shapes
+// and errors as its HTTP JSON API under /lobby/ (README), for the session's
+// player. The reply is a LobbyReply (or an Error) with the request's ref.
+type LobbyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Op:
+	//
+	//	*LobbyRequest_ListGames
+	//	*LobbyRequest_ListRooms
+	//	*LobbyRequest_CreateRoom
+	//	*LobbyRequest_Join
+	//	*LobbyRequest_CreateTicket
+	//	*LobbyRequest_GetTicket
+	//	*LobbyRequest_CancelTicket
+	Op            isLobbyRequest_Op `protobuf_oneof:"op"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LobbyRequest) Reset() {
+	*x = LobbyRequest{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LobbyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LobbyRequest) ProtoMessage() {}
+
+func (x *LobbyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LobbyRequest.ProtoReflect.Descriptor instead.
+func (*LobbyRequest) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *LobbyRequest) GetOp() isLobbyRequest_Op {
+	if x != nil {
+		return x.Op
+	}
+	return nil
+}
+
+func (x *LobbyRequest) GetListGames() *ListGames {
+	if x != nil {
+		if x, ok := x.Op.(*LobbyRequest_ListGames); ok {
+			return x.ListGames
+		}
+	}
+	return nil
+}
+
+func (x *LobbyRequest) GetListRooms() *ListRooms {
+	if x != nil {
+		if x, ok := x.Op.(*LobbyRequest_ListRooms); ok {
+			return x.ListRooms
+		}
+	}
+	return nil
+}
+
+func (x *LobbyRequest) GetCreateRoom() *CreateRoom {
+	if x != nil {
+		if x, ok := x.Op.(*LobbyRequest_CreateRoom); ok {
+			return x.CreateRoom
+		}
+	}
+	return nil
+}
+
+func (x *LobbyRequest) GetJoin() *LobbyJoin {
+	if x != nil {
+		if x, ok := x.Op.(*LobbyRequest_Join); ok {
+			return x.Join
+		}
+	}
+	return nil
+}
+
+func (x *LobbyRequest) GetCreateTicket() *CreateTicket {
+	if x != nil {
+		if x, ok := x.Op.(*LobbyRequest_CreateTicket); ok {
+			return x.CreateTicket
+		}
+	}
+	return nil
+}
+
+func (x *LobbyRequest) GetGetTicket() string {
+	if x != nil {
+		if x, ok := x.Op.(*LobbyRequest_GetTicket); ok {
+			return x.GetTicket
+		}
+	}
+	return ""
+}
+
+func (x *LobbyRequest) GetCancelTicket() string {
+	if x != nil {
+		if x, ok := x.Op.(*LobbyRequest_CancelTicket); ok {
+			return x.CancelTicket
+		}
+	}
+	return ""
+}
+
+type isLobbyRequest_Op interface {
+	isLobbyRequest_Op()
+}
+
+type LobbyRequest_ListGames struct {
+	ListGames *ListGames `protobuf:"bytes,1,opt,name=list_games,json=listGames,proto3,oneof"` // GET /lobby/games
+}
+
+type LobbyRequest_ListRooms struct {
+	ListRooms *ListRooms `protobuf:"bytes,2,opt,name=list_rooms,json=listRooms,proto3,oneof"` // GET /lobby/rooms?game=
+}
+
+type LobbyRequest_CreateRoom struct {
+	CreateRoom *CreateRoom `protobuf:"bytes,3,opt,name=create_room,json=createRoom,proto3,oneof"` // POST /lobby/rooms
+}
+
+type LobbyRequest_Join struct {
+	Join *LobbyJoin `protobuf:"bytes,4,opt,name=join,proto3,oneof"` // POST /lobby/join
+}
+
+type LobbyRequest_CreateTicket struct {
+	CreateTicket *CreateTicket `protobuf:"bytes,5,opt,name=create_ticket,json=createTicket,proto3,oneof"` // POST /lobby/tickets
+}
+
+type LobbyRequest_GetTicket struct {
+	GetTicket string `protobuf:"bytes,6,opt,name=get_ticket,json=getTicket,proto3,oneof"` // GET /lobby/tickets/ID
+}
+
+type LobbyRequest_CancelTicket struct {
+	CancelTicket string `protobuf:"bytes,7,opt,name=cancel_ticket,json=cancelTicket,proto3,oneof"` // DELETE /lobby/tickets/ID
+}
+
+func (*LobbyRequest_ListGames) isLobbyRequest_Op() {}
+
+func (*LobbyRequest_ListRooms) isLobbyRequest_Op() {}
+
+func (*LobbyRequest_CreateRoom) isLobbyRequest_Op() {}
+
+func (*LobbyRequest_Join) isLobbyRequest_Op() {}
+
+func (*LobbyRequest_CreateTicket) isLobbyRequest_Op() {}
+
+func (*LobbyRequest_GetTicket) isLobbyRequest_Op() {}
+
+func (*LobbyRequest_CancelTicket) isLobbyRequest_Op() {}
+
+type ListGames struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGames) Reset() {
+	*x = ListGames{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGames) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGames) ProtoMessage() {}
+
+func (x *ListGames) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGames.ProtoReflect.Descriptor instead.
+func (*ListGames) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{13}
+}
+
+type ListRooms struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Game          string                 `protobuf:"bytes,1,opt,name=game,proto3" json:"game,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRooms) Reset() {
+	*x = ListRooms{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRooms) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRooms) ProtoMessage() {}
+
+func (x *ListRooms) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRooms.ProtoReflect.Descriptor instead.
+func (*ListRooms) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListRooms) GetGame() string {
+	if x != nil {
+		return x.Game
+	}
+	return ""
+}
+
+type CreateRoom struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Game          string                 `protobuf:"bytes,1,opt,name=game,proto3" json:"game,omitempty"`
+	Private       bool                   `protobuf:"varint,2,opt,name=private,proto3" json:"private,omitempty"`
+	MaxPlayers    uint32                 `protobuf:"varint,3,opt,name=max_players,json=maxPlayers,proto3" json:"max_players,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRoom) Reset() {
+	*x = CreateRoom{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRoom) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRoom) ProtoMessage() {}
+
+func (x *CreateRoom) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRoom.ProtoReflect.Descriptor instead.
+func (*CreateRoom) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CreateRoom) GetGame() string {
+	if x != nil {
+		return x.Game
+	}
+	return ""
+}
+
+func (x *CreateRoom) GetPrivate() bool {
+	if x != nil {
+		return x.Private
+	}
+	return false
+}
+
+func (x *CreateRoom) GetMaxPlayers() uint32 {
+	if x != nil {
+		return x.MaxPlayers
+	}
+	return 0
+}
+
+// LobbyJoin asks for a seat: by room_id, by join_code, or quick (the
+// fullest joinable public room of game, created when there is none).
+type LobbyJoin struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RoomId        string                 `protobuf:"bytes,1,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
+	JoinCode      string                 `protobuf:"bytes,2,opt,name=join_code,json=joinCode,proto3" json:"join_code,omitempty"`
+	Game          string                 `protobuf:"bytes,3,opt,name=game,proto3" json:"game,omitempty"`
+	Quick         bool                   `protobuf:"varint,4,opt,name=quick,proto3" json:"quick,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LobbyJoin) Reset() {
+	*x = LobbyJoin{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LobbyJoin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LobbyJoin) ProtoMessage() {}
+
+func (x *LobbyJoin) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LobbyJoin.ProtoReflect.Descriptor instead.
+func (*LobbyJoin) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *LobbyJoin) GetRoomId() string {
+	if x != nil {
+		return x.RoomId
+	}
+	return ""
+}
+
+func (x *LobbyJoin) GetJoinCode() string {
+	if x != nil {
+		return x.JoinCode
+	}
+	return ""
+}
+
+func (x *LobbyJoin) GetGame() string {
+	if x != nil {
+		return x.Game
+	}
+	return ""
+}
+
+func (x *LobbyJoin) GetQuick() bool {
+	if x != nil {
+		return x.Quick
+	}
+	return false
+}
+
+type CreateTicket struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Game          string                 `protobuf:"bytes,1,opt,name=game,proto3" json:"game,omitempty"`
+	Skill         float64                `protobuf:"fixed64,2,opt,name=skill,proto3" json:"skill,omitempty"`
+	Party         []string               `protobuf:"bytes,3,rep,name=party,proto3" json:"party,omitempty"`
+	Region        string                 `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	Mode          string                 `protobuf:"bytes,5,opt,name=mode,proto3" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTicket) Reset() {
+	*x = CreateTicket{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTicket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTicket) ProtoMessage() {}
+
+func (x *CreateTicket) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTicket.ProtoReflect.Descriptor instead.
+func (*CreateTicket) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CreateTicket) GetGame() string {
+	if x != nil {
+		return x.Game
+	}
+	return ""
+}
+
+func (x *CreateTicket) GetSkill() float64 {
+	if x != nil {
+		return x.Skill
+	}
+	return 0
+}
+
+func (x *CreateTicket) GetParty() []string {
+	if x != nil {
+		return x.Party
+	}
+	return nil
+}
+
+func (x *CreateTicket) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *CreateTicket) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+// LobbyReply answers a LobbyRequest; the fields of its operation are set.
+type LobbyReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Games []*GameInfo            `protobuf:"bytes,1,rep,name=games,proto3" json:"games,omitempty"`
+	Rooms []*RoomListing         `protobuf:"bytes,2,rep,name=rooms,proto3" json:"rooms,omitempty"`
+	// create_room and join: a seat to present in JoinRoom.
+	Grant *Grant `protobuf:"bytes,3,opt,name=grant,proto3" json:"grant,omitempty"`
+	// create_ticket.
+	TicketId string `protobuf:"bytes,4,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// get_ticket and cancel_ticket.
+	Ticket        *Ticket `protobuf:"bytes,5,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LobbyReply) Reset() {
+	*x = LobbyReply{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LobbyReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LobbyReply) ProtoMessage() {}
+
+func (x *LobbyReply) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LobbyReply.ProtoReflect.Descriptor instead.
+func (*LobbyReply) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *LobbyReply) GetGames() []*GameInfo {
+	if x != nil {
+		return x.Games
+	}
+	return nil
+}
+
+func (x *LobbyReply) GetRooms() []*RoomListing {
+	if x != nil {
+		return x.Rooms
+	}
+	return nil
+}
+
+func (x *LobbyReply) GetGrant() *Grant {
+	if x != nil {
+		return x.Grant
+	}
+	return nil
+}
+
+func (x *LobbyReply) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *LobbyReply) GetTicket() *Ticket {
+	if x != nil {
+		return x.Ticket
+	}
+	return nil
+}
+
+type GameInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	MinPlayers    uint32                 `protobuf:"varint,2,opt,name=min_players,json=minPlayers,proto3" json:"min_players,omitempty"`
+	MaxPlayers    uint32                 `protobuf:"varint,3,opt,name=max_players,json=maxPlayers,proto3" json:"max_players,omitempty"`
+	TickHz        uint32                 `protobuf:"varint,4,opt,name=tick_hz,json=tickHz,proto3" json:"tick_hz,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GameInfo) Reset() {
+	*x = GameInfo{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GameInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GameInfo) ProtoMessage() {}
+
+func (x *GameInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GameInfo.ProtoReflect.Descriptor instead.
+func (*GameInfo) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GameInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GameInfo) GetMinPlayers() uint32 {
+	if x != nil {
+		return x.MinPlayers
+	}
+	return 0
+}
+
+func (x *GameInfo) GetMaxPlayers() uint32 {
+	if x != nil {
+		return x.MaxPlayers
+	}
+	return 0
+}
+
+func (x *GameInfo) GetTickHz() uint32 {
+	if x != nil {
+		return x.TickHz
+	}
+	return 0
+}
+
+type RoomListing struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Game          string                 `protobuf:"bytes,2,opt,name=game,proto3" json:"game,omitempty"`
+	Players       uint32                 `protobuf:"varint,3,opt,name=players,proto3" json:"players,omitempty"`
+	MaxPlayers    uint32                 `protobuf:"varint,4,opt,name=max_players,json=maxPlayers,proto3" json:"max_players,omitempty"`
+	Private       bool                   `protobuf:"varint,5,opt,name=private,proto3" json:"private,omitempty"`
+	Joinable      bool                   `protobuf:"varint,6,opt,name=joinable,proto3" json:"joinable,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RoomListing) Reset() {
+	*x = RoomListing{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoomListing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoomListing) ProtoMessage() {}
+
+func (x *RoomListing) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoomListing.ProtoReflect.Descriptor instead.
+func (*RoomListing) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RoomListing) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RoomListing) GetGame() string {
+	if x != nil {
+		return x.Game
+	}
+	return ""
+}
+
+func (x *RoomListing) GetPlayers() uint32 {
+	if x != nil {
+		return x.Players
+	}
+	return 0
+}
+
+func (x *RoomListing) GetMaxPlayers() uint32 {
+	if x != nil {
+		return x.MaxPlayers
+	}
+	return 0
+}
+
+func (x *RoomListing) GetPrivate() bool {
+	if x != nil {
+		return x.Private
+	}
+	return false
+}
+
+func (x *RoomListing) GetJoinable() bool {
+	if x != nil {
+		return x.Joinable
+	}
+	return false
+}
+
+type Grant struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RoomId        string                 `protobuf:"bytes,1,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
+	JoinCode      string                 `protobuf:"bytes,2,opt,name=join_code,json=joinCode,proto3" json:"join_code,omitempty"`
+	Seat          string                 `protobuf:"bytes,3,opt,name=seat,proto3" json:"seat,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Grant) Reset() {
+	*x = Grant{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Grant) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Grant) ProtoMessage() {}
+
+func (x *Grant) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Grant.ProtoReflect.Descriptor instead.
+func (*Grant) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *Grant) GetRoomId() string {
+	if x != nil {
+		return x.RoomId
+	}
+	return ""
+}
+
+func (x *Grant) GetJoinCode() string {
+	if x != nil {
+		return x.JoinCode
+	}
+	return ""
+}
+
+func (x *Grant) GetSeat() string {
+	if x != nil {
+		return x.Seat
+	}
+	return ""
+}
+
+type Ticket struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	TicketId string                 `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	Game     string                 `protobuf:"bytes,2,opt,name=game,proto3" json:"game,omitempty"`
+	// searching, matched, expired or cancelled.
+	Status        string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	RoomId        string `protobuf:"bytes,4,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
+	Seat          string `protobuf:"bytes,5,opt,name=seat,proto3" json:"seat,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ticket) Reset() {
+	*x = Ticket{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ticket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ticket) ProtoMessage() {}
+
+func (x *Ticket) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ticket.ProtoReflect.Descriptor instead.
+func (*Ticket) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *Ticket) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *Ticket) GetGame() string {
+	if x != nil {
+		return x.Game
+	}
+	return ""
+}
+
+func (x *Ticket) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Ticket) GetRoomId() string {
+	if x != nil {
+		return x.RoomId
+	}
+	return ""
+}
+
+func (x *Ticket) GetSeat() string {
+	if x != nil {
+		return x.Seat
+	}
+	return ""
+}
+
 // Ping asks for a Pong to measure round-trip time.
 type Ping struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
@@ -1192,7 +2075,7 @@ type Ping struct {
 
 func (x *Ping) Reset() {
 	*x = Ping{}
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[12]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1204,7 +2087,7 @@ func (x *Ping) String() string {
 func (*Ping) ProtoMessage() {}
 
 func (x *Ping) ProtoReflect() protoreflect.Message {
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[12]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1217,7 +2100,7 @@ func (x *Ping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ping.ProtoReflect.Descriptor instead.
 func (*Ping) Descriptor() ([]byte, []int) {
-	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{12}
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Ping) GetClientTimeUnixNano() int64 {
@@ -1238,7 +2121,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[13]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1250,7 +2133,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[13]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1263,7 +2146,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{13}
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Pong) GetClientTimeUnixNano() int64 {
@@ -1292,7 +2175,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[14]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1304,7 +2187,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[14]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1317,7 +2200,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{14}
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -1338,7 +2221,7 @@ var File_tickwire_v1_tickwire_proto protoreflect.FileDescriptor
 
 const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\n" +
-	"\x1atickwire/v1/tickwire.proto\x12\vtickwire.v1\"\xa3\x04\n" +
+	"\x1atickwire/v1/tickwire.proto\x12\vtickwire.v1\"\x92\x05\n" +
 	"\bEnvelope\x12\x10\n" +
 	"\x03ref\x18\x01 \x01(\rR\x03ref\x12*\n" +
 	"\x05hello\x18\n" +
@@ -1347,24 +2230,28 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\n" +
 	"leave_room\x18\f \x01(\v2\x16.tickwire.v1.LeaveRoomH\x00R\tleaveRoom\x12*\n" +
 	"\x05input\x18\r \x01(\v2\x12.tickwire.v1.InputH\x00R\x05input\x12'\n" +
-	"\x04ping\x18\x0e \x01(\v2\x11.tickwire.v1.PingH\x00R\x04ping\x120\n" +
+	"\x04ping\x18\x0e \x01(\v2\x11.tickwire.v1.PingH\x00R\x04ping\x121\n" +
+	"\x05lobby\x18\x0f \x01(\v2\x19.tickwire.v1.LobbyRequestH\x00R\x05lobby\x120\n" +
 	"\awelcome\x18\x1e \x01(\v2\x14.tickwire.v1.WelcomeH\x00R\awelcome\x12-\n" +
 	"\x06joined\x18\x1f \x01(\v2\x13.tickwire.v1.JoinedH\x00R\x06joined\x12'\n" +
 	"\x04left\x18  \x01(\v2\x11.tickwire.v1.LeftH\x00R\x04left\x12/\n" +
 	"\x05state\x18! \x01(\v2\x17.tickwire.v1.StateFrameH\x00R\x05state\x12'\n" +
 	"\x04pong\x18\" \x01(\v2\x11.tickwire.v1.PongH\x00R\x04pong\x12*\n" +
-	"\x05error\x18# \x01(\v2\x12.tickwire.v1.ErrorH\x00R\x05errorB\x05\n" +
+	"\x05error\x18# \x01(\v2\x12.tickwire.v1.ErrorH\x00R\x05error\x12:\n" +
+	"\vlobby_reply\x18$ \x01(\v2\x17.tickwire.v1.LobbyReplyH\x00R\n" +
+	"lobbyReplyB\x05\n" +
 	"\x03msg\"`\n" +
 	"\x05Hello\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +
 	"\x06client\x18\x02 \x01(\tR\x06client\x12\x14\n" +
-	"\x05token\x18\x03 \x01(\tR\x05token\"\xa3\x01\n" +
+	"\x05token\x18\x03 \x01(\tR\x05token\"\xb9\x01\n" +
 	"\aWelcome\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x121\n" +
 	"\x15server_time_unix_nano\x18\x02 \x01(\x03R\x12serverTimeUnixNano\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x03 \x01(\tR\tsessionId\x12\x1b\n" +
-	"\tplayer_id\x18\x04 \x01(\tR\bplayerId\"c\n" +
+	"\tplayer_id\x18\x04 \x01(\tR\bplayerId\x12\x14\n" +
+	"\x05token\x18\x05 \x01(\tR\x05token\"c\n" +
 	"\bJoinRoom\x12\x17\n" +
 	"\aroom_id\x18\x01 \x01(\tR\x06roomId\x12\x12\n" +
 	"\x04seat\x18\x02 \x01(\tR\x04seat\x12\x12\n" +
@@ -1411,7 +2298,72 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\buint_key\x18\x04 \x01(\x04H\x00R\auintKey\x12\x1f\n" +
 	"\n" +
 	"string_key\x18\x05 \x01(\tH\x00R\tstringKeyB\x05\n" +
-	"\x03key\"9\n" +
+	"\x03key\"\xfa\x02\n" +
+	"\fLobbyRequest\x127\n" +
+	"\n" +
+	"list_games\x18\x01 \x01(\v2\x16.tickwire.v1.ListGamesH\x00R\tlistGames\x127\n" +
+	"\n" +
+	"list_rooms\x18\x02 \x01(\v2\x16.tickwire.v1.ListRoomsH\x00R\tlistRooms\x12:\n" +
+	"\vcreate_room\x18\x03 \x01(\v2\x17.tickwire.v1.CreateRoomH\x00R\n" +
+	"createRoom\x12,\n" +
+	"\x04join\x18\x04 \x01(\v2\x16.tickwire.v1.LobbyJoinH\x00R\x04join\x12@\n" +
+	"\rcreate_ticket\x18\x05 \x01(\v2\x19.tickwire.v1.CreateTicketH\x00R\fcreateTicket\x12\x1f\n" +
+	"\n" +
+	"get_ticket\x18\x06 \x01(\tH\x00R\tgetTicket\x12%\n" +
+	"\rcancel_ticket\x18\a \x01(\tH\x00R\fcancelTicketB\x04\n" +
+	"\x02op\"\v\n" +
+	"\tListGames\"\x1f\n" +
+	"\tListRooms\x12\x12\n" +
+	"\x04game\x18\x01 \x01(\tR\x04game\"[\n" +
+	"\n" +
+	"CreateRoom\x12\x12\n" +
+	"\x04game\x18\x01 \x01(\tR\x04game\x12\x18\n" +
+	"\aprivate\x18\x02 \x01(\bR\aprivate\x12\x1f\n" +
+	"\vmax_players\x18\x03 \x01(\rR\n" +
+	"maxPlayers\"k\n" +
+	"\tLobbyJoin\x12\x17\n" +
+	"\aroom_id\x18\x01 \x01(\tR\x06roomId\x12\x1b\n" +
+	"\tjoin_code\x18\x02 \x01(\tR\bjoinCode\x12\x12\n" +
+	"\x04game\x18\x03 \x01(\tR\x04game\x12\x14\n" +
+	"\x05quick\x18\x04 \x01(\bR\x05quick\"z\n" +
+	"\fCreateTicket\x12\x12\n" +
+	"\x04game\x18\x01 \x01(\tR\x04game\x12\x14\n" +
+	"\x05skill\x18\x02 \x01(\x01R\x05skill\x12\x14\n" +
+	"\x05party\x18\x03 \x03(\tR\x05party\x12\x16\n" +
+	"\x06region\x18\x04 \x01(\tR\x06region\x12\x12\n" +
+	"\x04mode\x18\x05 \x01(\tR\x04mode\"\xdd\x01\n" +
+	"\n" +
+	"LobbyReply\x12+\n" +
+	"\x05games\x18\x01 \x03(\v2\x15.tickwire.v1.GameInfoR\x05games\x12.\n" +
+	"\x05rooms\x18\x02 \x03(\v2\x18.tickwire.v1.RoomListingR\x05rooms\x12(\n" +
+	"\x05grant\x18\x03 \x01(\v2\x12.tickwire.v1.GrantR\x05grant\x12\x1b\n" +
+	"\tticket_id\x18\x04 \x01(\tR\bticketId\x12+\n" +
+	"\x06ticket\x18\x05 \x01(\v2\x13.tickwire.v1.TicketR\x06ticket\"y\n" +
+	"\bGameInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
+	"\vmin_players\x18\x02 \x01(\rR\n" +
+	"minPlayers\x12\x1f\n" +
+	"\vmax_players\x18\x03 \x01(\rR\n" +
+	"maxPlayers\x12\x17\n" +
+	"\atick_hz\x18\x04 \x01(\rR\x06tickHz\"\xa2\x01\n" +
+	"\vRoomListing\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04game\x18\x02 \x01(\tR\x04game\x12\x18\n" +
+	"\aplayers\x18\x03 \x01(\rR\aplayers\x12\x1f\n" +
+	"\vmax_players\x18\x04 \x01(\rR\n" +
+	"maxPlayers\x12\x18\n" +
+	"\aprivate\x18\x05 \x01(\bR\aprivate\x12\x1a\n" +
+	"\bjoinable\x18\x06 \x01(\bR\bjoinable\"Q\n" +
+	"\x05Grant\x12\x17\n" +
+	"\aroom_id\x18\x01 \x01(\tR\x06roomId\x12\x1b\n" +
+	"\tjoin_code\x18\x02 \x01(\tR\bjoinCode\x12\x12\n" +
+	"\x04seat\x18\x03 \x01(\tR\x04seat\"~\n" +
+	"\x06Ticket\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x12\n" +
+	"\x04game\x18\x02 \x01(\tR\x04game\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12\x17\n" +
+	"\aroom_id\x18\x04 \x01(\tR\x06roomId\x12\x12\n" +
+	"\x04seat\x18\x05 \x01(\tR\x04seat\"9\n" +
 	"\x04Ping\x121\n" +
 	"\x15client_time_unix_nano\x18\x01 \x01(\x03R\x12clientTimeUnixNano\"l\n" +
 	"\x04Pong\x121\n" +
@@ -1419,7 +2371,7 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x15server_time_unix_nano\x18\x02 \x01(\x03R\x12serverTimeUnixNano\"M\n" +
 	"\x05Error\x12*\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x16.tickwire.v1.ErrorCodeR\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage*\xde\x03\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage*\xf4\x04\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\"\n" +
@@ -1437,7 +2389,12 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x18ERROR_CODE_SHUTTING_DOWN\x10\f\x12\x17\n" +
 	"\x13ERROR_CODE_INTERNAL\x10\r\x12\x18\n" +
 	"\x14ERROR_CODE_BAD_INPUT\x10\x0e\x12\x1d\n" +
-	"\x19ERROR_CODE_ALREADY_JOINED\x10\x0fB;Z9github.com/tickwire/tickwire/proto/tickwire/v1;tickwirev1b\x06proto3"
+	"\x19ERROR_CODE_ALREADY_JOINED\x10\x0f\x12\x1d\n" +
+	"\x19ERROR_CODE_ALREADY_QUEUED\x10\x10\x12\x1e\n" +
+	"\x1aERROR_CODE_ALREADY_IN_ROOM\x10\x11\x12\x1f\n" +
+	"\x1bERROR_CODE_TICKET_NOT_FOUND\x10\x12\x12\x1a\n" +
+	"\x16ERROR_CODE_TICKET_DONE\x10\x13\x12\x18\n" +
+	"\x14ERROR_CODE_NODE_FULL\x10\x14B;Z9github.com/tickwire/tickwire/proto/tickwire/v1;tickwirev1b\x06proto3"
 
 var (
 	file_tickwire_v1_tickwire_proto_rawDescOnce sync.Once
@@ -1452,47 +2409,69 @@ func file_tickwire_v1_tickwire_proto_rawDescGZIP() []byte {
 }
 
 var file_tickwire_v1_tickwire_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tickwire_v1_tickwire_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_tickwire_v1_tickwire_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_tickwire_v1_tickwire_proto_goTypes = []any{
-	(ErrorCode)(0),     // 0: tickwire.v1.ErrorCode
-	(*Envelope)(nil),   // 1: tickwire.v1.Envelope
-	(*Hello)(nil),      // 2: tickwire.v1.Hello
-	(*Welcome)(nil),    // 3: tickwire.v1.Welcome
-	(*JoinRoom)(nil),   // 4: tickwire.v1.JoinRoom
-	(*LeaveRoom)(nil),  // 5: tickwire.v1.LeaveRoom
-	(*Joined)(nil),     // 6: tickwire.v1.Joined
-	(*Left)(nil),       // 7: tickwire.v1.Left
-	(*Input)(nil),      // 8: tickwire.v1.Input
-	(*StateFrame)(nil), // 9: tickwire.v1.StateFrame
-	(*Delta)(nil),      // 10: tickwire.v1.Delta
-	(*FieldPath)(nil),  // 11: tickwire.v1.FieldPath
-	(*PathStep)(nil),   // 12: tickwire.v1.PathStep
-	(*Ping)(nil),       // 13: tickwire.v1.Ping
-	(*Pong)(nil),       // 14: tickwire.v1.Pong
-	(*Error)(nil),      // 15: tickwire.v1.Error
+	(ErrorCode)(0),       // 0: tickwire.v1.ErrorCode
+	(*Envelope)(nil),     // 1: tickwire.v1.Envelope
+	(*Hello)(nil),        // 2: tickwire.v1.Hello
+	(*Welcome)(nil),      // 3: tickwire.v1.Welcome
+	(*JoinRoom)(nil),     // 4: tickwire.v1.JoinRoom
+	(*LeaveRoom)(nil),    // 5: tickwire.v1.LeaveRoom
+	(*Joined)(nil),       // 6: tickwire.v1.Joined
+	(*Left)(nil),         // 7: tickwire.v1.Left
+	(*Input)(nil),        // 8: tickwire.v1.Input
+	(*StateFrame)(nil),   // 9: tickwire.v1.StateFrame
+	(*Delta)(nil),        // 10: tickwire.v1.Delta
+	(*FieldPath)(nil),    // 11: tickwire.v1.FieldPath
+	(*PathStep)(nil),     // 12: tickwire.v1.PathStep
+	(*LobbyRequest)(nil), // 13: tickwire.v1.LobbyRequest
+	(*ListGames)(nil),    // 14: tickwire.v1.ListGames
+	(*ListRooms)(nil),    // 15: tickwire.v1.ListRooms
+	(*CreateRoom)(nil),   // 16: tickwire.v1.CreateRoom
+	(*LobbyJoin)(nil),    // 17: tickwire.v1.LobbyJoin
+	(*CreateTicket)(nil), // 18: tickwire.v1.CreateTicket
+	(*LobbyReply)(nil),   // 19: tickwire.v1.LobbyReply
+	(*GameInfo)(nil),     // 20: tickwire.v1.GameInfo
+	(*RoomListing)(nil),  // 21: tickwire.v1.RoomListing
+	(*Grant)(nil),        // 22: tickwire.v1.Grant
+	(*Ticket)(nil),       // 23: tickwire.v1.Ticket
+	(*Ping)(nil),         // 24: tickwire.v1.Ping
+	(*Pong)(nil),         // 25: tickwire.v1.Pong
+	(*Error)(nil),        // 26: tickwire.v1.Error
 }
 var file_tickwire_v1_tickwire_proto_depIdxs = []int32{
 	2,  // 0: tickwire.v1.Envelope.hello:type_name -> tickwire.v1.Hello
 	4,  // 1: tickwire.v1.Envelope.join_room:type_name -> tickwire.v1.JoinRoom
 	5,  // 2: tickwire.v1.Envelope.leave_room:type_name -> tickwire.v1.LeaveRoom
 	8,  // 3: tickwire.v1.Envelope.input:type_name -> tickwire.v1.Input
-	13, // 4: tickwire.v1.Envelope.ping:type_name -> tickwire.v1.Ping
-	3,  // 5: tickwire.v1.Envelope.welcome:type_name -> tickwire.v1.Welcome
-	6,  // 6: tickwire.v1.Envelope.joined:type_name -> tickwire.v1.Joined
-	7,  // 7: tickwire.v1.Envelope.left:type_name -> tickwire.v1.Left
-	9,  // 8: tickwire.v1.Envelope.state:type_name -> tickwire.v1.StateFrame
-	14, // 9: tickwire.v1.Envelope.pong:type_name -> tickwire.v1.Pong
-	15, // 10: tickwire.v1.Envelope.error:type_name -> tickwire.v1.Error
-	0,  // 11: tickwire.v1.Left.code:type_name -> tickwire.v1.ErrorCode
-	10, // 12: tickwire.v1.StateFrame.delta:type_name -> tickwire.v1.Delta
-	11, // 13: tickwire.v1.Delta.clears:type_name -> tickwire.v1.FieldPath
-	12, // 14: tickwire.v1.FieldPath.steps:type_name -> tickwire.v1.PathStep
-	0,  // 15: tickwire.v1.Error.code:type_name -> tickwire.v1.ErrorCode
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	24, // 4: tickwire.v1.Envelope.ping:type_name -> tickwire.v1.Ping
+	13, // 5: tickwire.v1.Envelope.lobby:type_name -> tickwire.v1.LobbyRequest
+	3,  // 6: tickwire.v1.Envelope.welcome:type_name -> tickwire.v1.Welcome
+	6,  // 7: tickwire.v1.Envelope.joined:type_name -> tickwire.v1.Joined
+	7,  // 8: tickwire.v1.Envelope.left:type_name -> tickwire.v1.Left
+	9,  // 9: tickwire.v1.Envelope.state:type_name -> tickwire.v1.StateFrame
+	25, // 10: tickwire.v1.Envelope.pong:type_name -> tickwire.v1.Pong
+	26, // 11: tickwire.v1.Envelope.error:type_name -> tickwire.v1.Error
+	19, // 12: tickwire.v1.Envelope.lobby_reply:type_name -> tickwire.v1.LobbyReply
+	0,  // 13: tickwire.v1.Left.code:type_name -> tickwire.v1.ErrorCode
+	10, // 14: tickwire.v1.StateFrame.delta:type_name -> tickwire.v1.Delta
+	11, // 15: tickwire.v1.Delta.clears:type_name -> tickwire.v1.FieldPath
+	12, // 16: tickwire.v1.FieldPath.steps:type_name -> tickwire.v1.PathStep
+	14, // 17: tickwire.v1.LobbyRequest.list_games:type_name -> tickwire.v1.ListGames
+	15, // 18: tickwire.v1.LobbyRequest.list_rooms:type_name -> tickwire.v1.ListRooms
+	16, // 19: tickwire.v1.LobbyRequest.create_room:type_name -> tickwire.v1.CreateRoom
+	17, // 20: tickwire.v1.LobbyRequest.join:type_name -> tickwire.v1.LobbyJoin
+	18, // 21: tickwire.v1.LobbyRequest.create_ticket:type_name -> tickwire.v1.CreateTicket
+	20, // 22: tickwire.v1.LobbyReply.games:type_name -> tickwire.v1.GameInfo
+	21, // 23: tickwire.v1.LobbyReply.rooms:type_name -> tickwire.v1.RoomListing
+	22, // 24: tickwire.v1.LobbyReply.grant:type_name -> tickwire.v1.Grant
+	23, // 25: tickwire.v1.LobbyReply.ticket:type_name -> tickwire.v1.Ticket
+	0,  // 26: tickwire.v1.Error.code:type_name -> tickwire.v1.ErrorCode
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_tickwire_v1_tickwire_proto_init() }
@@ -1506,12 +2485,14 @@ func file_tickwire_v1_tickwire_proto_init() {
 		(*Envelope_LeaveRoom)(nil),
 		(*Envelope_Input)(nil),
 		(*Envelope_Ping)(nil),
+		(*Envelope_Lobby)(nil),
 		(*Envelope_Welcome)(nil),
 		(*Envelope_Joined)(nil),
 		(*Envelope_Left)(nil),
 		(*Envelope_State)(nil),
 		(*Envelope_Pong)(nil),
 		(*Envelope_Error)(nil),
+		(*Envelope_LobbyReply)(nil),
 	}
 	file_tickwire_v1_tickwire_proto_msgTypes[8].OneofWrappers = []any{
 		(*StateFrame_Snapshot)(nil),
@@ -1523,13 +2504,22 @@ func file_tickwire_v1_tickwire_proto_init() {
 		(*PathStep_UintKey)(nil),
 		(*PathStep_StringKey)(nil),
 	}
+	file_tickwire_v1_tickwire_proto_msgTypes[12].OneofWrappers = []any{
+		(*LobbyRequest_ListGames)(nil),
+		(*LobbyRequest_ListRooms)(nil),
+		(*LobbyRequest_CreateRoom)(nil),
+		(*LobbyRequest_Join)(nil),
+		(*LobbyRequest_CreateTicket)(nil),
+		(*LobbyRequest_GetTicket)(nil),
+		(*LobbyRequest_CancelTicket)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tickwire_v1_tickwire_proto_rawDesc), len(file_tickwire_v1_tickwire_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,304 @@
+package lobby
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tickwire/tickwire/tick"
+)
+
+// RoomListing is one room of the room browser.
+type RoomListing struct {
+	ID   string `json:"id"`
+	Game string `json:"game"`
+	// Players is the number of players seated now, as the room reports it.
+	Players    int  `json:"players"`
+	MaxPlayers int  `json:"max_players"`
+	Private    bool `json:"private"`
+	// Joinable says a seat is free (counting seats reserved but not yet
+	// taken).
+	Joinable bool `json:"joinable"`
+}
+
+// Grant is a seat in a room, handed to the player who asked: he presents
+// Seat in the JoinRoom envelope on /ws before it expires (Options.SeatTTL).
+type Grant struct {
+	RoomID string `json:"room_id"`
+	// JoinCode is set when the room was just created: share it to invite.
+	JoinCode string `json:"join_code,omitempty"`
+	Seat     string `json:"seat"`
+}
+
+// CreateRoomRequest asks for a new room with a seat for the asker.
+type CreateRoomRequest struct {
+	Game    string `json:"game"`
+	Private bool   `json:"private"`
+	// MaxPlayers lowers the game's MaxPlayers (0: the game's); at least the
+	// game's MinPlayers.
+	MaxPlayers int `json:"max_players"`
+}
+
+// JoinRequest asks for a seat in one room: by RoomID (public rooms), by
+// JoinCode (any room), or, with Quick, in the fullest joinable public room
+// of Game, created when there is none. Exactly one way must be given.
+type JoinRequest struct {
+	RoomID   string `json:"room_id,omitempty"`
+	JoinCode string `json:"join_code,omitempty"`
+	Game     string `json:"game,omitempty"`
+	Quick    bool   `json:"quick,omitempty"`
+}
+
+// ListRooms returns the public rooms of game (of every game when game is
+// empty), oldest first, with their live player counts.
+func (l *Lobby) ListRooms(ctx context.Context, game string) ([]RoomListing, error) {
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	if game != "" {
+		if _, err := l.game(game); err != nil {
+			return nil, err
+		}
+	}
+	recs, err := l.dir.Rooms(ctx, game)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RoomListing, 0, len(recs))
+	for _, r := range recs {
+		if r.Private {
+			continue
+		}
+		players, running := l.livePlayers(r)
+		if !running {
+			continue
+		}
+		out = append(out, RoomListing{
+			ID: r.ID, Game: r.Game, Players: players, MaxPlayers: r.MaxPlayers,
+			Joinable: max(players, r.Seats) < r.MaxPlayers,
+		})
+	}
+	return out, nil
+}
+
+// livePlayers returns the seated players of a room on this node and whether
+// it runs. Rooms of other nodes report their reserved seats.
+func (l *Lobby) livePlayers(r RoomRecord) (int, bool) {
+	if r.Node != l.opts.Node {
+		return r.Seats, true
+	}
+	h, err := l.rooms.Get(r.ID)
+	if err != nil {
+		return 0, false
+	}
+	return h.Players(), true
+}
+
+// CreateRoom creates a room of req.Game with a seat for player and a join
+// code. A private room is not listed and is joined by its code only.
+func (l *Lobby) CreateRoom(ctx context.Context, player string, req CreateRoomRequest) (Grant, error) {
+	if err := l.checkOpen(); err != nil {
+		return Grant{}, err
+	}
+	g, err := l.game(req.Game)
+	if err != nil {
+		return Grant{}, err
+	}
+	size := cmp.Or(req.MaxPlayers, g.MaxPlayers)
+	if size < g.MinPlayers || size > g.MaxPlayers {
+		return Grant{}, fail(ErrBadRequest, "max_players %d: game %s wants %d..%d", req.MaxPlayers, g.Name, g.MinPlayers, g.MaxPlayers)
+	}
+	defer l.lockPlayers(player)()
+	if err := l.free(ctx, player); err != nil {
+		return Grant{}, err
+	}
+	return l.createRoom(ctx, player, g.Name, size, req.Private)
+}
+
+// createRoom starts a room and records it with player's seat. The caller
+// holds player's admission lock and checked he is free.
+func (l *Lobby) createRoom(ctx context.Context, player, game string, size int, private bool) (Grant, error) {
+	h, err := l.rooms.Create(ctx, game, tick.RoomOptions{MaxPlayers: size})
+	if err != nil {
+		return Grant{}, fmt.Errorf("create room of %s: %w", game, err)
+	}
+	now := l.now()
+	token, seat := l.newSeat(player, h.ID(), now)
+	rec := RoomRecord{ID: h.ID(), Game: game, Node: l.opts.Node, Private: private, MaxPlayers: size, Created: now, Managed: true}
+	for range 8 {
+		rec.JoinCode = newJoinCode()
+		if err = l.dir.AddRoom(ctx, rec, []SeatRecord{seat}); !errors.Is(err, ErrJoinCodeTaken) {
+			break
+		}
+	}
+	if err != nil {
+		l.closeRoom(h)
+		return Grant{}, fmt.Errorf("record room %s: %w", h.ID(), err)
+	}
+	l.watchRoom(h)
+	l.m.seatsIssued.Inc()
+	l.log.Debug().Str("room", h.ID()).Str("game", game).Str("player", player).Bool("private", private).Msg("room created")
+	return Grant{RoomID: h.ID(), JoinCode: rec.JoinCode, Seat: token}, nil
+}
+
+// closeRoom stops a room the lobby could not record.
+func (l *Lobby) closeRoom(h *tick.Handle) {
+	if err := h.Close(context.WithoutCancel(l.ctx)); err != nil {
+		l.log.Error().Err(err).Str("room", h.ID()).Msg("close room")
+	}
+}
+
+// newSeat issues a seat for player in room.
+func (l *Lobby) newSeat(player, room string, now time.Time) (string, SeatRecord) {
+	token, c := l.sign.issueSeat(player, room, l.opts.Node, now.Add(l.opts.SeatTTL))
+	return token, SeatRecord{Room: room, Player: player, Node: l.opts.Node, Nonce: c.Nonce, Expires: c.Expires}
+}
+
+// Join gives player a seat in a room chosen by req (see JoinRequest).
+func (l *Lobby) Join(ctx context.Context, player string, req JoinRequest) (Grant, error) {
+	if err := l.checkOpen(); err != nil {
+		return Grant{}, err
+	}
+	ways := 0
+	for _, set := range []bool{req.RoomID != "", req.JoinCode != "", req.Quick} {
+		if set {
+			ways++
+		}
+	}
+	switch {
+	case ways != 1:
+		return Grant{}, fail(ErrBadRequest, "give exactly one of room_id, join_code, or game with quick:true")
+	case req.Quick:
+		return l.QuickJoin(ctx, player, req.Game)
+	case req.Game != "":
+		return Grant{}, fail(ErrBadRequest, "game goes with quick:true only")
+	case req.RoomID != "":
+		return l.join(ctx, player, func() (RoomRecord, error) { return l.dir.Room(ctx, req.RoomID) }, false)
+	default:
+		code := normalizeCode(req.JoinCode)
+		return l.join(ctx, player, func() (RoomRecord, error) {
+			if len(code) != JoinCodeLen || strings.Trim(code, codeAlphabet) != "" {
+				return RoomRecord{}, fail(ErrRoomNotFound, "no room has join code %q", req.JoinCode)
+			}
+			return l.dir.RoomByCode(ctx, code)
+		}, true)
+	}
+}
+
+// join seats player in the room find returns. Private rooms are found by
+// code only (byCode), except by their own members asking for a new seat.
+func (l *Lobby) join(ctx context.Context, player string, find func() (RoomRecord, error), byCode bool) (Grant, error) {
+	defer l.lockPlayers(player)()
+	if t, err := queuedIn(l.db.Txn(false), player); err != nil {
+		return Grant{}, err
+	} else if t != "" {
+		return Grant{}, fail(ErrAlreadyQueued, "player %s is queued in ticket %s", player, t)
+	}
+	rec, err := find()
+	if err != nil {
+		return Grant{}, err
+	}
+	held, member, err := l.dir.SeatOf(ctx, player)
+	if err != nil {
+		return Grant{}, err
+	}
+	if member && held.Room != rec.ID {
+		return Grant{}, fail(ErrAlreadyInRoom, "player %s already has a seat in room %s", player, held.Room)
+	}
+	if rec.Private && !byCode && !member {
+		return Grant{}, fail(ErrRoomNotFound, "no room %q", rec.ID)
+	}
+	return l.reserve(ctx, player, rec, member)
+}
+
+// reserve issues player a seat in rec. A member (renewing his seat, e.g. to
+// reconnect) takes no new place.
+func (l *Lobby) reserve(ctx context.Context, player string, rec RoomRecord, member bool) (Grant, error) {
+	players, running := l.livePlayers(rec)
+	if !running {
+		return Grant{}, fail(ErrRoomNotFound, "room %s has ended", rec.ID)
+	}
+	if !member && players >= rec.MaxPlayers {
+		return Grant{}, fail(ErrRoomFull, "room %s is full (%d players)", rec.ID, rec.MaxPlayers)
+	}
+	token, seat := l.newSeat(player, rec.ID, l.now())
+	if err := l.dir.Reserve(ctx, seat); err != nil {
+		return Grant{}, err
+	}
+	l.m.seatsIssued.Inc()
+	return Grant{RoomID: rec.ID, Seat: token}, nil
+}
+
+// QuickJoin seats player in the fullest joinable public room of game (the
+// oldest among equals), or creates a public room when none has a free seat
+// (Colyseus's joinOrCreate).
+func (l *Lobby) QuickJoin(ctx context.Context, player, game string) (Grant, error) {
+	if err := l.checkOpen(); err != nil {
+		return Grant{}, err
+	}
+	g, err := l.game(game)
+	if err != nil {
+		return Grant{}, err
+	}
+	defer l.lockPlayers(player)()
+	if err := l.free(ctx, player); err != nil {
+		return Grant{}, err
+	}
+	mu := l.quickLock(g.Name)
+	mu.Lock()
+	defer mu.Unlock()
+	recs, err := l.dir.Rooms(ctx, g.Name)
+	if err != nil {
+		return Grant{}, err
+	}
+	type option struct {
+		rec  RoomRecord
+		fill int
+	}
+	var opts []option
+	for _, r := range recs {
+		if r.Private {
+			continue
+		}
+		if players, running := l.livePlayers(r); running && max(players, r.Seats) < r.MaxPlayers {
+			opts = append(opts, option{r, max(players, r.Seats)})
+		}
+	}
+	slices.SortStableFunc(opts, func(a, b option) int { return cmp.Compare(b.fill, a.fill) }) // recs are oldest first
+	for _, o := range opts {
+		grant, err := l.reserve(ctx, player, o.rec, false)
+		if errors.Is(err, ErrRoomFull) || errors.Is(err, ErrRoomNotFound) {
+			continue // filled or ended since the listing
+		}
+		return grant, err
+	}
+	return l.createRoom(ctx, player, g.Name, g.MaxPlayers, false)
+}
+
+// Adopt makes a room the lobby did not create (say, a persistent room the
+// program started) known to it: listed unless private, joinable by id or by
+// the returned record's JoinCode, forgotten when it ends, never closed for
+// being idle.
+func (l *Lobby) Adopt(ctx context.Context, h *tick.Handle, private bool) (RoomRecord, error) {
+	if err := l.checkOpen(); err != nil {
+		return RoomRecord{}, err
+	}
+	info := h.Info()
+	rec := RoomRecord{ID: info.ID, Game: info.Game, Node: l.opts.Node, Private: private, MaxPlayers: info.MaxPlayers, Created: l.now()}
+	var err error
+	for range 8 {
+		rec.JoinCode = newJoinCode()
+		if err = l.dir.AddRoom(ctx, rec, nil); !errors.Is(err, ErrJoinCodeTaken) {
+			break
+		}
+	}
+	if err != nil {
+		return RoomRecord{}, fmt.Errorf("adopt room %s: %w", info.ID, err)
+	}
+	l.watchRoom(h)
+	return l.dir.Room(ctx, rec.ID)
+}

@@ -1,0 +1,187 @@
+package lobby
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+
+	memdb "github.com/hashicorp/go-memdb"
+)
+
+// TicketRequest asks the matchmaker for a match.
+type TicketRequest struct {
+	Game string `json:"game"`
+	// Skill is the party's rating; matches keep the spread of ratings
+	// within the skill window (see SkillWindow).
+	Skill float64 `json:"skill"`
+	// Party are the players kept together, the asker among them (empty:
+	// the asker alone). Every one must be a known player, in no other
+	// ticket and no room; at most the game's MaxPlayers.
+	Party []string `json:"party,omitempty"`
+	// Region and Mode, when set, must be equal in every ticket of a match
+	// (empty matches empty only).
+	Region string `json:"region,omitempty"`
+	Mode   string `json:"mode,omitempty"`
+}
+
+// TicketView is a ticket as one of its players sees it.
+type TicketView struct {
+	TicketID string `json:"ticket_id"`
+	Game     string `json:"game"`
+	// Status is StatusSearching, StatusMatched, StatusExpired or
+	// StatusCancelled.
+	Status string `json:"status"`
+	// RoomID and Seat are set once matched; Seat is the viewer's own.
+	RoomID string `json:"room_id"`
+	Seat   string `json:"seat"`
+}
+
+// maxAttrLen bounds region and mode.
+const maxAttrLen = 32
+
+// CreateTicket queues a ticket for req's party and returns its id. Errors:
+// ErrGameNotFound, ErrBadRequest (party too large, without the asker, with
+// an unknown player or a duplicate; a skill that is not a finite number),
+// ErrAlreadyQueued, ErrAlreadyInRoom, ErrTooManyTickets.
+func (l *Lobby) CreateTicket(ctx context.Context, player string, req TicketRequest) (string, error) {
+	if err := l.checkOpen(); err != nil {
+		return "", err
+	}
+	g, err := l.game(req.Game)
+	if err != nil {
+		return "", err
+	}
+	party := req.Party
+	if len(party) == 0 {
+		party = []string{player}
+	}
+	sorted := slices.Sorted(slices.Values(party))
+	switch {
+	case len(party) > g.MaxPlayers:
+		return "", fail(ErrBadRequest, "party of %d is larger than game %s allows (%d)", len(party), g.Name, g.MaxPlayers)
+	case !slices.Contains(party, player):
+		return "", fail(ErrBadRequest, "party must include the player asking (%s)", player)
+	case len(slices.Compact(sorted)) != len(party):
+		return "", fail(ErrBadRequest, "party names a player twice")
+	case math.IsNaN(req.Skill) || math.IsInf(req.Skill, 0) || math.Abs(req.Skill) > 1e9:
+		return "", fail(ErrBadRequest, "skill must be a number within ±1e9")
+	case !validAttr(req.Region) || !validAttr(req.Mode):
+		return "", fail(ErrBadRequest, "region and mode have at most %d printable characters", maxAttrLen)
+	}
+	for _, p := range party {
+		if !validID(p) {
+			return "", fail(ErrBadRequest, "party member %q is not a player id", p)
+		}
+	}
+
+	defer l.lockPlayers(party...)()
+	if unknown, err := unknownPlayers(l.db.Txn(false), party); err != nil {
+		return "", err
+	} else if len(unknown) > 0 {
+		return "", fail(ErrBadRequest, "unknown player %s", strings.Join(unknown, ", "))
+	}
+	for _, p := range party {
+		if err := l.free(ctx, p); err != nil {
+			return "", err
+		}
+	}
+	if l.m.searchingNow() >= l.opts.MaxTickets {
+		return "", fail(ErrTooManyTickets, "%d tickets are searching already", l.opts.MaxTickets)
+	}
+	now := l.now()
+	t := &ticketRecord{
+		ID: newTicketID(), Game: g.Name, Owner: player, Party: slices.Clone(party),
+		Skill: req.Skill, Region: req.Region, Mode: req.Mode,
+		Created: now, Expires: now.Add(l.opts.TicketTTL), Status: StatusSearching, PurgeAt: never,
+	}
+	if err := l.insertTicket(t); err != nil {
+		return "", err
+	}
+	l.m.ticketCreated(g.Name)
+	l.log.Debug().Str("ticket", t.ID).Str("game", g.Name).Strs("party", party).Float64("skill", req.Skill).Msg("ticket queued")
+	return t.ID, nil
+}
+
+// insertTicket stores a searching ticket and queues its party.
+func (l *Lobby) insertTicket(t *ticketRecord) error {
+	txn := l.db.Txn(true)
+	defer txn.Abort()
+	for _, p := range t.Party {
+		if other, err := queuedIn(txn, p); err != nil {
+			return err
+		} else if other != "" { // the admission lock makes this unreachable
+			return fail(ErrAlreadyQueued, "player %s is already queued in ticket %s", p, other)
+		}
+		if err := txn.Insert(tableQueue, &queueRecord{Player: p, Ticket: t.ID}); err != nil {
+			return err
+		}
+	}
+	if err := txn.Insert(tableTickets, t); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+func validAttr(s string) bool { return s == "" || (len(s) <= maxAttrLen && validID(s)) }
+
+// Ticket returns ticket id as player (a member of its party) sees it, or
+// ErrTicketNotFound.
+func (l *Lobby) Ticket(ctx context.Context, player, id string) (TicketView, error) {
+	if err := l.checkOpen(); err != nil {
+		return TicketView{}, err
+	}
+	t, err := l.partyTicket(l.db.Txn(false), player, id)
+	if err != nil {
+		return TicketView{}, err
+	}
+	return t.view(player), nil
+}
+
+func (l *Lobby) partyTicket(txn *memdb.Txn, player, id string) (*ticketRecord, error) {
+	t, err := getTicket(txn, id)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil || !slices.Contains(t.Party, player) {
+		return nil, fail(ErrTicketNotFound, "no ticket %q", id)
+	}
+	return t, nil
+}
+
+func (t *ticketRecord) view(player string) TicketView {
+	v := TicketView{TicketID: t.ID, Game: t.Game, Status: t.Status}
+	if t.Status == StatusMatched {
+		v.RoomID, v.Seat = t.Room, t.Seats[player]
+	}
+	return v
+}
+
+// CancelTicket stops ticket id's search; any member of its party may. It
+// returns the ticket, now "cancelled" (cancelling twice is not an error),
+// or ErrTicketDone when it was matched or expired already.
+func (l *Lobby) CancelTicket(ctx context.Context, player, id string) (TicketView, error) {
+	if err := l.checkOpen(); err != nil {
+		return TicketView{}, err
+	}
+	txn := l.db.Txn(true)
+	defer txn.Abort()
+	t, err := l.partyTicket(txn, player, id)
+	if err != nil {
+		return TicketView{}, err
+	}
+	switch t.Status {
+	case StatusCancelled:
+		return t.view(player), nil
+	case StatusSearching:
+	default:
+		return TicketView{}, fail(ErrTicketDone, "ticket %s is %s", id, t.Status)
+	}
+	if err := finishTicket(txn, t, StatusCancelled, l.now(), l.opts.TicketRetention); err != nil {
+		return TicketView{}, err
+	}
+	txn.Commit()
+	l.m.ticketFinished(t.Game, StatusCancelled)
+	return TicketView{TicketID: t.ID, Game: t.Game, Status: StatusCancelled}, nil
+}

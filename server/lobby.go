@@ -1,0 +1,78 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/tickwire/tickwire/lobby"
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
+)
+
+// SetLobby connects the lobby's two faces: its HTTP JSON API under
+// /lobby/, and LobbyRequest envelopes on /ws, which call the same service
+// methods. Sessions then authenticate with lobby tokens (unless
+// Options.Authenticate says otherwise), and a session without a token
+// becomes a fresh guest. Call it before Start.
+func (s *Server) SetLobby(l *lobby.Lobby) {
+	s.lobby = l
+	s.mux.Handle("/lobby/", l.Handler())
+	if s.opts.Authenticate == nil {
+		s.opts.Authenticate = l.Authenticate
+	}
+}
+
+// serveLobby answers one LobbyRequest envelope.
+func (s *Server) serveLobby(sess *session, ref uint32, req *tickwirev1.LobbyRequest) {
+	if s.lobby == nil {
+		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "this server has no lobby"))
+		return
+	}
+	var r lobby.Request
+	switch op := req.Op.(type) {
+	case *tickwirev1.LobbyRequest_ListGames:
+		r.Games = &lobby.GamesRequest{}
+	case *tickwirev1.LobbyRequest_ListRooms:
+		r.ListRooms = &lobby.ListRoomsRequest{Game: op.ListRooms.Game}
+	case *tickwirev1.LobbyRequest_CreateRoom:
+		r.CreateRoom = &lobby.CreateRoomRequest{Game: op.CreateRoom.Game, Private: op.CreateRoom.Private, MaxPlayers: int(op.CreateRoom.MaxPlayers)}
+	case *tickwirev1.LobbyRequest_Join:
+		j := op.Join
+		r.Join = &lobby.JoinRequest{RoomID: j.RoomId, JoinCode: j.JoinCode, Game: j.Game, Quick: j.Quick}
+	case *tickwirev1.LobbyRequest_CreateTicket:
+		c := op.CreateTicket
+		r.CreateTicket = &lobby.TicketRequest{Game: c.Game, Skill: c.Skill, Party: c.Party, Region: c.Region, Mode: c.Mode}
+	case *tickwirev1.LobbyRequest_GetTicket:
+		r.Ticket = &lobby.TicketRef{TicketID: op.GetTicket}
+	case *tickwirev1.LobbyRequest_CancelTicket:
+		r.CancelTicket = &lobby.TicketRef{TicketID: op.CancelTicket}
+	default:
+		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "lobby request names no operation"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rep, err := s.lobby.Serve(ctx, sess.game.player, r)
+	if err != nil {
+		sess.sendError(ref, s.wireError(sess, err))
+		return
+	}
+	sess.sendEnvelope(&protocol.Envelope{Ref: ref, Msg: &tickwirev1.Envelope_LobbyReply{LobbyReply: lobbyReply(rep)}})
+}
+
+func lobbyReply(rep lobby.Reply) *tickwirev1.LobbyReply {
+	out := &tickwirev1.LobbyReply{TicketId: rep.TicketID}
+	for _, g := range rep.Games {
+		out.Games = append(out.Games, &tickwirev1.GameInfo{Name: g.Name, MinPlayers: uint32(g.MinPlayers), MaxPlayers: uint32(g.MaxPlayers), TickHz: uint32(g.TickHz)})
+	}
+	for _, r := range rep.Rooms {
+		out.Rooms = append(out.Rooms, &tickwirev1.RoomListing{Id: r.ID, Game: r.Game, Players: uint32(r.Players), MaxPlayers: uint32(r.MaxPlayers), Private: r.Private, Joinable: r.Joinable})
+	}
+	if g := rep.Grant; g != nil {
+		out.Grant = &tickwirev1.Grant{RoomId: g.RoomID, JoinCode: g.JoinCode, Seat: g.Seat}
+	}
+	if t := rep.Ticket; t != nil {
+		out.Ticket = &tickwirev1.Ticket{TicketId: t.TicketID, Game: t.Game, Status: t.Status, RoomId: t.RoomID, Seat: t.Seat}
+	}
+	return out
+}
