@@ -378,11 +378,18 @@ func (s *Server) janitorPeriod() time.Duration {
 	return max(p, 5*time.Millisecond)
 }
 
+// addSession registers a new session. One that arrives while Shutdown is
+// closing sessions (its upgrade raced the listener's closing) is closed
+// with 1001 at once: Shutdown's snapshot of sessions may have missed it.
 func (s *Server) addSession(sess *session) {
 	s.sessMu.Lock()
 	s.sessions[sess] = struct{}{}
+	draining := s.draining.Load()
 	s.sessMu.Unlock()
 	s.metrics.sessions.WithLabelValues(sess.endpoint).Inc()
+	if draining {
+		sess.close(closeGoingAway, "server shutting down")
+	}
 }
 
 func (s *Server) removeSession(sess *session) {
