@@ -38,37 +38,54 @@ type Guest struct {
 const MaxNameLen = 32
 
 // CreateGuest makes a guest identity called name (trimmed; "guest" when
-// empty). It fails with ErrGuestsDisabled when an Authenticator is set and
-// with ErrBadRequest for a name that is too long or has control characters.
+// empty) and records the player. It fails with ErrGuestsDisabled when an
+// Authenticator is set and with ErrBadRequest for a name that is too long
+// or has control characters.
 func (l *Lobby) CreateGuest(ctx context.Context, name string) (Guest, error) {
-	if err := l.checkOpen(); err != nil {
+	g, name, expires, err := l.issueGuest(name)
+	if err != nil {
 		return Guest{}, err
 	}
+	txn := l.db.Txn(true)
+	defer txn.Abort()
+	if err := txn.Insert(tablePlayers, &playerRecord{ID: g.PlayerID, Name: name, Created: l.now(), PurgeAt: expires.UnixNano()}); err != nil {
+		return Guest{}, err
+	}
+	txn.Commit()
+	return g, nil
+}
+
+// IssueGuest is CreateGuest without the record: the identity costs the
+// lobby nothing until its token is first authenticated (Authenticate then
+// records the player). The server gives one to every anonymous /ws
+// session, most of which never use the lobby.
+func (l *Lobby) IssueGuest(name string) (Guest, error) {
+	g, _, _, err := l.issueGuest(name)
+	return g, err
+}
+
+func (l *Lobby) issueGuest(name string) (Guest, string, time.Time, error) {
+	if err := l.checkOpen(); err != nil {
+		return Guest{}, "", time.Time{}, err
+	}
 	if l.opts.Authenticator != nil {
-		return Guest{}, fail(ErrGuestsDisabled, "guest identities are disabled on this server")
+		return Guest{}, "", time.Time{}, fail(ErrGuestsDisabled, "guest identities are disabled on this server")
 	}
 	name = strings.TrimSpace(name)
 	switch {
 	case !utf8.ValidString(name):
-		return Guest{}, fail(ErrBadRequest, "name is not valid UTF-8")
+		return Guest{}, "", time.Time{}, fail(ErrBadRequest, "name is not valid UTF-8")
 	case utf8.RuneCountInString(name) > MaxNameLen:
-		return Guest{}, fail(ErrBadRequest, "name has more than %d characters", MaxNameLen)
+		return Guest{}, "", time.Time{}, fail(ErrBadRequest, "name has more than %d characters", MaxNameLen)
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return Guest{}, fail(ErrBadRequest, "name has control characters")
+		return Guest{}, "", time.Time{}, fail(ErrBadRequest, "name has control characters")
 	case name == "":
 		name = "guest"
 	}
-	now := l.now()
-	expires := now.Add(l.opts.TokenTTL)
+	expires := l.now().Add(l.opts.TokenTTL)
 	id := newPlayerID()
-	txn := l.db.Txn(true)
-	defer txn.Abort()
-	if err := txn.Insert(tablePlayers, &playerRecord{ID: id, Name: name, Created: now, PurgeAt: expires.UnixNano()}); err != nil {
-		return Guest{}, err
-	}
-	txn.Commit()
 	l.m.guests.Inc()
-	return Guest{PlayerID: id, Token: l.sign.issueToken(id, expires)}, nil
+	return Guest{PlayerID: id, Token: l.sign.issueToken(id, expires)}, name, expires, nil
 }
 
 // Authenticate returns the player a bearer token belongs to: a guest token

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"time"
@@ -15,6 +14,10 @@ import (
 // gameState is the /ws part of a session.
 type gameState struct {
 	player string
+	// token is the guest token the server issued this session, when it
+	// came without one; the lobby records the guest on first use (known).
+	token string
+	known bool
 
 	// Rate limiting: touched only by the connection's serial executor.
 	tokens       float64
@@ -25,6 +28,14 @@ type gameState struct {
 
 	mu    sync.Mutex
 	rooms map[string]RoomSeat // rooms this session has a seat in
+}
+
+// playerID is the session's player; Hello may change it, so readers off
+// the connection's own goroutine take the lock.
+func (g *gameState) playerID() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.player
 }
 
 // RoomSeat is a session's seat in one room, as the room runtime gives it.
@@ -41,8 +52,11 @@ type RoomSeat interface {
 // RoomJoiner joins /ws sessions to rooms; the room runtime adapter
 // implements it (see rooms.go).
 type RoomJoiner interface {
-	// Join seats player (speaking through peer) in a room as req asks.
-	Join(req *tickwirev1.JoinRoom, player string, peer Peer) (roomID string, seat RoomSeat, err error)
+	// Join seats player (speaking through peer) in a room as req asks. It
+	// calls register with the room and the seat before it asks the room,
+	// so that inputs the client sends as soon as it sees Joined find the
+	// seat; on failure the seat it registered is taken back by the caller.
+	Join(req *tickwirev1.JoinRoom, player string, peer Peer, register func(roomID string, seat RoomSeat)) error
 }
 
 // Peer is what a room sees of a session (tick.Peer's method set).
@@ -61,14 +75,12 @@ func (s *Server) openGame(sess *session) {
 	g := sess.game
 	g.tokens = float64(s.opts.MessageBurst)
 	g.refill = time.Now()
-	var token string
 	if g.player == "" && s.lobby != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		guest, err := s.lobby.CreateGuest(ctx, "guest")
-		cancel()
-		if err == nil {
-			g.player, token = guest.PlayerID, guest.Token
+		if guest, err := s.lobby.IssueGuest("guest"); err == nil {
+			g.player, g.token = guest.PlayerID, guest.Token
 		}
+	} else {
+		g.known = true
 	}
 	if g.player == "" {
 		g.player = "anon-" + sess.id
@@ -78,7 +90,7 @@ func (s *Server) openGame(sess *session) {
 		ServerTimeUnixNano: time.Now().UnixNano(),
 		SessionId:          sess.id,
 		PlayerId:           g.player,
-		Token:              token,
+		Token:              g.token,
 	}}})
 }
 
@@ -115,7 +127,7 @@ func (s *Server) onGameMessage(c *websocket.Conn, mt websocket.MessageType, data
 		return
 	}
 	sess.touch()
-	s.metrics.messagesIn.WithLabelValues(endpointGame).Inc()
+	s.metrics.gameIn.Inc()
 	if mt != websocket.BinaryMessage {
 		s.metrics.badFrames.WithLabelValues("text").Inc()
 		sess.close(int(protocol.CloseUnsupportedData), "text frames are not accepted on /ws: send binary protobuf Envelopes")
@@ -166,15 +178,24 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 				sess.close(int(protocol.ClosePolicyViolation), "bad token")
 				return
 			}
-			g.player = player
+			g.mu.Lock()
+			g.player, g.token, g.known = player, "", true
+			g.mu.Unlock()
 		}
 		sess.sendEnvelope(&protocol.Envelope{Ref: env.Ref, Msg: &tickwirev1.Envelope_Welcome{Welcome: &tickwirev1.Welcome{
 			ProtocolVersion: protocol.Version, ServerTimeUnixNano: time.Now().UnixNano(), SessionId: sess.id, PlayerId: g.player,
 		}}})
 	case *tickwirev1.Envelope_JoinRoom:
-		s.joinRoom(sess, env.Ref, m.JoinRoom)
+		// Joining waits for the room's goroutine: not on a poller. The
+		// client waits for Joined before it sends inputs to the room.
+		if !s.spawn(func() { s.joinRoom(sess, env.Ref, m.JoinRoom) }) {
+			sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, "server shutting down"))
+		}
 	case *tickwirev1.Envelope_Lobby:
-		s.serveLobby(sess, env.Ref, m.Lobby)
+		// The lobby may wait (room creation, a clustered directory).
+		if !s.spawn(func() { s.serveLobby(sess, env.Ref, m.Lobby) }) {
+			sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, "server shutting down"))
+		}
 	case *tickwirev1.Envelope_LeaveRoom:
 		g.mu.Lock()
 		seat, ok := g.rooms[m.LeaveRoom.RoomId]
@@ -203,6 +224,10 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 
 func (s *Server) joinRoom(sess *session, ref uint32, req *tickwirev1.JoinRoom) {
 	g := sess.game
+	if err := s.knownToLobby(g); err != nil {
+		sess.sendError(ref, s.wireError(sess, err))
+		return
+	}
 	if s.rooms == nil {
 		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_ROOM_NOT_FOUND, "this server hosts no rooms"))
 		return
@@ -214,17 +239,25 @@ func (s *Server) joinRoom(sess *session, ref uint32, req *tickwirev1.JoinRoom) {
 		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_ALREADY_JOINED, "already in room %q", req.RoomId))
 		return
 	}
-	roomID, seat, err := s.rooms.Join(req, g.player, &roomPeer{s: sess, ref: ref})
-	if err != nil {
+	var joined string
+	register := func(roomID string, seat RoomSeat) {
+		joined = roomID
+		g.mu.Lock()
+		if g.rooms == nil {
+			g.rooms = make(map[string]RoomSeat)
+		}
+		g.rooms[roomID] = seat
+		g.mu.Unlock()
+	}
+	if err := s.rooms.Join(req, g.playerID(), &roomPeer{s: sess, ref: ref}, register); err != nil {
+		if joined != "" {
+			g.mu.Lock()
+			delete(g.rooms, joined)
+			g.mu.Unlock()
+		}
 		sess.sendError(ref, s.wireError(sess, err))
 		return
 	}
-	g.mu.Lock()
-	if g.rooms == nil {
-		g.rooms = make(map[string]RoomSeat)
-	}
-	g.rooms[roomID] = seat
-	g.mu.Unlock()
 	if sess.isClosing() { // closed while joining: closeGame may have missed the seat
 		s.closeGame(sess)
 	}

@@ -50,14 +50,37 @@ func (s *Server) serveLobby(sess *session, ref uint32, req *tickwirev1.LobbyRequ
 		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "lobby request names no operation"))
 		return
 	}
+	if err := s.knownToLobby(sess.game); err != nil {
+		sess.sendError(ref, s.wireError(sess, err))
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rep, err := s.lobby.Serve(ctx, sess.game.player, r)
+	rep, err := s.lobby.Serve(ctx, sess.game.playerID(), r)
 	if err != nil {
 		sess.sendError(ref, s.wireError(sess, err))
 		return
 	}
 	sess.sendEnvelope(&protocol.Envelope{Ref: ref, Msg: &tickwirev1.Envelope_LobbyReply{LobbyReply: lobbyReply(rep)}})
+}
+
+// knownToLobby makes sure the lobby has recorded a guest the server issued
+// to an anonymous session: it does so on the session's first lobby use,
+// not when the session opens, so idle sessions cost the lobby nothing.
+func (s *Server) knownToLobby(g *gameState) error {
+	g.mu.Lock()
+	token, known := g.token, g.known
+	g.mu.Unlock()
+	if known || s.lobby == nil || token == "" {
+		return nil
+	}
+	if _, err := s.lobby.Authenticate(token); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	g.known = true
+	g.mu.Unlock()
+	return nil
 }
 
 func lobbyReply(rep lobby.Reply) *tickwirev1.LobbyReply {

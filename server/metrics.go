@@ -13,6 +13,7 @@ import (
 type metrics struct {
 	sessions        *prometheus.GaugeVec
 	messagesIn      *prometheus.CounterVec
+	echoIn, gameIn  prometheus.Counter // messagesIn's children, looked up once: not per message
 	bytesOut        prometheus.Counter
 	closes          *prometheus.CounterVec
 	refused         *prometheus.CounterVec
@@ -46,6 +47,8 @@ func newMetrics(reg *prometheus.Registry, s *Server) (*metrics, error) {
 			return nil, err
 		}
 	}
+	m.echoIn = m.messagesIn.WithLabelValues(endpointEcho)
+	m.gameIn = m.messagesIn.WithLabelValues(endpointGame)
 	m.sessions.WithLabelValues(endpointEcho)
 	m.sessions.WithLabelValues(endpointGame)
 	// Process and Go collectors, unless the caller registered them already.

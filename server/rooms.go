@@ -33,7 +33,7 @@ type TickRooms struct {
 }
 
 // Join implements RoomJoiner.
-func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer) (string, RoomSeat, error) {
+func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer, register func(string, RoomSeat)) error {
 	timeout := t.JoinTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second
@@ -51,15 +51,16 @@ func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer) (st
 		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID, "joining needs a seat from the lobby (POST /lobby/join)")
 	}
 	if err != nil {
-		return "", nil, err
+		return err
 	}
+	register(h.ID(), &tickSeat{h: h, player: tick.PlayerID(player), peer: peer})
 	if err := h.Join(ctx, tick.PlayerID(player), peer); err != nil {
 		if t.Lobby != nil {
 			_ = t.Lobby.Release(player, h.ID())
 		}
-		return "", nil, err
+		return err
 	}
-	return h.ID(), &tickSeat{h: h, player: tick.PlayerID(player), peer: peer}, nil
+	return nil
 }
 
 // lobbyRoom finds the room of a join through the lobby: it redeems the

@@ -54,12 +54,14 @@ type Server struct {
 	sessions map[*session]struct{}
 	nextID   atomic.Uint64
 
-	flushCh  chan *session
-	draining atomic.Bool
-	started  atomic.Bool
-	stopped  chan struct{}
-	wg       sync.WaitGroup
-	stopOnce sync.Once
+	flushCh    chan *session
+	draining   atomic.Bool
+	started    atomic.Bool
+	stopped    chan struct{}
+	wg         sync.WaitGroup
+	workMu     sync.Mutex // guards workClosed and wg.Go after Start
+	workClosed bool
+	stopOnce   sync.Once
 }
 
 // New returns a Server for opts, or every problem with opts.
@@ -138,6 +140,11 @@ func (s *Server) Start() error {
 	}
 	if conf.NPoller <= 0 {
 		conf.NPoller = runtime.GOMAXPROCS(0)
+	}
+	if !s.opts.BlockingHandlers {
+		// Run handlers where nbio read them (see Options.BlockingHandlers);
+		// nbio still serialises each connection's jobs.
+		conf.ServerExecutor = func(f func()) { f() }
 	}
 	switch s.opts.IOMode {
 	case IOModeBlocking:
@@ -255,6 +262,9 @@ wait:
 		}
 	}
 	close(s.stopped)
+	s.workMu.Lock()
+	s.workClosed = true // no wg.Go may race the Wait below
+	s.workMu.Unlock()
 	s.wg.Wait()
 	// engine.Shutdown marks itself shut down, then closes the listener,
 	// which releases the blocked Accept: nbio's loop sees the flag and exits.
@@ -376,6 +386,19 @@ func (s *Server) janitor() {
 func (s *Server) janitorPeriod() time.Duration {
 	p := min(s.opts.PingInterval, s.opts.StallTimeout, s.opts.CloseGrace) / 4
 	return max(p, 5*time.Millisecond)
+}
+
+// spawn runs f on a goroutine the server owns (Shutdown waits for it), for
+// message handling that may wait and so must not run on a poller. It
+// reports false once Shutdown has begun waiting.
+func (s *Server) spawn(f func()) bool {
+	s.workMu.Lock()
+	defer s.workMu.Unlock()
+	if s.workClosed {
+		return false
+	}
+	s.wg.Go(f)
+	return true
 }
 
 // addSession registers a new session. One that arrives while Shutdown is

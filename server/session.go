@@ -38,6 +38,12 @@ type session struct {
 	endpoint string
 	remote   string
 
+	// counted is false in nbio's blocking mode, whose writes never reach
+	// the engine's OnWrittenSize callback: inflight would only grow and
+	// every session would be closed as stalled. There nbio's bounded send
+	// queue (Upgrader.BlockingModSendQueueMaxSize) is the flow control.
+	counted bool
+
 	lastRead atomic.Int64 // unix nanos of the last frame received
 	lastPing atomic.Int64 // unix nanos of the last ping sent
 	inflight atomic.Int64 // bytes handed to the socket, not yet written
@@ -69,6 +75,7 @@ func newSession(srv *Server, conn *websocket.Conn, endpoint string, remote strin
 		id:       srv.newSessionID(),
 		endpoint: endpoint,
 		remote:   remote,
+		counted:  !conn.IsBlockingMod(),
 	}
 	now := time.Now().UnixNano()
 	s.lastRead.Store(now)
@@ -96,11 +103,13 @@ func (s *session) behind() bool {
 // writeLocked hands one frame to nbio. s.mu must be held.
 func (s *session) writeLocked(mt websocket.MessageType, data []byte) bool {
 	size := int64(len(data)) + frameOverhead(len(data))
-	if s.inflight.Add(size) == size {
+	if s.counted && s.inflight.Add(size) == size {
 		s.progress.Store(time.Now().UnixNano())
 	}
 	if err := s.conn.WriteMessage(mt, data); err != nil {
-		s.inflight.Add(-size)
+		if s.counted {
+			s.inflight.Add(-size)
+		}
 		s.srv.metrics.writeErrors.Inc()
 		// The connection is gone or over nbio's cap: the janitor cuts it
 		// at its next sweep (aborting here, under s.mu, could re-enter).

@@ -28,6 +28,9 @@ func (s *Server) newUpgrader(subprotocols []string, echo bool) *websocket.Upgrad
 	}
 	u.KeepaliveTime = s.opts.IdleTimeout + s.opts.CloseGrace // backstop; the janitor closes first with 4002
 	u.BlockingModHandleRead = true
+	// Blocking mode hands frames to a writer goroutine through a queue:
+	// bound it (a write to a full queue fails and the session is cut).
+	u.BlockingModSendQueueMaxSize = 4096
 	u.EnableCompression(!s.opts.DisableCompression)
 	u.SetPingHandler(func(c *websocket.Conn, data string) {
 		if sess := sessionOf(c); sess != nil {
@@ -216,6 +219,6 @@ func (s *Server) onEchoMessage(c *websocket.Conn, mt websocket.MessageType, data
 		return
 	}
 	sess.touch()
-	s.metrics.messagesIn.WithLabelValues(endpointEcho).Inc()
+	s.metrics.echoIn.Inc()
 	sess.send(mt, data) // nbio copies data before we return
 }
