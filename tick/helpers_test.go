@@ -170,6 +170,7 @@ func newEnvWith(t *testing.T, info tick.GameInfo, opts tick.Options, newGame fun
 	})
 	opts.Registry = registry
 	opts.Registerer = e.reg
+	opts.AlignTicks = true
 	opts.Clock = tick.SystemClock{}
 	opts.Logger = zerolog.New(e.logs)
 	rooms, err := tick.NewRooms(opts)

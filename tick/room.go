@@ -111,6 +111,7 @@ type room struct {
 	handle     *Handle
 	forget     func(*room) // removes the room from its Rooms
 	onUnseat   func(string, PlayerID)
+	align      bool // Options.AlignTicks
 	created    time.Time
 	inputPool  sync.Pool
 
@@ -185,6 +186,10 @@ func (rm *room) run(initDone chan<- error) {
 	rm.m.rooms.Inc()
 
 	rm.start = rm.clock.Now()
+	if !rm.align {
+		// Stagger: rooms created together must not all tick at once.
+		rm.start = rm.start.Add(time.Duration(rm.rng.Int64N(int64(rm.period))))
+	}
 	rm.next = 1
 	timer := rm.clock.NewTimer(rm.period)
 	defer timer.Stop()

@@ -43,6 +43,14 @@ type Options struct {
 	// NodeID names this process in metrics and RoomInfo, for clusters.
 	// Empty: no node label.
 	NodeID string
+	// AlignTicks makes each room's first deadline its creation time plus
+	// one period. By default the first deadline is also offset by a random
+	// fraction of the period (drawn from the room's seed), so that rooms
+	// created together do not all tick at the same instant: measured with
+	// 1,000 rooms at 20 Hz on 2 cores, tick start jitter p99 was 4.9 ms
+	// aligned and 1.3 ms staggered (BENCHMARKS.md). Tests that step a fake
+	// clock by whole periods set it.
+	AlignTicks bool
 	// OnUnseat, when set, is told each time a player loses a seat for good:
 	// left, kicked, reconnection grace over, or the room ended. The lobby
 	// uses it to free the player. It runs on the room's goroutine and must
@@ -233,6 +241,7 @@ func (rs *Rooms) newRoom(id string, def definition, info GameInfo, seed uint64) 
 		stats:      &rs.stats,
 		forget:     rs.forget,
 		onUnseat:   rs.opts.OnUnseat,
+		align:      rs.opts.AlignTicks,
 		created:    rs.opts.Clock.Now(),
 		inbox:      make(chan inboxItem, inbox),
 		wake:       make(chan struct{}, 1),

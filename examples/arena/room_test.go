@@ -67,7 +67,7 @@ func (c *client) view() (*arenav1.State, uint64, int) {
 // still costs no frames.
 func TestArenaRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rooms, err := tick.NewRooms(tick.Options{Clock: tick.SystemClock{}})
+		rooms, err := tick.NewRooms(tick.Options{Clock: tick.SystemClock{}, AlignTicks: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,6 +50,7 @@ type config struct {
 	origins   string
 	logLevel  string
 	logFormat string
+	precise   bool
 }
 
 func parseFlags(args []string, out io.Writer) (config, error) {
@@ -62,6 +63,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.origins, "origins", "", "comma-separated WebSocket Origin allow-list; empty: same host only; * allows all")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console or json")
+	fs.BoolVar(&c.precise, "precise-timers", false, "wake rooms with kernel-precise timers: lower tick jitter for more CPU (see tick.Options.PreciseTimers)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -118,10 +120,11 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	}
 	var lob *lobby.Lobby // set before any room exists
 	rooms, err := tick.NewRooms(tick.Options{
-		Logger:     log,
-		Registerer: srv.Registry(),
-		NodeID:     "demo",
-		OnUnseat:   func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) },
+		Logger:        log,
+		Registerer:    srv.Registry(),
+		NodeID:        "demo",
+		PreciseTimers: c.precise,
+		OnUnseat:      func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) },
 	})
 	if err != nil {
 		return err
