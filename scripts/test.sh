@@ -15,8 +15,18 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+if ! command -v npm >/dev/null 2>&1; then
+  step "installing Node.js and npm (Debian packages) for the browser SDK's generator"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+
 step "go mod download"
 go mod download
+
+step "npm ci (web/: protoc-gen-es, the protobuf-es runtime, tsc)"
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' | grep -v '\.pb\.go$') 2>/dev/null || true)

@@ -101,6 +101,8 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 		{"/", `href="/examples/echo/"`},
 		{"/examples/echo/", "new WebSocket"},
 		{"/debug/ticks", `"jitter_ms"`},
+		{"/sdk/tickwire.js", "export"},
+		{"/sdk/example/minimal.html", "tickwire.js"},
 	} {
 		if code, body := httpGet(t, base+tc.path); code != 200 || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s = %d, body lacks %q", tc.path, code, tc.want)

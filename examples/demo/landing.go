@@ -15,6 +15,7 @@ type example struct {
 func examples() []example {
 	return []example{
 		{"Echo", echo.Path, "The classic WebSocket echo: text and binary (canvas pixels) round trips through /echo."},
+		{"Minimal SDK page", "/sdk/example/minimal.html", "The browser SDK in thirty lines: joins an arena room and draws its state."},
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
+	"github.com/tickwire/tickwire/web"
 )
 
 func main() {
@@ -143,6 +144,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	srv.OnShutdown(rooms.Close)
 	mountExamples(srv)
 	srv.Handle("GET /debug/ticks", tickStats(rooms))
+	srv.Handle("GET "+web.Prefix, web.Handler())
 	if err := srv.Start(); err != nil {
 		_ = lob.Close(context.Background())
 		_ = rooms.Close(context.Background())

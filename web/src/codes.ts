@@ -1,0 +1,66 @@
+// Close codes and error codes as the README lists them.
+import { ErrorCode } from "./gen/tickwire/v1/tickwire_pb.js";
+
+/** CloseCode names the WebSocket close codes a Tickwire server sends (README, "Close codes"). */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  ProtocolError: 1002,
+  UnsupportedData: 1003,
+  /** Not sent by servers: the browser reports it when the connection dropped without a close frame. */
+  Abnormal: 1006,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  SlowConsumer: 4001,
+  IdleTimeout: 4002,
+  UnsupportedVersion: 4003,
+  SessionReplaced: 4004,
+  RoomFailed: 4005,
+  InputFlood: 4008,
+} as const;
+
+/**
+ * Closes after which reconnecting cannot help: the server refused this
+ * client on purpose (protocol, policy, version, another tab took over, the
+ * game failed, flooding). Every other unexpected close is retried.
+ */
+const fatalCloses = new Set<number>([
+  CloseCode.Normal,
+  CloseCode.ProtocolError,
+  CloseCode.UnsupportedData,
+  CloseCode.PolicyViolation,
+  CloseCode.MessageTooBig,
+  CloseCode.UnsupportedVersion,
+  CloseCode.SessionReplaced,
+  CloseCode.RoomFailed,
+  CloseCode.InputFlood,
+]);
+
+/** shouldReconnect reports whether a close with code (not asked for by this client) is worth reconnecting after. */
+export function shouldReconnect(code: number): boolean {
+  return !fatalCloses.has(code);
+}
+
+/** errorCodeName returns an ErrorCode's README name, like "room_full". */
+export function errorCodeName(code: ErrorCode): string {
+  const name = ErrorCode[code] as string | undefined;
+  return name === undefined ? `code_${code}` : name.toLowerCase();
+}
+
+/** TickwireError is an Error from the server (tickwire.v1.Error) or a failed request. */
+export class TickwireError extends Error {
+  override name = "TickwireError";
+  constructor(
+    /** The wire error code; UNSPECIFIED for local failures (timeouts, lost connections). */
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(code === ErrorCode.UNSPECIFIED ? message : `${errorCodeName(code)}: ${message}`);
+  }
+
+  /** codeName is the code's README name, like "room_full". */
+  get codeName(): string {
+    return errorCodeName(this.code);
+  }
+}

@@ -1,0 +1,85 @@
+// Replica: one room's state rebuilt from the server's StateFrames.
+import { create, fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import type { StateFrame } from "./gen/tickwire/v1/tickwire_pb.js";
+import { applyDelta } from "./delta.js";
+
+/** NoSnapshotError reports a delta that arrived before any snapshot. */
+export class NoSnapshotError extends Error {
+  override name = "NoSnapshotError";
+}
+
+/**
+ * Replica reproduces one room's state from the StateFrames the server sends:
+ * a snapshot replaces the state, a delta patches it in place, an empty frame
+ * only moves the tick and the last input seq. After every apply, state
+ * equals the server's state (or this player's view of it) at tick.
+ */
+export class Replica<Desc extends DescMessage> {
+  /** The current state. A snapshot replaces the object, so read it anew after each frame; do not modify it. */
+  state: MessageShape<Desc>;
+  /** The tick of the last applied frame. */
+  tick = 0;
+  /** The highest input seq of this player that state reflects. */
+  lastInputSeq = 0;
+  /** Server wall-clock time of the last applied frame's tick, in Unix milliseconds. */
+  serverTimeMs = 0;
+  /** Frames applied, by kind. */
+  snapshots = 0;
+  deltas = 0;
+  private ready = false;
+
+  constructor(
+    /** The state's message schema (e.g. arena.StateSchema). */
+    readonly schema: Desc,
+    /** The room this replica follows; frames of other rooms are ignored. */
+    readonly roomId: string,
+  ) {
+    this.state = create(schema);
+  }
+
+  /** isReady reports whether a snapshot has been applied. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /**
+   * apply applies one frame and reports whether it was for this room. It
+   * throws NoSnapshotError for a delta before the first snapshot and
+   * DeltaError for a delta that does not fit; the state is then unchanged.
+   */
+  apply(frame: StateFrame): boolean {
+    if (frame.roomId !== this.roomId) {
+      return false;
+    }
+    const body = frame.body;
+    switch (body.case) {
+      case "snapshot":
+        this.state = fromBinary(this.schema, body.value);
+        this.ready = true;
+        this.snapshots++;
+        break;
+      case "delta":
+        if (!this.ready) {
+          throw new NoSnapshotError(`room ${this.roomId} tick ${frame.tick}: delta before the first snapshot`);
+        }
+        applyDelta(this.schema, this.state, body.value);
+        this.deltas++;
+        break;
+      case undefined:
+        // An empty frame: only the tick and the last input seq moved.
+        break;
+    }
+    this.tick = Number(frame.tick);
+    this.lastInputSeq = Number(frame.lastInputSeq);
+    this.serverTimeMs = Number(frame.serverTimeUnixNano) / 1e6;
+    return true;
+  }
+
+  /** reset forgets the state until the next snapshot (after a reconnect). */
+  reset(): void {
+    this.state = create(this.schema);
+    this.ready = false;
+    this.tick = 0;
+    this.lastInputSeq = 0;
+  }
+}
