@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"github.com/tickwire/tickwire/internal/stategen"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -110,10 +111,10 @@ func proto2Schema(t testing.TB) protoreflect.MessageDescriptor {
 
 func TestDeltaProto2Property(t *testing.T) {
 	md := proto2Schema(t)
-	g := newDeltaGen(11)
+	g := stategen.New(11)
 	newState := func() *dynamicpb.Message {
 		m := dynamicpb.NewMessage(md)
-		g.fill(m, 0)
+		g.Fill(m, 0)
 		return m
 	}
 	tr := NewTracker(dynamicpb.NewMessage(md))
@@ -122,8 +123,8 @@ func TestDeltaProto2Property(t *testing.T) {
 	for i := range 1500 {
 		a := newState()
 		b := exactClone(t, a)
-		if g.chance(0.9) {
-			g.mutate(b, 0)
+		if g.Chance(0.9) {
+			g.Mutate(b, 0)
 		}
 		d, err := Diff(a, b)
 		if err != nil {
@@ -138,7 +139,7 @@ func TestDeltaProto2Property(t *testing.T) {
 		}
 
 		// The same state, mutated in place, through a tracker.
-		g.mutate(state, 0)
+		g.Mutate(state, 0)
 		td, err := tr.Update(state)
 		if err != nil {
 			t.Fatalf("step %d: Update: %v", i, err)
@@ -187,10 +188,10 @@ func TestDeltaDynamicMessages(t *testing.T) {
 		}
 		return d
 	}
-	g := newDeltaGen(5)
+	g := stategen.New(5)
 	tr := NewTracker(dynamicpb.NewMessage(md))
 	for i := range 500 {
-		a, b := g.pair()
+		a, b := g.Pair()
 		da, db := toDynamic(a), toDynamic(b)
 		want, err := Diff(a, b)
 		if err != nil {

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"errors"
+	"github.com/tickwire/tickwire/internal/stategen"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -13,9 +14,9 @@ import (
 // fuzzBase is the state FuzzApplyDelta applies deltas to. The generator is
 // seeded, so every fuzz worker process builds the same one.
 func fuzzBase() *testingv1.State {
-	g := newDeltaGen(7)
+	g := stategen.New(7)
 	for {
-		if s := g.state(); len(mustMarshal(panicTB{}, s)) > 200 {
+		if s := g.State(); len(mustMarshal(panicTB{}, s)) > 200 {
 			return s
 		}
 	}
@@ -27,12 +28,12 @@ func fuzzBase() *testingv1.State {
 // applied to the state before, gives the state after.
 func FuzzApplyDelta(f *testing.F) {
 	base := fuzzBase()
-	g := newDeltaGen(8)
+	g := stategen.New(8)
 	for range 30 {
 		// Real deltas against the base, and between random states.
 		next := exactClone(panicTB{}, base)
-		g.mutate(next.ProtoReflect(), 0)
-		for _, pair := range [][2]*testingv1.State{{base, next}, {g.state(), g.state()}} {
+		g.Mutate(next.ProtoReflect(), 0)
+		for _, pair := range [][2]*testingv1.State{{base, next}, {g.State(), g.State()}} {
 			d, err := Diff(pair[0], pair[1])
 			if err != nil {
 				f.Fatal(err)
@@ -75,9 +76,9 @@ func FuzzApplyDelta(f *testing.F) {
 // FuzzDiff diffs two arbitrary states (decoded from the fuzzer's bytes) and
 // checks the round trip through the wire and ApplyDelta.
 func FuzzDiff(f *testing.F) {
-	g := newDeltaGen(9)
+	g := stategen.New(9)
 	for range 20 {
-		a, b := g.pair()
+		a, b := g.Pair()
 		f.Add(mustMarshal(f, a), mustMarshal(f, b))
 	}
 	// Found by the fuzzer: an optional float holding a signaling NaN.

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"github.com/tickwire/tickwire/internal/stategen"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -33,10 +34,10 @@ func TestDeltaPropertyDiffApply(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	g := newDeltaGen(1)
+	g := stategen.New(1)
 	var empty, nonEmpty int
 	for i := range n {
-		a, b := g.pair()
+		a, b := g.Pair()
 		aBefore, bBefore := exactClone(t, a), exactClone(t, b)
 		d, err := Diff(a, b)
 		if err != nil {
@@ -84,9 +85,9 @@ func mustMarshal(t testing.TB, m proto.Message) []byte {
 }
 
 func TestDeltaPropertyDiffEqualIsNil(t *testing.T) {
-	g := newDeltaGen(2)
+	g := stategen.New(2)
 	for i := range 500 {
-		a := g.state()
+		a := g.State()
 		d, err := Diff(a, exactClone(t, a))
 		if err != nil || d != nil {
 			t.Fatalf("state %d: Diff(a, clone(a)) = %v, %v; want nil, nil", i, d, err)
@@ -105,7 +106,7 @@ func TestDeltaPropertyTracker(t *testing.T) {
 	if testing.Short() {
 		seqs = 10
 	}
-	g := newDeltaGen(3)
+	g := stategen.New(3)
 	for s := range seqs {
 		tr := NewTracker(&testingv1.State{})
 		receiver := &testingv1.State{}
@@ -113,10 +114,10 @@ func TestDeltaPropertyTracker(t *testing.T) {
 		for i := range steps {
 			// The game mutates its one state in place, as a room does, and
 			// sometimes replaces it wholesale.
-			if g.chance(0.1) {
-				state = g.state()
+			if g.Chance(0.1) {
+				state = g.State()
 			} else {
-				g.mutate(state.ProtoReflect(), 0)
+				g.Mutate(state.ProtoReflect(), 0)
 			}
 			want := exactClone(t, state)
 			d, err := tr.Update(state)
@@ -147,15 +148,15 @@ func TestDeltaPropertyTracker(t *testing.T) {
 // (a whole new message, or a field synced in place): the game changing the
 // contents of its bytes in place must show up in the next delta.
 func TestDeltaPropertyTrackerPrivateCopy(t *testing.T) {
-	g := newDeltaGen(4)
+	g := stategen.New(4)
 	for i := range 300 {
-		state := g.state()
+		state := g.State()
 		tr := NewTracker(&testingv1.State{})
 		for round := range 3 {
 			// Round 0 copies whole values into the empty copy; later
 			// rounds sync changed fields in place.
 			if round > 0 {
-				g.mutate(state.ProtoReflect(), 0)
+				g.Mutate(state.ProtoReflect(), 0)
 			}
 			if _, err := tr.Update(state); err != nil {
 				t.Fatal(err)

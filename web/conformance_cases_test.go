@@ -6,6 +6,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"github.com/tickwire/tickwire/internal/stategen"
 	"math"
 	"testing"
 
@@ -100,7 +101,7 @@ func addEdgeCases(t testing.TB, c *corpus) {
 		},
 		MSfixed64Uint32: map[int64]uint32{math.MinInt64: 1, 0: 2},
 	}
-	keysB := exactClone(t, keysA)
+	keysB := stategen.MustClone(keysA)
 	delete(keysB.MStringInt64, "🙂")
 	delete(keysB.MInt32String, math.MinInt32)
 	delete(keysB.MInt64Inner, math.MaxInt64)
@@ -116,7 +117,7 @@ func addEdgeCases(t testing.TB, c *corpus) {
 	delete(keysB.MSfixed64Uint32, math.MinInt64)
 	diff("delete a map key of every key type", keysA, keysB)
 	diff("empty every map", keysA, &S{})
-	keysC := exactClone(t, keysA)
+	keysC := stategen.MustClone(keysA)
 	delete(keysC.MBoolString, true)
 	delete(keysC.MInt32String, math.MaxInt32)
 	keysC.MStringInner["c"] = inner(3)
@@ -163,7 +164,7 @@ func addEdgeCases(t testing.TB, c *corpus) {
 	diff("repeated fields shrink and change", full, &S{RInt32: []int32{3}, RInner: []*testingv1.Inner{{Label: "z"}}, RString: []string{""}})
 
 	// Whole states.
-	everything := newDeltaGen(7).state()
+	everything := stategen.New(7).State()
 	diff("everything to empty", everything, &S{})
 	diff("empty to everything", &S{}, everything)
 
@@ -232,7 +233,7 @@ func addArena(t testing.TB, c *corpus) {
 	const room = "arena-1"
 	c.Replica.RoomID = room
 	players := []tick.PlayerID{"ann", "bob", "cy", "dee"}
-	prev := exactClone(t, h.State())
+	prev := stategen.MustClone(h.State())
 	seq := uint64(0)
 	for i := range 80 {
 		switch {
@@ -260,7 +261,7 @@ func addArena(t testing.TB, c *corpus) {
 		if err := h.Tick(); err != nil {
 			t.Fatal(err)
 		}
-		next := exactClone(t, h.State())
+		next := stategen.MustClone(h.State())
 		c.addDiff(t, fmt.Sprintf("arena tick %d", h.Room().Tick()), "arena", prev, next)
 
 		frame := &tickwirev1.StateFrame{RoomId: room, Tick: h.Room().Tick(), ServerTimeUnixNano: h.Room().Now().UnixNano()}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/tickwire/tickwire/internal/stategen"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -106,7 +107,7 @@ func exact(t testing.TB, a, b proto.Message) bool {
 // first differ. It changes neither.
 func sameState(t testing.TB, got, want proto.Message) (bool, string) {
 	t.Helper()
-	got, want = exactClone(t, got), exactClone(t, want)
+	got, want = stategen.MustClone(got), stategen.MustClone(want)
 	canonicalNaNs(got.ProtoReflect())
 	canonicalNaNs(want.ProtoReflect())
 	if exact(t, got, want) {
@@ -136,7 +137,7 @@ func (c *corpus) addDiff(t testing.TB, name, schema string, a, b proto.Message) 
 // ApplyDelta refuses it (and so must the SDK, leaving the state untouched).
 func (c *corpus) addDelta(t testing.TB, name, schema string, prev proto.Message, d *tickwirev1.Delta, wantErr bool) *vector {
 	t.Helper()
-	next := exactClone(t, prev)
+	next := stategen.MustClone(prev)
 	err := protocol.ApplyDelta(next, d)
 	if (err != nil) != wantErr {
 		t.Fatalf("%s: Go's ApplyDelta error = %v, want error: %v", name, err, wantErr)
@@ -152,9 +153,9 @@ func buildCorpus(t testing.TB) *corpus {
 	if testing.Short() {
 		n = 150
 	}
-	g := newDeltaGen(20260601)
+	g := stategen.New(20260601)
 	for i := range n {
-		a, b := g.pair()
+		a, b := g.Pair()
 		c.addDiff(t, fmt.Sprintf("random pair %d", i), "testing", a, b)
 	}
 	addEdgeCases(t, c)

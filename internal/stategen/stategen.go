@@ -1,15 +1,14 @@
-package web
-
-// A copy of package protocol's test generator of random states
-// (protocol/delta_gen_test.go), which test files of another package cannot
-// import. Keep the two in step when the schema or the pools change.
+// Package stategen makes random protobuf states for tests of the delta
+// codec: the Go property and fuzz tests (protocol) and the cross-language
+// conformance corpus (web). It walks the schema's descriptors, so every
+// field kind is covered without listing fields.
+package stategen
 
 import (
 	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"testing"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -17,18 +16,23 @@ import (
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 )
 
-// deltaGen makes random states for the property and fuzz tests. It walks the
+// Gen makes random states of tickwire.testing.v1.State for the delta
+// codec's property, fuzz and cross-language conformance tests. It walks the
 // descriptor, so every field of the schema is covered without listing them,
 // and it draws values from small pools so that two random states often agree
 // on a field (the interesting case for a diff). The pools include the values
 // that trip codecs: zero, -0.0, NaNs with different bits, infinities, empty
 // and nil bytes, extreme integers.
-type deltaGen struct {
+type Gen struct {
 	r *rand.Rand
 }
 
-func newDeltaGen(seed uint64) *deltaGen {
-	return &deltaGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+// Rand is the generator's source, for tests that draw their own choices.
+func (g *Gen) Rand() *rand.Rand { return g.r }
+
+// New returns a generator; the same seed gives the same states.
+func New(seed uint64) *Gen {
+	return &Gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 var (
@@ -40,17 +44,19 @@ var (
 	genBytes   = [][]byte{nil, {}, {0}, {1, 2, 3}, {0xff}}
 )
 
-func (g *deltaGen) chance(p float64) bool { return g.r.Float64() < p }
+// Chance reports true with probability p.
+func (g *Gen) Chance(p float64) bool { return g.r.Float64() < p }
 
-// state returns a random State.
-func (g *deltaGen) state() *testingv1.State {
+// State returns a random State.
+func (g *Gen) State() *testingv1.State {
 	m := &testingv1.State{}
-	g.fill(m.ProtoReflect(), 0)
+	g.Fill(m.ProtoReflect(), 0)
 	return m
 }
 
-// fill sets a random subset of m's fields to random values.
-func (g *deltaGen) fill(m protoreflect.Message, depth int) {
+// Fill sets a random subset of m's fields to random values, recursing into
+// messages up to a small depth.
+func (g *Gen) Fill(m protoreflect.Message, depth int) {
 	md := m.Descriptor()
 	fields := md.Fields()
 	for i := range fields.Len() {
@@ -58,14 +64,14 @@ func (g *deltaGen) fill(m protoreflect.Message, depth int) {
 		if fd.ContainingOneof() != nil && !fd.ContainingOneof().IsSynthetic() {
 			continue
 		}
-		if g.chance(0.5) {
+		if g.Chance(0.5) {
 			g.setField(m, fd, depth)
 		}
 	}
 	oneofs := md.Oneofs()
 	for i := range oneofs.Len() {
 		od := oneofs.Get(i)
-		if od.IsSynthetic() || g.chance(0.3) {
+		if od.IsSynthetic() || g.Chance(0.3) {
 			continue
 		}
 		fd := od.Fields().Get(g.r.IntN(od.Fields().Len()))
@@ -74,7 +80,7 @@ func (g *deltaGen) fill(m protoreflect.Message, depth int) {
 }
 
 // setField gives fd in m a fresh random value (possibly empty or zero).
-func (g *deltaGen) setField(m protoreflect.Message, fd protoreflect.FieldDescriptor, depth int) {
+func (g *Gen) setField(m protoreflect.Message, fd protoreflect.FieldDescriptor, depth int) {
 	switch {
 	case fd.IsList():
 		m.Clear(fd)
@@ -82,7 +88,7 @@ func (g *deltaGen) setField(m protoreflect.Message, fd protoreflect.FieldDescrip
 		for range g.r.IntN(4) {
 			if fd.Message() != nil {
 				e := l.NewElement()
-				g.fill(e.Message(), depth+1)
+				g.Fill(e.Message(), depth+1)
 				l.Append(e)
 			} else {
 				l.Append(g.scalar(fd))
@@ -99,7 +105,7 @@ func (g *deltaGen) setField(m protoreflect.Message, fd protoreflect.FieldDescrip
 			return
 		}
 		v := m.NewField(fd)
-		g.fill(v.Message(), depth+1)
+		g.Fill(v.Message(), depth+1)
 		m.Set(fd, v)
 	default:
 		m.Set(fd, g.scalar(fd))
@@ -107,11 +113,11 @@ func (g *deltaGen) setField(m protoreflect.Message, fd protoreflect.FieldDescrip
 }
 
 // mapValue returns a random value for map field fd.
-func (g *deltaGen) mapValue(mp protoreflect.Map, fd protoreflect.FieldDescriptor, depth int) protoreflect.Value {
+func (g *Gen) mapValue(mp protoreflect.Map, fd protoreflect.FieldDescriptor, depth int) protoreflect.Value {
 	if fd.MapValue().Message() != nil {
 		v := mp.NewValue()
 		if depth <= 3 {
-			g.fill(v.Message(), depth+1)
+			g.Fill(v.Message(), depth+1)
 		}
 		return v
 	}
@@ -119,11 +125,11 @@ func (g *deltaGen) mapValue(mp protoreflect.Map, fd protoreflect.FieldDescriptor
 }
 
 // scalar returns a random value of scalar field fd's kind.
-func (g *deltaGen) scalar(fd protoreflect.FieldDescriptor) protoreflect.Value {
+func (g *Gen) scalar(fd protoreflect.FieldDescriptor) protoreflect.Value {
 	pick := func(n int) int { return g.r.IntN(n) }
 	switch fd.Kind() {
 	case protoreflect.BoolKind:
-		return protoreflect.ValueOfBool(g.chance(0.5))
+		return protoreflect.ValueOfBool(g.Chance(0.5))
 	case protoreflect.EnumKind:
 		// Only declared values: a closed (proto2) enum would turn others
 		// into unknown fields when decoded.
@@ -150,27 +156,27 @@ func (g *deltaGen) scalar(fd protoreflect.FieldDescriptor) protoreflect.Value {
 		}
 		return protoreflect.ValueOfBytes(b)
 	}
-	panic(fmt.Sprintf("deltaGen: kind %v", fd.Kind()))
+	panic(fmt.Sprintf("Gen: kind %v", fd.Kind()))
 }
 
-// mutate changes a random few fields of m in place, the way a tick changes a
-// state: some fields get new values, some are cleared, some messages and maps
-// change only inside.
-func (g *deltaGen) mutate(m protoreflect.Message, depth int) {
+// Mutate changes a random few fields of m in place, the way a tick changes
+// a state: some fields get new values, some are cleared, some messages and
+// maps change only inside.
+func (g *Gen) Mutate(m protoreflect.Message, depth int) {
 	md := m.Descriptor()
 	fields := md.Fields()
 	for i := range fields.Len() {
 		fd := fields.Get(i)
-		if !g.chance(0.25) {
+		if !g.Chance(0.25) {
 			continue
 		}
 		switch {
-		case g.chance(0.15):
+		case g.Chance(0.15):
 			m.Clear(fd)
 		case fd.IsMap() && m.Has(fd):
 			g.mutateMap(m.Mutable(fd).Map(), fd, depth)
-		case fd.Message() != nil && !fd.IsList() && m.Has(fd) && g.chance(0.7):
-			g.mutate(m.Mutable(fd).Message(), depth+1)
+		case fd.Message() != nil && !fd.IsList() && m.Has(fd) && g.Chance(0.7):
+			g.Mutate(m.Mutable(fd).Message(), depth+1)
 		default:
 			g.setField(m, fd, depth)
 		}
@@ -178,7 +184,7 @@ func (g *deltaGen) mutate(m protoreflect.Message, depth int) {
 }
 
 // mutateMap deletes, changes and adds a few entries of mp.
-func (g *deltaGen) mutateMap(mp protoreflect.Map, fd protoreflect.FieldDescriptor, depth int) {
+func (g *Gen) mutateMap(mp protoreflect.Map, fd protoreflect.FieldDescriptor, depth int) {
 	var keys []protoreflect.MapKey
 	mp.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
 		keys = append(keys, k)
@@ -186,51 +192,44 @@ func (g *deltaGen) mutateMap(mp protoreflect.Map, fd protoreflect.FieldDescripto
 	})
 	for _, k := range keys {
 		switch {
-		case g.chance(0.2):
+		case g.Chance(0.2):
 			mp.Clear(k)
-		case g.chance(0.4) && fd.MapValue().Message() != nil:
-			g.mutate(mp.Mutable(k).Message(), depth+1)
-		case g.chance(0.2):
+		case g.Chance(0.4) && fd.MapValue().Message() != nil:
+			g.Mutate(mp.Mutable(k).Message(), depth+1)
+		case g.Chance(0.2):
 			mp.Set(k, g.mapValue(mp, fd, depth))
 		}
 	}
-	if g.chance(0.3) {
+	if g.Chance(0.3) {
 		mp.Set(g.scalar(fd.MapKey()).MapKey(), g.mapValue(mp, fd, depth))
 	}
 }
 
-// pair returns two states for a diff: unrelated random states, a state and
+// Pair returns two states for a diff: unrelated random states, a state and
 // a mutation of it, or (sometimes) a state and an exact copy.
-func (g *deltaGen) pair() (a, b *testingv1.State) {
-	a = g.state()
-	if g.chance(0.3) {
-		return a, g.state()
+func (g *Gen) Pair() (a, b *testingv1.State) {
+	a = g.State()
+	if g.Chance(0.3) {
+		return a, g.State()
 	}
-	b = exactClone(panicTB{}, a)
-	if g.chance(0.9) {
-		g.mutate(b.ProtoReflect(), 0)
+	b = MustClone(a)
+	if g.Chance(0.9) {
+		g.Mutate(b.ProtoReflect(), 0)
 	}
 	return a, b
 }
 
-// exactClone copies m through its encoding. proto.Clone is not exact enough
-// here: it drops -0.0 from implicit-presence float fields.
-func exactClone[M proto.Message](t testing.TB, m M) M {
-	t.Helper()
+// MustClone copies m through its deterministic encoding. proto.Clone is not
+// exact enough for codec tests: it drops -0.0 from implicit-presence float
+// fields. It panics on an invalid message.
+func MustClone[M proto.Message](m M) M {
 	b, err := proto.MarshalOptions{Deterministic: true, AllowPartial: true}.Marshal(m)
 	if err != nil {
-		t.Fatalf("clone: %v", err)
+		panic(fmt.Sprintf("clone: %v", err))
 	}
 	out := m.ProtoReflect().New().Interface()
 	if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(b, out); err != nil {
-		t.Fatalf("clone: %v", err)
+		panic(fmt.Sprintf("clone: %v", err))
 	}
 	return out.(M)
 }
-
-// panicTB lets exactClone run outside a test (in the generator, which only
-// clones valid states): it panics where a test would fail.
-type panicTB struct{ testing.TB }
-
-func (panicTB) Helper()                   {}
-func (panicTB) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
