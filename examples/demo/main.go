@@ -25,6 +25,7 @@ import (
 
 	_ "github.com/tickwire/tickwire/examples/arena" // registers the "arena" game
 	"github.com/tickwire/tickwire/examples/echo"
+	_ "github.com/tickwire/tickwire/examples/shooter" // registers the "shooter" game
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
