@@ -18,6 +18,9 @@ type gameState struct {
 	// came without one; the lobby records the guest on first use (known).
 	token string
 	known bool
+	// claimed is the player this session holds in Server.players
+	// (Options.SingleSession); guarded by Server.sessMu.
+	claimed string
 
 	// Rate limiting: touched only by the connection's serial executor.
 	tokens       float64
@@ -81,6 +84,7 @@ func (s *Server) openGame(sess *session) {
 		}
 	} else {
 		g.known = true
+		s.claimPlayer(sess, g.player) // authenticated at the upgrade
 	}
 	if g.player == "" {
 		g.player = "anon-" + sess.id
@@ -181,6 +185,7 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 			g.mu.Lock()
 			g.player, g.token, g.known = player, "", true
 			g.mu.Unlock()
+			s.claimPlayer(sess, player)
 		}
 		sess.sendEnvelope(&protocol.Envelope{Ref: env.Ref, Msg: &tickwirev1.Envelope_Welcome{Welcome: &tickwirev1.Welcome{
 			ProtocolVersion: protocol.Version, ServerTimeUnixNano: time.Now().UnixNano(), SessionId: sess.id, PlayerId: g.player,

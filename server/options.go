@@ -105,6 +105,12 @@ type Options struct {
 	// runs on its own goroutine either way.
 	BlockingHandlers bool
 
+	// SingleSession gives each authenticated player one /ws session at a
+	// time: a newer session of the same player closes the older one with
+	// 4004 "session replaced". Off by default, so a player may play from
+	// several tabs; anonymous sessions are never replaced.
+	SingleSession bool
+
 	// Authenticate, when set, maps a Hello token (or the upgrade request's
 	// "token" query parameter or Authorization bearer) to a player id. An
 	// error refuses the session (HTTP 401 before the upgrade, close 1008

@@ -24,6 +24,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/tickwire/tickwire/lobby"
+	"github.com/tickwire/tickwire/protocol"
 
 	ltls "github.com/lesismal/llib/std/crypto/tls"
 )
@@ -52,6 +53,7 @@ type Server struct {
 
 	sessMu   sync.Mutex
 	sessions map[*session]struct{}
+	players  map[string]*session // with Options.SingleSession: each player's session
 	nextID   atomic.Uint64
 
 	flushCh    chan *session
@@ -75,6 +77,7 @@ func New(opts Options) (*Server, error) {
 		log:      opts.Logger.With().Str("component", "server").Logger(),
 		mux:      http.NewServeMux(),
 		sessions: make(map[*session]struct{}),
+		players:  make(map[string]*session),
 		flushCh:  make(chan *session, 1024),
 		stopped:  make(chan struct{}),
 	}
@@ -419,9 +422,28 @@ func (s *Server) removeSession(sess *session) {
 	s.sessMu.Lock()
 	_, ok := s.sessions[sess]
 	delete(s.sessions, sess)
+	if sess.game != nil && sess.game.claimed != "" && s.players[sess.game.claimed] == sess {
+		delete(s.players, sess.game.claimed)
+	}
 	s.sessMu.Unlock()
 	if ok {
 		s.metrics.sessions.WithLabelValues(sess.endpoint).Dec()
+	}
+}
+
+// claimPlayer records sess as player's session and, with
+// Options.SingleSession, closes the player's older session with 4004.
+func (s *Server) claimPlayer(sess *session, player string) {
+	if !s.opts.SingleSession || player == "" {
+		return
+	}
+	s.sessMu.Lock()
+	old := s.players[player]
+	s.players[player] = sess
+	sess.game.claimed = player
+	s.sessMu.Unlock()
+	if old != nil && old != sess {
+		old.close(int(protocol.CloseSessionReplaced), "session replaced by a newer connection")
 	}
 }
 

@@ -481,3 +481,36 @@ func TestGoClientAgainstServer(t *testing.T) {
 		t.Fatalf("Err = %v, want close 1003", c.Err())
 	}
 }
+
+func TestSingleSessionReplacesOlder(t *testing.T) {
+	auth := func(token string) (string, error) {
+		if token == "tok-alice" {
+			return "alice", nil
+		}
+		return "", errors.New("unknown token")
+	}
+	s := start(t, server.Options{SingleSession: true, Authenticate: auth})
+	dial := func() *websocket.Conn {
+		c, _, err := websocket.Dial(ctxT(t), servertest.URL(s, true, "/ws?token=tok-alice"), &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		if env := readEnvelope(t, c); env.GetWelcome().GetPlayerId() != "alice" {
+			t.Fatalf("welcome = %v, want alice", env)
+		}
+		return c
+	}
+	first := dial()
+	second := dial()
+	expectClose(t, first, 4004, "session replaced")
+	// The newer session is served.
+	writeEnvelope(t, second, &protocol.Envelope{Ref: 5, Msg: &tickwirev1.Envelope_Ping{Ping: &tickwirev1.Ping{}}})
+	if env := readEnvelope(t, second); env.GetPong() == nil {
+		t.Fatalf("newer session got %v, want Pong", env)
+	}
+	// A bad token is refused before the upgrade.
+	if _, resp, err := websocket.Dial(ctxT(t), servertest.URL(s, true, "/ws?token=nope"), &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol}}); err == nil || resp == nil || resp.StatusCode != 401 {
+		t.Fatalf("bad token: %v, want HTTP 401", err)
+	}
+}
