@@ -94,16 +94,6 @@ type Options struct {
 	IOMode string
 	// Pollers is the number of nbio poller goroutines. Default: GOMAXPROCS.
 	Pollers int
-	// BlockingHandlers runs HTTP handlers (and so Authenticate and the
-	// upgrade) and WebSocket message handlers on nbio's goroutine pool.
-	// By default they run on the poller goroutine that read them, which
-	// saves a goroutine start, a stack growth and two scheduler wake-ups
-	// per message (about 8% of a core at 20,000 echoes/s, BENCHMARKS.md),
-	// but a handler that blocks stalls every connection of its poller.
-	// Set it when a handler added with Handle, or Authenticate, may block
-	// (on I/O, or a lock held long). JoinRoom, which waits for the room,
-	// runs on its own goroutine either way.
-	BlockingHandlers bool
 
 	// SingleSession gives each authenticated player one /ws session at a
 	// time: a newer session of the same player closes the older one with

@@ -144,11 +144,12 @@ func (s *Server) Start() error {
 	if conf.NPoller <= 0 {
 		conf.NPoller = runtime.GOMAXPROCS(0)
 	}
-	if !s.opts.BlockingHandlers {
-		// Run handlers where nbio read them (see Options.BlockingHandlers);
-		// nbio still serialises each connection's jobs.
-		conf.ServerExecutor = func(f func()) { f() }
-	}
+	// Handlers run on nbio's goroutine pool (one goroutine per message).
+	// Running them inline on the pollers saved ~8% of a core at 20k
+	// echoes/s but deadlocks nbio v1.6.8: its HTTP parser holds its lock
+	// while a request completes, and an inline executor can then run the
+	// connection's queued close job, which takes the same lock
+	// (BENCHMARKS.md).
 	switch s.opts.IOMode {
 	case IOModeBlocking:
 		conf.IOMod = nbhttp.IOModBlocking
