@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/tickwire/tickwire/examples/echo"
+	"github.com/tickwire/tickwire/examples/shooter"
 )
 
 // example is one entry of the landing page.
@@ -14,13 +15,15 @@ type example struct {
 
 func examples() []example {
 	return []example{
+		{"Shooter", shooter.Path, "A top-down arena shooter at 60 Hz: WASD, mouse aim, click to fire; bots keep you company, a second tab (or friend) joins the same room with the invite link."},
+		{"Room browser", roomsPath, "The lobby's games and public rooms, with links into them, a create-room form and join by code."},
 		{"Echo", echo.Path, "The classic WebSocket echo: text and binary (canvas pixels) round trips through /echo."},
 		{"Minimal SDK page", "/sdk/example/minimal.html", "The browser SDK in thirty lines: joins an arena room and draws its state."},
 	}
 }
 
 var landingTmpl = template.Must(template.New("landing").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Tickwire</title>
+<html lang="en"><head><meta charset="utf-8"><title>Tickwire</title><link rel="icon" href="data:,">
 <style>
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 3rem auto; padding: 0 1rem; color: #1d2330; }
 li { margin: .6rem 0; } a { color: #2b6cb0; font-weight: 600; } code { background: #eef; padding: 0 .3em; border-radius: 3px; }

@@ -25,7 +25,7 @@ import (
 
 	_ "github.com/tickwire/tickwire/examples/arena" // registers the "arena" game
 	"github.com/tickwire/tickwire/examples/echo"
-	_ "github.com/tickwire/tickwire/examples/shooter" // registers the "shooter" game
+	"github.com/tickwire/tickwire/examples/shooter" // registers the "shooter" game; its page
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
@@ -187,5 +187,7 @@ func tickStats(rooms *tick.Rooms) http.Handler {
 // mountExamples adds every example's pages and the landing page.
 func mountExamples(srv *server.Server) {
 	srv.Handle("GET "+echo.Path, echo.Page())
+	srv.Handle("GET "+shooter.Path, shooter.Page())
+	srv.Handle("GET "+roomsPath, roomsPage())
 	srv.Handle("GET /{$}", landing(examples()))
 }

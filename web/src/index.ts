@@ -29,9 +29,10 @@ export type {
   LobbyTicketRequest,
 } from "./lobby.js";
 
-// Generated messages: the wire protocol and the example games' states.
+// Generated messages: the wire protocol and the example games' states and inputs.
 export * as v1 from "./gen/tickwire/v1/tickwire_pb.js";
 export * as arena from "./gen/tickwire/arena/v1/arena_pb.js";
+export * as shooter from "./gen/tickwire/shooter/v1/shooter_pb.js";
 
 // The protobuf-es runtime, so that a game's own generated code (protoc-gen-es
 // imports "@bufbuild/protobuf" and "@bufbuild/protobuf/codegenv2") can be
