@@ -317,8 +317,18 @@ func TestShooterInChromium(t *testing.T) {
 	bob.waitFor(25*time.Second, "bob reaches his spot", arrived(bobID, pb))
 	eval[bool](ann, "window.shooter.stop(), true")
 	eval[bool](bob, "window.shooter.stop(), true")
-	ann.waitFor(5*time.Second, "ann sees bob there", arrived(bobID, pb))
-	bob.waitFor(5*time.Second, "bob sees ann there", arrived(annID, pa))
+	// Where each one actually came to rest (on a loaded machine the
+	// autopilot may stop a few units past its spot): once both stand
+	// still, the other tab must show exactly that.
+	still := func(id string) string {
+		return fmt.Sprintf(`(() => { const p = window.shooter.state().players[%q]; return p !== undefined && p.vx === 0 && p.vy === 0; })()`, id)
+	}
+	ann.waitFor(10*time.Second, "ann stands still", still(annID))
+	bob.waitFor(10*time.Second, "bob stands still", still(bobID))
+	pa = spot{ann.view().Players[annID].X, ann.view().Players[annID].Y}
+	pb = spot{bob.view().Players[bobID].X, bob.view().Players[bobID].Y}
+	ann.waitFor(10*time.Second, "ann sees bob there", arrived(bobID, pb))
+	bob.waitFor(10*time.Second, "bob sees ann there", arrived(annID, pa))
 	step("they met at (%.0f, %.0f) and (%.0f, %.0f)", pa.X, pa.Y, pb.X, pb.Y)
 
 	// A move in Ann's tab (W held) shows up in Bob's: Ann goes up.
