@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"github.com/tickwire/tickwire/internal/stategen"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -10,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 
+	"github.com/tickwire/tickwire/internal/stategen"
 	tv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )

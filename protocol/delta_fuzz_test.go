@@ -2,11 +2,11 @@ package protocol
 
 import (
 	"errors"
-	"github.com/tickwire/tickwire/internal/stategen"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tickwire/tickwire/internal/stategen"
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )

@@ -2,12 +2,12 @@ package protocol
 
 import (
 	"bytes"
-	"github.com/tickwire/tickwire/internal/stategen"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/tickwire/tickwire/internal/stategen"
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )

@@ -13,7 +13,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/rs/zerolog"
-	"go.uber.org/goleak"
 
 	"github.com/tickwire/tickwire/client"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
@@ -22,19 +21,7 @@ import (
 	"github.com/tickwire/tickwire/server/servertest"
 )
 
-func TestMain(m *testing.M) {
-	server.QuietNBIO()
-	goleak.VerifyTestMain(m,
-		// nbio's engines keep a package-level timer goroutine and mempool.
-		goleak.IgnoreAnyFunction("github.com/lesismal/nbio/timer.(*Timer).loop"),
-		// nbio's package-level default engine (created at init) keeps a task pool.
-		goleak.IgnoreTopFunction("github.com/lesismal/nbio/taskpool.New.func3"),
-		// coder/websocket's HTTP client keeps idle connections briefly.
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-	)
-}
+func TestMain(m *testing.M) { servertest.VerifyTestMain(m) }
 
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -2,14 +2,12 @@ package web
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"sync"
 	"testing"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/tickwire/tickwire/internal/browsertest"
 )
 
 // listenPage collects what makes a page test fail: uncaught exceptions,
@@ -20,29 +18,7 @@ func listenPage(t testing.TB, ctx context.Context) func() []string {
 	var mu sync.Mutex
 	var errs []string
 	if err := chromedp.Listen(ctx, func(ev any) {
-		var e string
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			e = fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, d.Text)
-			if d.Exception != nil {
-				e += " " + d.Exception.Description
-			}
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				var args []string
-				for _, a := range ev.Args {
-					args = append(args, string(a.Value)+a.Description)
-				}
-				e = "console.error: " + strings.Join(args, " ")
-			}
-		case *network.EventLoadingFailed:
-			e = fmt.Sprintf("request failed: %s %s", ev.Type, ev.ErrorText)
-		case *network.EventResponseReceived:
-			if ev.Response.Status >= 400 {
-				e = fmt.Sprintf("HTTP %d for %s", ev.Response.Status, ev.Response.URL)
-			}
-		}
+		e := browsertest.Problem(ev)
 		if e != "" {
 			mu.Lock()
 			errs = append(errs, e)

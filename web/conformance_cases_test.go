@@ -6,13 +6,13 @@ package web
 import (
 	"bytes"
 	"fmt"
-	"github.com/tickwire/tickwire/internal/stategen"
 	"math"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tickwire/tickwire/examples/arena"
+	"github.com/tickwire/tickwire/internal/stategen"
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/tickwire/tickwire/internal/stategen"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tickwire/tickwire/internal/browsertest"
+	"github.com/tickwire/tickwire/internal/stategen"
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"

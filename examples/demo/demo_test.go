@@ -18,21 +18,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
-	"go.uber.org/goleak"
 
 	"github.com/tickwire/tickwire/internal/browsertest"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreAnyFunction("github.com/lesismal/nbio/timer.(*Timer).loop"),
-		goleak.IgnoreTopFunction("github.com/lesismal/nbio/taskpool.New.func3"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-	)
-}
+func TestMain(m *testing.M) { servertest.VerifyTestMain(m) }
 
 // syncBuffer is a log sink safe for the server's goroutines and the test.
 type syncBuffer struct {

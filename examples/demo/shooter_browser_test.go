@@ -14,8 +14,6 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -79,31 +77,7 @@ func newTab(t *testing.T, browser context.Context, name string, own bool) *tab {
 }
 
 func (b *tab) record(ev any) {
-	var e string
-	switch ev := ev.(type) {
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		e = fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, d.Text)
-		if d.Exception != nil {
-			e += " " + d.Exception.Description
-		}
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError {
-			var args []string
-			for _, a := range ev.Args {
-				args = append(args, string(a.Value)+a.Description)
-			}
-			e = "console.error: " + strings.Join(args, " ")
-		}
-	case *network.EventLoadingFailed:
-		if !ev.Canceled { // a fetch cut short by leaving the page is no failure
-			e = fmt.Sprintf("request failed: %s %s", ev.Type, ev.ErrorText)
-		}
-	case *network.EventResponseReceived:
-		if ev.Response.Status >= 400 {
-			e = fmt.Sprintf("HTTP %d for %s", ev.Response.Status, ev.Response.URL)
-		}
-	}
+	e := browsertest.Problem(ev)
 	if e != "" {
 		b.mu.Lock()
 		b.errs = append(b.errs, e)

@@ -5,11 +5,15 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -65,4 +69,37 @@ func WaitFor(t testing.TB, ctx context.Context, timeout time.Duration, expr stri
 	if _, err := chromedp.Run(tctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		t.Fatalf("waiting for %s: %v", expr, err)
 	}
+}
+
+// Problem describes a page event that should fail a page test: an uncaught
+// exception, a console error, a failed request (not one the page cancelled
+// by navigating away) or an HTTP error response. It returns "" for every
+// other event. Use it in a chromedp.Listen callback.
+func Problem(ev any) string {
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		e := fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, d.Text)
+		if d.Exception != nil {
+			e += " " + d.Exception.Description
+		}
+		return e
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError {
+			var args []string
+			for _, a := range ev.Args {
+				args = append(args, string(a.Value)+a.Description)
+			}
+			return "console.error: " + strings.Join(args, " ")
+		}
+	case *network.EventLoadingFailed:
+		if !ev.Canceled {
+			return fmt.Sprintf("request failed: %s %s", ev.Type, ev.ErrorText)
+		}
+	case *network.EventResponseReceived:
+		if ev.Response.Status >= 400 {
+			return fmt.Sprintf("HTTP %d for %s", ev.Response.Status, ev.Response.URL)
+		}
+	}
+	return ""
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/tickwire/tickwire/server"
 )
 
@@ -64,4 +66,19 @@ func CheckFor(t testing.TB, total, interval time.Duration, f func() error) {
 		}
 		time.Sleep(interval)
 	}
+}
+
+// VerifyTestMain silences nbio's logger, runs the package's tests, then
+// fails if goroutines leaked, ignoring the ones nbio keeps for the whole
+// process (its timer and the package-level default engine's task pool) and
+// net/http's idle client connections.
+func VerifyTestMain(m *testing.M, extra ...goleak.Option) {
+	server.QuietNBIO()
+	goleak.VerifyTestMain(m, append([]goleak.Option{
+		goleak.IgnoreAnyFunction("github.com/lesismal/nbio/timer.(*Timer).loop"),
+		goleak.IgnoreTopFunction("github.com/lesismal/nbio/taskpool.New.func3"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+	}, extra...)...)
 }
