@@ -1,0 +1,326 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tickwire/tickwire/examples/arena"
+)
+
+// Server kinds for -server.
+const (
+	serverDemo  = "demo"  // go build ./examples/demo, run it as a child
+	serverBench = "bench" // this binary re-executed as a server hosting the arena at -hz
+)
+
+// config is the bench's command line. Its zero value is not useful: use
+// parseFlags, which fills in the defaults documented on each flag.
+type config struct {
+	scenario string
+	clients  int
+	rooms    int
+	hz       int
+	duration time.Duration
+	warmup   time.Duration
+	ramp     float64 // connections per second
+	inputHz  float64
+	pingIval time.Duration
+	grace    time.Duration
+
+	addr      string // external server: host:port or http(s):// URL; empty starts a child
+	serverPID int    // external server's pid, for CPU/RSS; 0 looks it up
+	server    string // child kind: serverDemo or serverBench
+	serverBin string // prebuilt demo binary; empty builds one
+
+	jsonPath string
+	plotPath string
+	quiet    bool
+
+	findCapacity bool
+	targetP99    time.Duration // 0: 0.99·period + 5 ms
+	capFactor    float64
+	capAdd       int
+	capMax       int
+	capRetries   int
+
+	pollers    int    // client engine pollers
+	senders    int    // input scheduler goroutines
+	cpuProfile string // the bench's own CPU profile
+	srvProfile string // the -server bench child's CPU profile
+	srvPollers int    // the -server bench child's nbio pollers
+	srvPrecise bool   // the -server bench child's tick.Options.PreciseTimers
+
+	args []string // the command line, for the report
+}
+
+// enginePollers is the client engine's poller count. nbio's pollers block
+// in epoll_wait holding their P until sysmon takes it back, which can take
+// up to 10 ms on a quiet process; with a poller per P the schedulers'
+// timers then fire that late (send lag p99 10.4 ms against 1.2 ms with one
+// P left free, 100 clients at 60 Hz on 2 cores). So one P stays free.
+func (c *config) enginePollers() int {
+	if c.pollers > 0 {
+		return c.pollers
+	}
+	return max(runtime.GOMAXPROCS(0)-1, 1)
+}
+
+// period is the tick period of the rooms asked for.
+func (c *config) period() time.Duration { return time.Second / time.Duration(c.hz) }
+
+// inputPeriod is the time between two inputs of one client.
+func (c *config) inputPeriod() time.Duration {
+	return time.Duration(float64(time.Second) / c.inputHz)
+}
+
+// target is the p99 input-to-state latency a capacity step must stay under.
+func (c *config) target() time.Duration {
+	if c.targetP99 > 0 {
+		return c.targetP99
+	}
+	return floorP99(c.period()) + 5*time.Millisecond
+}
+
+// floorP99 is the p99 of the wait for the next tick alone: inputs arrive
+// uniformly within a period, so 99% of them wait at most 0.99 of it.
+func floorP99(period time.Duration) time.Duration { return period * 99 / 100 }
+
+// perRoom is the number of players in the fullest room.
+func (c *config) perRoom() int { return (c.clients + c.rooms - 1) / c.rooms }
+
+// usage is printed before the flag list by -help.
+const usage = `Usage: go run ./bench [flags]
+
+Loads a Tickwire server with thousands of WebSocket clients and measures
+input-to-state latency (coordinated-omission corrected), RTT, tick duration
+and jitter, server CPU and RSS, and bytes per client. Without -addr it
+builds the demo and runs it in a child process. See bench/README.md.
+
+Flags:
+`
+
+// parseFlags parses args into a config and validates it; every problem is
+// reported with its flag's name.
+func parseFlags(args []string, out io.Writer) (*config, error) {
+	c := &config{args: append([]string(nil), args...)}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.scenario, "scenario", "arena", "load to run: "+strings.Join(scenarioNames(), ", "))
+	fs.IntVar(&c.clients, "clients", 1000, "WebSocket clients (each one player)")
+	fs.IntVar(&c.rooms, "rooms", 20, "rooms (arena): the first client of each creates it, the others join by id")
+	fs.IntVar(&c.hz, "hz", arena.TickHz, "tick rate of the rooms; the demo creates arena rooms at 20 Hz only (see -server)")
+	fs.DurationVar(&c.duration, "duration", 30*time.Second, "measured window")
+	fs.DurationVar(&c.warmup, "warmup", 5*time.Second, "inputs flow this long before the measured window")
+	fs.Float64Var(&c.ramp, "ramp", 1000, "connections opened per second")
+	fs.Float64Var(&c.inputHz, "input-hz", 20, "inputs per second per client (arena)")
+	fs.DurationVar(&c.pingIval, "ping-interval", time.Second, "Ping envelope interval per client, for RTT (idle: 10s unless set)")
+	fs.DurationVar(&c.grace, "grace", 2*time.Second, "after the window, how long inputs may still be acknowledged before they count as lost")
+	fs.StringVar(&c.addr, "addr", "", "an already running server (host:port or http://host:port); empty starts one in a child process")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "with -addr: the server's pid for CPU and RSS (0: find the process listening on the port)")
+	fs.StringVar(&c.server, "server", serverDemo, "child server without -addr: demo (examples/demo) or bench (the same server packages, rooms created at -hz)")
+	fs.StringVar(&c.serverBin, "server-bin", "", "prebuilt demo binary for -server demo (empty: go build ./examples/demo)")
+	fs.StringVar(&c.jsonPath, "json", "", "write the report as JSON to this file")
+	fs.StringVar(&c.plotPath, "plot", "", "write plots (latency histogram, latency and CPU over time, capacity) to this .png or .svg file")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines on stderr")
+	fs.BoolVar(&c.findCapacity, "find-capacity", false, "raise -clients step by step until p99 exceeds -target-p99-ms or ticks overrun")
+	var targetMs float64
+	fs.Float64Var(&targetMs, "target-p99-ms", 0, "capacity target for p99 input-to-state latency in ms (0: 0.99·period + 5 ms)")
+	fs.Float64Var(&c.capFactor, "capacity-factor", 1.5, "capacity search: multiply clients by this each step")
+	fs.IntVar(&c.capAdd, "capacity-add", 0, "capacity search: add this many clients each step instead of multiplying")
+	fs.IntVar(&c.capMax, "capacity-max", 15000, "capacity search: stop at this many clients")
+	fs.IntVar(&c.capRetries, "capacity-retries", 2, "capacity search: run a failing step again, up to this many times, when other processes used over 25% CPU during it")
+	fs.IntVar(&c.pollers, "pollers", 0, "client engine poller goroutines (0: GOMAXPROCS-1, at least 1)")
+	fs.IntVar(&c.senders, "senders", 2, "input scheduler goroutines")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the bench's own CPU profile (the load generator, not the server) to this file")
+	fs.StringVar(&c.srvProfile, "server-cpuprofile", "", "with -server bench: write the server's CPU profile to this file")
+	fs.IntVar(&c.srvPollers, "server-pollers", 0, "with -server bench: the server's nbio pollers (0: server.Options' default, GOMAXPROCS)")
+	fs.BoolVar(&c.srvPrecise, "server-precise-timers", false, "with -server bench: tick.Options.PreciseTimers (rooms woken by timer goroutines that sleep the last 2 ms in the kernel)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if c.scenario == "idle" && !set["ping-interval"] {
+		c.pingIval = 10 * time.Second
+	}
+	if !math.IsNaN(targetMs) && !math.IsInf(targetMs, 0) {
+		c.targetP99 = time.Duration(targetMs * float64(time.Millisecond))
+	}
+	if targetMs < 0 || math.IsNaN(targetMs) || math.IsInf(targetMs, 0) {
+		return nil, fmt.Errorf("-target-p99-ms %g: want >= 0", targetMs)
+	}
+	if err := c.validate(set); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// maxInputHz keeps a client under the server's default 200 messages/s per
+// session with room for pings.
+const maxInputHz = 150
+
+// validate returns every problem with the config, each naming its flag.
+func (c *config) validate(set map[string]bool) error {
+	var errs []string
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	sc, ok := scenarios[c.scenario]
+	switch {
+	case !ok:
+		bad("-scenario %q: want one of %s", c.scenario, strings.Join(scenarioNames(), ", "))
+	case sc.unavailable != "":
+		bad("-scenario %s: not available yet: %s", c.scenario, sc.unavailable)
+	}
+	if c.clients < 1 {
+		bad("-clients %d: want >= 1", c.clients)
+	}
+	if c.rooms < 1 {
+		bad("-rooms %d: want >= 1", c.rooms)
+	} else if c.scenario == "arena" && c.clients >= 1 {
+		if c.rooms > c.clients {
+			bad("-rooms %d: more rooms than -clients %d", c.rooms, c.clients)
+		} else if n := c.perRoom(); n > arena.MaxPlayers {
+			bad("-clients %d / -rooms %d: %d players in a room, the arena seats at most %d", c.clients, c.rooms, n, arena.MaxPlayers)
+		}
+	}
+	if c.hz < 1 || c.hz > 120 {
+		bad("-hz %d: want 1..120", c.hz)
+	}
+	if c.duration <= 0 {
+		bad("-duration %v: want > 0", c.duration)
+	}
+	if c.warmup < 0 {
+		bad("-warmup %v: want >= 0", c.warmup)
+	}
+	if !(c.ramp > 0) || math.IsInf(c.ramp, 0) {
+		bad("-ramp %g: want > 0 connections per second", c.ramp)
+	}
+	if !(c.inputHz > 0) || c.inputHz > maxInputHz {
+		bad("-input-hz %g: want > 0 and <= %d (the server allows 200 messages/s per session)", c.inputHz, maxInputHz)
+	}
+	if c.pingIval < 10*time.Millisecond {
+		bad("-ping-interval %v: want >= 10ms", c.pingIval)
+	}
+	if c.grace < 0 {
+		bad("-grace %v: want >= 0", c.grace)
+	}
+	if !slices.Contains([]string{serverDemo, serverBench}, c.server) {
+		bad("-server %q: want demo or bench", c.server)
+	}
+	if c.addr != "" {
+		if _, _, err := splitAddr(c.addr); err != nil {
+			bad("-addr %q: %v", c.addr, err)
+		}
+		if set["server"] || set["server-bin"] {
+			bad("-server and -server-bin start a child server: not with -addr")
+		}
+	} else if c.serverPID != 0 {
+		bad("-server-pid %d: only with -addr", c.serverPID)
+	}
+	if c.addr == "" && c.server == serverDemo && c.hz != arena.TickHz && c.scenario == "arena" {
+		bad("-hz %d: the demo creates arena rooms at %d Hz and JoinRoom has no tick rate field yet; use -server bench to run the same server packages with rooms at -hz", c.hz, arena.TickHz)
+	}
+	if c.srvProfile != "" && (c.server != serverBench || c.addr != "") {
+		bad("-server-cpuprofile: only with -server bench (the demo has no profiling flag)")
+	}
+	if c.srvPollers != 0 && (c.server != serverBench || c.addr != "" || c.srvPollers < 0) {
+		bad("-server-pollers %d: only with -server bench, and >= 1", c.srvPollers)
+	}
+	if c.srvPrecise && (c.server != serverBench || c.addr != "") {
+		bad("-server-precise-timers: only with -server bench")
+	}
+	if c.serverBin != "" && c.server != serverDemo {
+		bad("-server-bin is a demo binary: only with -server demo")
+	}
+	if c.plotPath != "" && !slices.Contains(plotFormats, strings.ToLower(filepath.Ext(c.plotPath))) {
+		bad("-plot %q: want a .png or .svg file", c.plotPath)
+	}
+	if c.findCapacity {
+		if c.capAdd < 0 {
+			bad("-capacity-add %d: want >= 0", c.capAdd)
+		}
+		if c.capAdd == 0 && !(c.capFactor > 1) {
+			bad("-capacity-factor %g: want > 1 (or set -capacity-add)", c.capFactor)
+		}
+		if c.capRetries < 0 {
+			bad("-capacity-retries %d: want >= 0", c.capRetries)
+		}
+		if c.capMax < c.clients {
+			bad("-capacity-max %d: below -clients %d", c.capMax, c.clients)
+		}
+	}
+	if c.pollers < 0 || c.pollers > 64 {
+		bad("-pollers %d: want 0..64", c.pollers)
+	}
+	if c.senders < 1 || c.senders > 64 {
+		bad("-senders %d: want 1..64", c.senders)
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// splitAddr turns -addr into the server's HTTP base URL and its /ws URL.
+func splitAddr(addr string) (httpBase, wsURL string, err error) {
+	scheme := "http"
+	host := addr
+	if strings.Contains(addr, "://") {
+		u, err := url.Parse(addr)
+		if err != nil {
+			return "", "", err
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return "", "", fmt.Errorf("scheme %q: want http or https", u.Scheme)
+		}
+		scheme, host = u.Scheme, u.Host
+	}
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		return "", "", fmt.Errorf("want host:port: %w", err)
+	}
+	ws := "ws"
+	if scheme == "https" {
+		ws = "wss"
+	}
+	return scheme + "://" + host + "/", ws + "://" + host + "/ws", nil
+}
+
+// commandLine is the command as a user would type it again.
+func (c *config) commandLine() string {
+	parts := []string{"go run ./bench"}
+	for _, a := range c.args {
+		if strings.ContainsAny(a, " \t\"'") {
+			a = fmt.Sprintf("%q", a)
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+// withClients returns a copy of c for a capacity step of n clients, keeping
+// the players per room of c.
+func (c *config) withClients(n int) *config {
+	d := *c
+	d.clients = n
+	if c.scenario == "arena" {
+		per := c.perRoom()
+		d.rooms = (n + per - 1) / per
+	}
+	return &d
+}

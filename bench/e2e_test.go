@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain doubles as the bench's server role: -server bench re-executes
+// the running binary, which under go test is the test binary.
+func TestMain(m *testing.M) {
+	if os.Getenv(roleEnv) == roleServer {
+		ctx, stop := signalContext()
+		defer stop()
+		os.Exit(serveMain(ctx, os.Args[1:], os.Stderr))
+	}
+	goleak.VerifyTestMain(m,
+		// nbio's package-level default engine (created at init) keeps a task pool.
+		goleak.IgnoreTopFunction("github.com/lesismal/nbio/taskpool.New.func3"),
+		// nbio's engines keep a package-level timer goroutine.
+		goleak.IgnoreAnyFunction("github.com/lesismal/nbio/timer.(*Timer).loop"),
+	)
+}
+
+// runBench runs the bench's command with args plus -json and -quiet and
+// returns the JSON as a generic map, as an outside check would read it.
+func runBench(t *testing.T, args ...string) (map[string]any, string) {
+	t.Helper()
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "out.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	args = append(args, "-json", jsonPath, "-quiet")
+	if err := benchMain(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("bench %v: %v\nstderr:\n%s", args, err, stderr.String())
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, b)
+	}
+	return out, stdout.String()
+}
+
+// num reads a number at a dotted path of the report, failing if it is
+// missing or not a number.
+func num(t *testing.T, m map[string]any, path string) float64 {
+	t.Helper()
+	var v any = m
+	for _, k := range strings.Split(path, ".") {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("%s: %v is not an object", path, v)
+		}
+		if v, ok = obj[k]; !ok {
+			t.Fatalf("report has no %s", path)
+		}
+	}
+	f, ok := v.(float64)
+	if !ok {
+		t.Fatalf("%s = %v (%T), want a number", path, v, v)
+	}
+	return f
+}
+
+// contractKeys are the JSON keys of DESIGN.md section 3.
+var contractKeys = []string{
+	"clients", "rooms", "tick_hz",
+	"latency_ms.p50", "latency_ms.p90", "latency_ms.p99", "latency_ms.p999", "latency_ms.max",
+	"tick_ms.p50", "tick_ms.p99", "jitter_ms.p99",
+	"server_cpu_pct", "server_rss_mb", "bytes_per_client_s", "failed",
+}
+
+// TestArenaRun runs the arena for real against the demo in a child
+// process: 20 clients in 2 rooms for 2 s. Every contract key is there with
+// a sane value; no performance threshold.
+func TestArenaRun(t *testing.T) {
+	t.Parallel()
+	plot := filepath.Join(t.TempDir(), "plot.svg")
+	rep, summary := runBench(t, "-scenario", "arena", "-clients", "20", "-rooms", "2", "-hz", "20",
+		"-duration", "2s", "-warmup", "500ms", "-grace", "1s", "-plot", plot)
+	for _, k := range contractKeys {
+		num(t, rep, k)
+	}
+	for k, want := range map[string]float64{"clients": 20, "rooms": 2, "tick_hz": 20, "failed": 0, "inputs_lost": 0, "connected": 20} {
+		if got := num(t, rep, k); got != want {
+			t.Errorf("%s = %v, want %v", k, got, want)
+		}
+	}
+	period := 50.0
+	prev := 0.0
+	for _, q := range []string{"p50", "p90", "p99", "p999", "max"} {
+		v := num(t, rep, "latency_ms."+q)
+		if v < prev || v <= 0 || v > 20*period {
+			t.Errorf("latency_ms.%s = %v: want increasing percentiles in (0, %v]", q, v, 20*period)
+		}
+		prev = v
+	}
+	// 20 clients × 20 inputs/s × 2 s, give or take the edges.
+	if sent := num(t, rep, "inputs_sent"); sent < 760 || sent > 820 {
+		t.Errorf("inputs_sent = %v, want about 800", sent)
+	}
+	if n := num(t, rep, "latency_ms.count"); n != num(t, rep, "inputs_acked") {
+		t.Errorf("latency count %v != inputs_acked %v", n, num(t, rep, "inputs_acked"))
+	}
+	if v := num(t, rep, "tick_ms.p50"); v < 0 || v > period {
+		t.Errorf("tick_ms.p50 = %v", v)
+	}
+	if v := num(t, rep, "jitter_ms.p99"); v < 0 || v > period {
+		t.Errorf("jitter_ms.p99 = %v", v)
+	}
+	if v := num(t, rep, "server_cpu_pct"); v < 0 || v > 100*float64(runtime.NumCPU())+10 {
+		t.Errorf("server_cpu_pct = %v", v)
+	}
+	if v := num(t, rep, "server_rss_mb"); v < 1 || v > 4096 {
+		t.Errorf("server_rss_mb = %v", v)
+	}
+	// A frame per tick of two players' state, and 20 inputs a second.
+	if v := num(t, rep, "bytes_per_client_s"); v < 500 || v > 1e6 {
+		t.Errorf("bytes_per_client_s = %v", v)
+	}
+	if v := num(t, rep, "frames_per_client_s"); v < 15 || v > 25 {
+		t.Errorf("frames_per_client_s = %v, want about 20", v)
+	}
+	if v := num(t, rep, "rtt_ms.count"); v < 20 {
+		t.Errorf("rtt_ms.count = %v, want a ping per client per second", v)
+	}
+	if s, _ := rep["server"].(map[string]any); s["kind"] != kindDemo {
+		t.Errorf("server = %v", rep["server"])
+	}
+	if !strings.Contains(summary, "input-to-state (CO-corrected)") {
+		t.Errorf("summary:\n%s", summary)
+	}
+	if b, err := os.ReadFile(plot); err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("Input-to-state")) {
+		t.Errorf("plot: %v", err)
+	}
+}
+
+// TestBenchServerAt60Hz runs the bench's own server role with rooms at
+// 60 Hz (-server bench), the rate the demo cannot create yet.
+func TestBenchServerAt60Hz(t *testing.T) {
+	t.Parallel()
+	rep, _ := runBench(t, "-server", "bench", "-hz", "60", "-clients", "10", "-rooms", "1",
+		"-duration", "1s", "-warmup", "300ms", "-input-hz", "60")
+	if hz := num(t, rep, "tick_hz"); hz != 60 {
+		t.Errorf("tick_hz = %v, want 60", hz)
+	}
+	if f := num(t, rep, "failed"); f != 0 {
+		t.Errorf("failed = %v: %v", f, rep["failures"])
+	}
+	if v := num(t, rep, "latency_ms.p50"); v <= 0 || v > 1000.0/60*20 {
+		t.Errorf("latency_ms.p50 = %v", v)
+	}
+}
+
+// TestIdleAndExternalServer starts a bench server, loads it with idle
+// clients through -addr (finding its pid from its port), then shows that
+// an -hz the server does not run fails with a clear error.
+func TestIdleAndExternalServer(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg, err := parseFlags([]string{"-server", "bench", "-hz", "30", "-quiet"}, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := startServer(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := srv.stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	addr := strings.TrimSuffix(strings.TrimPrefix(srv.httpBase, "http://"), "/")
+
+	rep, _ := runBench(t, "-addr", addr, "-scenario", "idle", "-clients", "50", "-duration", "1s", "-warmup", "0s")
+	if f := num(t, rep, "failed"); f != 0 {
+		t.Errorf("idle: failed = %v: %v", f, rep["failures"])
+	}
+	if s, _ := rep["server"].(map[string]any); s["kind"] != kindExternal || s["pid"] == nil {
+		t.Errorf("server = %v, want external with the pid found from the port", rep["server"])
+	}
+	if v := num(t, rep, "server_rss_per_conn_kb"); v <= 0 {
+		t.Errorf("server_rss_per_conn_kb = %v", v)
+	}
+
+	var stderr bytes.Buffer
+	err = benchMain(ctx, []string{"-addr", addr, "-clients", "4", "-rooms", "2", "-hz", "20", "-duration", "1s", "-quiet"}, &stderr, &stderr)
+	if !errors.Is(err, errHzMismatch) || !strings.Contains(err.Error(), "the server's rooms tick at 30 Hz but -hz is 20") {
+		t.Errorf("-hz 20 against 30 Hz rooms: %v", err)
+	}
+}

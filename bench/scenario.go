@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"slices"
+)
+
+// scenario is one kind of load: what each client does once its connection
+// is open. Adding one (the crossword, say) means writing a type with these
+// methods and an entry in scenarios; the fleet, the input scheduler, the
+// latency accounting and the report do the rest.
+type scenario interface {
+	// join seats client p after its connection opened (or does nothing,
+	// for a scenario without rooms). It runs on one of the dialer
+	// goroutines and may block until ctx ends; it sets p.roomID.
+	join(ctx context.Context, r *run, p *player) error
+	// input returns the game's encoded input message for p's input seq;
+	// it is called on a scheduler goroutine and the result is not kept.
+	input(p *player, seq uint64) []byte
+	// sendsInputs says whether clients send inputs at -input-hz. Clients
+	// of a scenario that does not only ping.
+	sendsInputs() bool
+	// rooms is the number of rooms the scenario uses.
+	rooms() int
+}
+
+// scenarioDef registers a scenario under its -scenario name.
+type scenarioDef struct {
+	// about is one line for -help and the README.
+	about string
+	// unavailable, when set, says why the scenario cannot run yet.
+	unavailable string
+	// new returns the scenario for one run of c.
+	new func(c *config) scenario
+}
+
+// scenarios is every -scenario value.
+var scenarios = map[string]scenarioDef{
+	"arena": {
+		about: "players in arena rooms (clients/rooms each) send one input every 1/input-hz s",
+		new:   newArenaScenario,
+	},
+	"idle": {
+		about: "connections that only keep alive (a Ping every 10 s); reports server RSS per connection",
+		new:   func(*config) scenario { return idleScenario{} },
+	},
+	"crossword": {
+		about:       "bots pan their view and play words on the shared crossword board",
+		unavailable: crosswordUnavailable,
+	},
+}
+
+func scenarioNames() []string {
+	var names []string
+	for n := range scenarios {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// idleScenario holds connections open without joining anything.
+type idleScenario struct{}
+
+var _ scenario = idleScenario{}
+
+func (idleScenario) join(context.Context, *run, *player) error { return nil }
+func (idleScenario) input(*player, uint64) []byte              { return nil }
+func (idleScenario) sendsInputs() bool                         { return false }
+func (idleScenario) rooms() int                                { return 0 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"container/heap"
+	"context"
+	"time"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
+)
+
+// job is one client's periodic send: its n-th occurrence is due at
+// base + n·period (absolute deadlines, so nothing drifts). For inputs the
+// seq of occurrence n is n+1.
+type job struct {
+	due    int64
+	base   int64
+	period int64
+	n      uint64
+	p      *player
+	ping   bool
+}
+
+// jobHeap orders jobs by due time.
+type jobHeap []*job
+
+func (h jobHeap) Len() int           { return len(h) }
+func (h jobHeap) Less(i, j int) bool { return h[i].due < h[j].due }
+func (h jobHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *jobHeap) Push(x any)        { *h = append(*h, x.(*job)) }
+func (h *jobHeap) Pop() any {
+	old := *h
+	j := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return j
+}
+
+// scheduler sends the inputs and pings of a share of the players from one
+// goroutine: it sleeps until the earliest deadline, sends everything due,
+// and sleeps again. A few schedulers serve ten thousand clients; none has
+// a goroutine of its own. When it falls behind (a GC pause, a busy core) it
+// sends the overdue inputs back to back: their latency still counts from
+// their due time, which is what corrects for coordinated omission.
+type scheduler struct {
+	r      *run
+	jobs   jobHeap
+	stopAt int64 // nothing due at or after this is sent
+
+	// Envelopes reused for every send; only this goroutine touches them.
+	input    tickwirev1.Input
+	inputEnv protocol.Envelope
+	ping     tickwirev1.Ping
+	pingEnv  protocol.Envelope
+}
+
+func newScheduler(r *run, stopAt int64) *scheduler {
+	s := &scheduler{r: r, stopAt: stopAt}
+	s.inputEnv.Msg = &tickwirev1.Envelope_Input{Input: &s.input}
+	s.pingEnv.Msg = &tickwirev1.Envelope_Ping{Ping: &s.ping}
+	return s
+}
+
+// add schedules p's inputs (ping false) or pings from base every period.
+func (s *scheduler) add(p *player, ping bool, base, period int64) {
+	s.jobs = append(s.jobs, &job{due: base, base: base, period: period, p: p, ping: ping})
+}
+
+// loop runs until every job is past stopAt or ctx ends.
+func (s *scheduler) loop(ctx context.Context) {
+	heap.Init(&s.jobs)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for len(s.jobs) > 0 {
+		j := s.jobs[0]
+		if j.due >= s.stopAt || !j.p.live.Load() {
+			heap.Pop(&s.jobs)
+			continue
+		}
+		now := s.r.clk.now()
+		if j.due > now {
+			timer.Reset(time.Duration(j.due - now))
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if j.ping {
+			s.sendPing(j.p, now)
+		} else {
+			s.sendInput(j.p, j.n+1, j.due, now)
+		}
+		j.n++
+		j.due = j.base + int64(j.n)*j.period
+		heap.Fix(&s.jobs, 0)
+	}
+}
+
+// sendInput sends p's input seq, due at due, at now.
+func (s *scheduler) sendInput(p *player, seq uint64, due, now int64) {
+	r := s.r
+	s.input.RoomId, s.input.Seq, s.input.Payload = p.roomID, seq, r.scn.input(p, seq)
+	// The ref names the input in an Error refusing it. Inputs start after
+	// the join's request, so no reply is pending under the same ref.
+	s.inputEnv.Ref = uint32(seq)
+	buf, err := protocol.Encode(&s.inputEnv)
+	if err != nil {
+		p.fail("encode input: " + err.Error())
+		return
+	}
+	defer buf.Release()
+	// Count it sent before it is: the state frame acknowledging it may
+	// arrive on a poller before SendRaw returns here.
+	p.mu.Lock()
+	prev := p.track.sent
+	p.track.noteSent(seq, now)
+	p.mu.Unlock()
+	if err := p.conn.SendRaw(buf.B); err != nil {
+		p.mu.Lock()
+		p.track.sent = prev
+		p.mu.Unlock()
+		p.fail("send input: " + err.Error())
+		return
+	}
+	r.sent.Add(1)
+	p.bytesOut.Add(int64(wireSize(len(buf.B), true)))
+	from, to := r.window()
+	r.sendLag.record(p.idx, now-due, due >= from && due < to)
+}
+
+// sendPing sends p a Ping stamped with now; the Pong carries it back.
+func (s *scheduler) sendPing(p *player, now int64) {
+	s.ping.ClientTimeUnixNano = s.r.clk.unix0 + now
+	buf, err := protocol.Encode(&s.pingEnv)
+	if err != nil {
+		p.fail("encode ping: " + err.Error())
+		return
+	}
+	defer buf.Release()
+	if err := p.conn.SendRaw(buf.B); err != nil {
+		p.fail("send ping: " + err.Error())
+		return
+	}
+	p.bytesOut.Add(int64(wireSize(len(buf.B), true)))
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/tickwire/tickwire/examples/arena"
+	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/tick"
+)
+
+// serve is the bench's server role (-server bench): the demo's server
+// packages and arena game, without the lobby (joins are open), with the
+// arena registered at -hz instead of its own rate. It exists
+// because JoinRoom has no tick-rate field yet, so the demo cannot be asked
+// for 60 Hz rooms; once it has one (see bench/README.md), -server demo
+// covers every rate and this role can go.
+//
+// It logs JSON to logOut, including the line with "url" the parent waits
+// for, and serves until ctx ends.
+func serve(ctx context.Context, args []string, logOut io.Writer) error {
+	fs := flag.NewFlagSet("bench server", flag.ContinueOnError)
+	fs.SetOutput(logOut)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	hz := fs.Int("hz", 20, "tick rate of created rooms")
+	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to this file")
+	pollers := fs.Int("pollers", 0, "nbio pollers (0: the server's default)")
+	precise := fs.Bool("precise-timers", false, "tick.Options.PreciseTimers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	log := zerolog.New(logOut).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+	server.UseNBIOLogger(log)
+	srv, err := server.New(server.Options{Addr: *addr, Logger: log, Pollers: *pollers})
+	if err != nil {
+		return err
+	}
+	// The arena as registered, at another rate, in a registry of our own.
+	info, ok := tick.DefaultRegistry().Lookup(arena.Name)
+	if !ok {
+		return fmt.Errorf("the %s game is not registered", arena.Name)
+	}
+	info.TickHz = *hz
+	games := tick.NewRegistry()
+	tick.RegisterIn(games, info, arena.New)
+	rooms, err := tick.NewRooms(tick.Options{Logger: log, Registerer: srv.Registry(), NodeID: "bench", Registry: games, PreciseTimers: *precise})
+	if err != nil {
+		return err
+	}
+	srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
+	srv.OnShutdown(rooms.Close)
+	srv.Handle("GET /debug/ticks", tickStatsHandler(rooms))
+	if err := srv.Start(); err != nil {
+		_ = rooms.Close(context.Background())
+		return err
+	}
+	log.Info().Str("url", "http://"+srv.Addr()+"/").Int("tick_hz", *hz).Msg("Tickwire bench server ready")
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// tickStatsHandler serves GET /debug/ticks exactly as the demo does.
+func tickStatsHandler(rooms *tick.Rooms) http.Handler {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		st := rooms.TickStats()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"rooms":     rooms.Len(),
+			"ticks":     st.Ticks,
+			"overruns":  st.Overruns,
+			"skipped":   st.Skipped,
+			"tick_ms":   map[string]float64{"p50": ms(st.DurationP50), "p99": ms(st.DurationP99), "max": ms(st.DurationMax)},
+			"jitter_ms": map[string]float64{"p50": ms(st.JitterP50), "p99": ms(st.JitterP99), "max": ms(st.JitterMax)},
+		})
+	})
+}
+
+// serveMain is main for the server role.
+func serveMain(ctx context.Context, args []string, logOut io.Writer) int {
+	if err := serve(ctx, args, logOut); err != nil {
+		fmt.Fprintln(logOut, "bench server:", err)
+		return 1
+	}
+	return 0
+}
