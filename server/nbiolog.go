@@ -13,12 +13,12 @@ import (
 // QuietNBIO. (This is the one global we cannot avoid: it is nbio's.)
 var nbioOnce sync.Once
 
-// UseNBIOLogger sends nbio's own log lines to log (component=nbio), at
-// warn level and above. Call it once from main.
+// UseNBIOLogger sends nbio's own log lines to log (component=nbio); its
+// info lines (engine start and stop) go out at debug level. Call it once
+// from main.
 func UseNBIOLogger(log zerolog.Logger) {
 	nbioOnce.Do(func() {
 		logging.SetLogger(nbioLogger{log.With().Str("component", "nbio").Logger()})
-		logging.SetLevel(logging.LevelWarn)
 	})
 }
 
@@ -30,6 +30,6 @@ func QuietNBIO() {
 type nbioLogger struct{ log zerolog.Logger }
 
 func (l nbioLogger) Debug(format string, v ...any) { l.log.Debug().Msg(fmt.Sprintf(format, v...)) }
-func (l nbioLogger) Info(format string, v ...any)  { l.log.Info().Msg(fmt.Sprintf(format, v...)) }
+func (l nbioLogger) Info(format string, v ...any)  { l.log.Debug().Msg(fmt.Sprintf(format, v...)) }
 func (l nbioLogger) Warn(format string, v ...any)  { l.log.Warn().Msg(fmt.Sprintf(format, v...)) }
 func (l nbioLogger) Error(format string, v ...any) { l.log.Error().Msg(fmt.Sprintf(format, v...)) }
