@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -69,7 +67,7 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	}
 	srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
 	srv.OnShutdown(rooms.Close)
-	srv.Handle("GET /debug/ticks", tickStatsHandler(rooms))
+	srv.Handle("GET /debug/ticks", server.TickStatsHandler(rooms))
 	if err := srv.Start(); err != nil {
 		_ = rooms.Close(context.Background())
 		return err
@@ -79,23 +77,6 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
-}
-
-// tickStatsHandler serves GET /debug/ticks exactly as the demo does.
-func tickStatsHandler(rooms *tick.Rooms) http.Handler {
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		st := rooms.TickStats()
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"rooms":     rooms.Len(),
-			"ticks":     st.Ticks,
-			"overruns":  st.Overruns,
-			"skipped":   st.Skipped,
-			"tick_ms":   map[string]float64{"p50": ms(st.DurationP50), "p99": ms(st.DurationP99), "max": ms(st.DurationMax)},
-			"jitter_ms": map[string]float64{"p50": ms(st.JitterP50), "p99": ms(st.JitterP99), "max": ms(st.JitterMax)},
-		})
-	})
 }
 
 // serveMain is main for the server role.

@@ -9,12 +9,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -144,7 +142,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	srv.OnShutdown(lob.Close)
 	srv.OnShutdown(rooms.Close)
 	mountExamples(srv)
-	srv.Handle("GET /debug/ticks", tickStats(rooms))
+	srv.Handle("GET /debug/ticks", server.TickStatsHandler(rooms))
 	srv.Handle("GET "+web.Prefix, web.Handler())
 	if err := srv.Start(); err != nil {
 		_ = lob.Close(context.Background())
@@ -164,24 +162,6 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
-}
-
-// tickStats serves the tick duration and start jitter of every room since
-// the previous request, as JSON in milliseconds (the bench reads it).
-func tickStats(rooms *tick.Rooms) http.Handler {
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		st := rooms.TickStats()
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"rooms":     rooms.Len(),
-			"ticks":     st.Ticks,
-			"overruns":  st.Overruns,
-			"skipped":   st.Skipped,
-			"tick_ms":   map[string]float64{"p50": ms(st.DurationP50), "p99": ms(st.DurationP99), "max": ms(st.DurationMax)},
-			"jitter_ms": map[string]float64{"p50": ms(st.JitterP50), "p99": ms(st.JitterP99), "max": ms(st.JitterMax)},
-		})
-	})
 }
 
 // mountExamples adds every example's pages and the landing page.
