@@ -910,6 +910,15 @@ type StateFrame struct {
 	LastInputSeq uint64 `protobuf:"varint,3,opt,name=last_input_seq,json=lastInputSeq,proto3" json:"last_input_seq,omitempty"`
 	// Server time when the tick started, Unix nanoseconds.
 	ServerTimeUnixNano int64 `protobuf:"varint,4,opt,name=server_time_unix_nano,json=serverTimeUnixNano,proto3" json:"server_time_unix_nano,omitempty"`
+	// Topic names the part of the room's state this frame belongs to, for
+	// games with topic-based interest (tick.Topics): a receiver keeps one
+	// replica per topic and applies each frame to its topic's replica. Empty
+	// for the whole state (or the receiver's single view) — and for a frame
+	// that only carries last_input_seq (an empty delta) in a topic game.
+	Topic string `protobuf:"bytes,5,opt,name=topic,proto3" json:"topic,omitempty"`
+	// Unsubscribed says the receiver no longer gets frames of topic: drop its
+	// replica. Such a frame has no body.
+	Unsubscribed bool `protobuf:"varint,6,opt,name=unsubscribed,proto3" json:"unsubscribed,omitempty"`
 	// Types that are valid to be assigned to Body:
 	//
 	//	*StateFrame_Snapshot
@@ -975,6 +984,20 @@ func (x *StateFrame) GetServerTimeUnixNano() int64 {
 		return x.ServerTimeUnixNano
 	}
 	return 0
+}
+
+func (x *StateFrame) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *StateFrame) GetUnsubscribed() bool {
+	if x != nil {
+		return x.Unsubscribed
+	}
+	return false
 }
 
 func (x *StateFrame) GetBody() isStateFrame_Body {
@@ -2275,13 +2298,15 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x05Input\x12\x17\n" +
 	"\aroom_id\x18\x01 \x01(\tR\x06roomId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x18\n" +
-	"\apayload\x18\x03 \x01(\fR\apayload\"\xe4\x01\n" +
+	"\apayload\x18\x03 \x01(\fR\apayload\"\x9e\x02\n" +
 	"\n" +
 	"StateFrame\x12\x17\n" +
 	"\aroom_id\x18\x01 \x01(\tR\x06roomId\x12\x12\n" +
 	"\x04tick\x18\x02 \x01(\x04R\x04tick\x12$\n" +
 	"\x0elast_input_seq\x18\x03 \x01(\x04R\flastInputSeq\x121\n" +
-	"\x15server_time_unix_nano\x18\x04 \x01(\x03R\x12serverTimeUnixNano\x12\x1c\n" +
+	"\x15server_time_unix_nano\x18\x04 \x01(\x03R\x12serverTimeUnixNano\x12\x14\n" +
+	"\x05topic\x18\x05 \x01(\tR\x05topic\x12\"\n" +
+	"\funsubscribed\x18\x06 \x01(\bR\funsubscribed\x12\x1c\n" +
 	"\bsnapshot\x18\n" +
 	" \x01(\fH\x00R\bsnapshot\x12*\n" +
 	"\x05delta\x18\v \x01(\v2\x12.tickwire.v1.DeltaH\x00R\x05deltaB\x06\n" +
