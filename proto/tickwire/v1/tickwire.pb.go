@@ -71,6 +71,9 @@ const (
 	ErrorCode_ERROR_CODE_TICKET_DONE ErrorCode = 19
 	// This node runs as many rooms as it may.
 	ErrorCode_ERROR_CODE_NODE_FULL ErrorCode = 20
+	// The game refused an input as against its rules (the message says why);
+	// the input changed nothing.
+	ErrorCode_ERROR_CODE_INPUT_REFUSED ErrorCode = 21
 )
 
 // Enum value maps for ErrorCode.
@@ -97,6 +100,7 @@ var (
 		18: "ERROR_CODE_TICKET_NOT_FOUND",
 		19: "ERROR_CODE_TICKET_DONE",
 		20: "ERROR_CODE_NODE_FULL",
+		21: "ERROR_CODE_INPUT_REFUSED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":         0,
@@ -120,6 +124,7 @@ var (
 		"ERROR_CODE_TICKET_NOT_FOUND":    18,
 		"ERROR_CODE_TICKET_DONE":         19,
 		"ERROR_CODE_NODE_FULL":           20,
+		"ERROR_CODE_INPUT_REFUSED":       21,
 	}
 )
 
@@ -2189,9 +2194,13 @@ func (x *Pong) GetServerTimeUnixNano() int64 {
 // Error reports a failed request or a refused input. Envelope.ref names the
 // request it answers.
 type Error struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          ErrorCode              `protobuf:"varint,1,opt,name=code,proto3,enum=tickwire.v1.ErrorCode" json:"code,omitempty"`
-	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Code    ErrorCode              `protobuf:"varint,1,opt,name=code,proto3,enum=tickwire.v1.ErrorCode" json:"code,omitempty"`
+	Message string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// For an error about an input (INPUT_REFUSED, BAD_INPUT, RATE_LIMITED):
+	// the room and the Input.seq it refers to.
+	RoomId        string `protobuf:"bytes,3,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
+	InputSeq      uint64 `protobuf:"varint,4,opt,name=input_seq,json=inputSeq,proto3" json:"input_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2238,6 +2247,20 @@ func (x *Error) GetMessage() string {
 		return x.Message
 	}
 	return ""
+}
+
+func (x *Error) GetRoomId() string {
+	if x != nil {
+		return x.RoomId
+	}
+	return ""
+}
+
+func (x *Error) GetInputSeq() uint64 {
+	if x != nil {
+		return x.InputSeq
+	}
+	return 0
 }
 
 var File_tickwire_v1_tickwire_proto protoreflect.FileDescriptor
@@ -2393,10 +2416,12 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x15client_time_unix_nano\x18\x01 \x01(\x03R\x12clientTimeUnixNano\"l\n" +
 	"\x04Pong\x121\n" +
 	"\x15client_time_unix_nano\x18\x01 \x01(\x03R\x12clientTimeUnixNano\x121\n" +
-	"\x15server_time_unix_nano\x18\x02 \x01(\x03R\x12serverTimeUnixNano\"M\n" +
+	"\x15server_time_unix_nano\x18\x02 \x01(\x03R\x12serverTimeUnixNano\"\x83\x01\n" +
 	"\x05Error\x12*\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x16.tickwire.v1.ErrorCodeR\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage*\xf4\x04\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x17\n" +
+	"\aroom_id\x18\x03 \x01(\tR\x06roomId\x12\x1b\n" +
+	"\tinput_seq\x18\x04 \x01(\x04R\binputSeq*\x92\x05\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\"\n" +
@@ -2419,7 +2444,8 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x1aERROR_CODE_ALREADY_IN_ROOM\x10\x11\x12\x1f\n" +
 	"\x1bERROR_CODE_TICKET_NOT_FOUND\x10\x12\x12\x1a\n" +
 	"\x16ERROR_CODE_TICKET_DONE\x10\x13\x12\x18\n" +
-	"\x14ERROR_CODE_NODE_FULL\x10\x14B;Z9github.com/tickwire/tickwire/proto/tickwire/v1;tickwirev1b\x06proto3"
+	"\x14ERROR_CODE_NODE_FULL\x10\x14\x12\x1c\n" +
+	"\x18ERROR_CODE_INPUT_REFUSED\x10\x15B;Z9github.com/tickwire/tickwire/proto/tickwire/v1;tickwirev1b\x06proto3"
 
 var (
 	file_tickwire_v1_tickwire_proto_rawDescOnce sync.Once
