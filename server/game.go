@@ -64,7 +64,7 @@ type RoomJoiner interface {
 
 // Peer is what a room sees of a session (tick.Peer's method set).
 type Peer interface {
-	SendState(frame []byte, lastInputSeq uint64, snapshot bool) bool
+	SendState(frame []byte, lastInputSeq uint64, snapshot bool, topic string) bool
 	Send(env *protocol.Envelope)
 }
 
@@ -293,8 +293,8 @@ type roomPeer struct {
 }
 
 // SendState implements Peer.
-func (p *roomPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool) bool {
-	return p.s.sendState(p, frame, lastInputSeq, snapshot)
+func (p *roomPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool, topic string) bool {
+	return p.s.sendState(p, topic, frame, lastInputSeq, snapshot)
 }
 
 // Send implements Peer. A Left also ends the session's seat.

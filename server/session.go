@@ -64,6 +64,7 @@ type outFrame struct {
 	data     []byte
 	msgType  websocket.MessageType
 	room     *roomPeer // state frames only: whose room
+	topic    string    // state frames only: StateFrame.topic
 	snapshot bool
 	state    bool
 }
@@ -180,7 +181,7 @@ func (s *session) sendEnvelope(env *protocol.Envelope) bool {
 // sendState writes one state frame: shared bytes plus this receiver's
 // last input seq. It reports false when the frame was dropped because the
 // session is behind (the room must send a snapshot next).
-func (s *session) sendState(room *roomPeer, shared []byte, lastInputSeq uint64, snapshot bool) bool {
+func (s *session) sendState(room *roomPeer, topic string, shared []byte, lastInputSeq uint64, snapshot bool) bool {
 	buf := protocol.GetBuffer()
 	defer buf.Release()
 	buf.B = append(buf.B, shared...)
@@ -198,15 +199,16 @@ func (s *session) sendState(room *roomPeer, shared []byte, lastInputSeq uint64, 
 		s.srv.metrics.droppedDeltas.Inc()
 		return false
 	}
-	// A snapshot supersedes every state frame of its room still queued.
+	// A snapshot supersedes every state frame of its room and topic still
+	// queued.
 	kept := s.outbox[:0]
 	for _, f := range s.outbox {
-		if !(f.state && f.room == room) {
+		if !(f.state && f.room == room && f.topic == topic) {
 			kept = append(kept, f)
 		}
 	}
 	clear(s.outbox[len(kept):])
-	s.outbox = append(kept, outFrame{data: append([]byte(nil), buf.B...), msgType: websocket.BinaryMessage, room: room, snapshot: true, state: true})
+	s.outbox = append(kept, outFrame{data: append([]byte(nil), buf.B...), msgType: websocket.BinaryMessage, room: room, topic: topic, snapshot: true, state: true})
 	s.queued.Store(true)
 	s.srv.metrics.queuedSnapshots.Inc()
 	s.kick()

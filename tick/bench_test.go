@@ -39,7 +39,7 @@ func (moverGame) Tick(r *Room[*arenav1.State], dt time.Duration) {
 // nopPeer is a session that takes every frame and keeps none.
 type nopPeer struct{ frames int }
 
-func (p *nopPeer) SendState([]byte, uint64, bool) bool { p.frames++; return true }
+func (p *nopPeer) SendState([]byte, uint64, bool, string) bool { p.frames++; return true }
 func (p *nopPeer) Send(*protocol.Envelope)             {}
 
 func newBenchRooms(tb testing.TB, hz int) *Rooms { return newBenchRoomsTimers(tb, hz, false) }

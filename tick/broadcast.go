@@ -22,8 +22,10 @@ type view struct {
 // buffers are reused every tick, which is why Peer.SendState must copy what
 // it keeps.
 type broadcaster struct {
-	all   *view            // games without a Viewer
-	views map[string]*view // games with a Viewer, by key
+	all    *view                 // games without a Viewer
+	views  map[string]*view      // games with a Viewer, by key
+	topics map[string]*topicView // games with Topics, by topic
+	tbuf   []string              // reused for Topics
 
 	env      tickwirev1.Envelope
 	envState tickwirev1.Envelope_State
@@ -37,14 +39,17 @@ type broadcaster struct {
 
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
-func (bc *broadcaster) init(roomID string, zero proto.Message, views bool) {
+func (bc *broadcaster) init(roomID string, zero proto.Message, views, topics bool) {
 	bc.envState.State = &bc.frame
 	bc.env.Msg = &bc.envState
 	bc.frame.RoomId = roomID
 	bc.empty.Delta = &tickwirev1.Delta{}
-	if views {
+	switch {
+	case topics:
+		bc.topics = map[string]*topicView{}
+	case views:
 		bc.views = map[string]*view{}
-	} else {
+	default:
 		bc.all = &view{tracker: protocol.NewTracker(zero)}
 	}
 }
@@ -60,6 +65,10 @@ func (rm *room) broadcast(start time.Time) {
 	bc.frame.ServerTimeUnixNano = start.UnixNano()
 	if bc.all != nil {
 		rm.sendView(bc.all, rm.game.state(), rm.order)
+		return
+	}
+	if bc.topics != nil {
+		rm.broadcastTopics()
 		return
 	}
 	for _, v := range bc.views {
@@ -115,7 +124,7 @@ func (rm *room) sendView(v *view, state proto.Message, members []*slot) {
 					return
 				}
 			}
-			if s.peer.SendState(snapFrame, s.lastSeq, true) {
+			if s.peer.SendState(snapFrame, s.lastSeq, true, "") {
 				s.needSnap = false
 			}
 		case delta != nil:
@@ -125,7 +134,7 @@ func (rm *room) sendView(v *view, state proto.Message, members []*slot) {
 					return
 				}
 			}
-			s.needSnap = !s.peer.SendState(deltaFrame, s.lastSeq, false)
+			s.needSnap = !s.peer.SendState(deltaFrame, s.lastSeq, false, "")
 		case s.seqDirty:
 			if emptyFrame == nil {
 				if emptyFrame, err = rm.bc.encodeEmpty(); err != nil {
@@ -133,7 +142,7 @@ func (rm *room) sendView(v *view, state proto.Message, members []*slot) {
 					return
 				}
 			}
-			s.needSnap = !s.peer.SendState(emptyFrame, s.lastSeq, false)
+			s.needSnap = !s.peer.SendState(emptyFrame, s.lastSeq, false, "")
 		}
 		s.seqDirty = false
 	}
@@ -160,6 +169,7 @@ func (bc *broadcaster) encodeDelta(d *tickwirev1.Delta) ([]byte, error) {
 
 func (bc *broadcaster) encodeEmpty() ([]byte, error) {
 	var err error
+	bc.frame.Topic, bc.frame.Unsubscribed = "", false
 	bc.frame.Body = &bc.empty
 	bc.emptyBuf, err = protocol.Append(bc.emptyBuf[:0], &bc.env)
 	return bc.emptyBuf, err

@@ -71,7 +71,7 @@ type signalPeer struct {
 	c chan struct{}
 }
 
-func (p *signalPeer) SendState([]byte, uint64, bool) bool {
+func (p *signalPeer) SendState([]byte, uint64, bool, string) bool {
 	select {
 	case p.c <- struct{}{}:
 	default:

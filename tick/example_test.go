@@ -45,7 +45,7 @@ type clientPeer struct {
 	reached chan int64 // the value once waitSeq is acknowledged
 }
 
-func (c *clientPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool) bool {
+func (c *clientPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool, _ string) bool {
 	// frame is shared and reused by the room: copy it before appending the
 	// receiver's seq, as a session does before queueing the write.
 	wire := protocol.AppendLastInputSeq(append([]byte(nil), frame...), lastInputSeq)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"google.golang.org/protobuf/proto"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
 // PlayerID identifies a player across sessions, as the lobby issued it.
@@ -63,6 +65,33 @@ type Viewer[S proto.Message] interface {
 	// message owned by the room (typically a subset of r.State()). dst must
 	// not share mutable sub-messages with r.State().
 	FillView(r *Room[S], key string, dst S)
+}
+
+// Topics is an optional capability of a Game: interest management by
+// subscription, for worlds too big to send whole and too shared for one view
+// per player (a huge board in chunks, an overview map, a leaderboard, a
+// player's private rack). Each player subscribes to any number of topics;
+// each topic's state is filled, diffed and encoded once per tick for all its
+// subscribers, and its frames carry the topic's name (StateFrame.topic), so a
+// client keeps one replica per topic. A player who gains a topic gets its
+// snapshot; one who loses it gets a frame with StateFrame.unsubscribed set.
+// A game has either Topics or Viewer, not both (Topics wins).
+//
+// All three methods run on the room's goroutine after Tick, under the same
+// rules as Game's methods. Guard an implementation with
+// var _ tick.Topics[*mypb.State] = (*MyGame)(nil).
+type Topics[S proto.Message] interface {
+	// Topics appends the topics p receives to dst and returns it (the room
+	// reuses dst). Scrolling a view is a change of the topics returned here.
+	Topics(r *Room[S], p PlayerID, dst []string) []string
+	// TopicVersion returns a number that changes whenever topic's state
+	// changes. The room refills and diffs a topic only when its version
+	// moved since the last tick it did, so unchanged topics cost nothing.
+	TopicVersion(r *Room[S], topic string) uint64
+	// FillTopic writes the state of topic into dst, an empty state message
+	// owned by the room. dst must not share mutable sub-messages with
+	// r.State().
+	FillTopic(r *Room[S], topic string, dst S)
 }
 
 // Closer is an optional capability of a Game: Close runs on the room's
@@ -137,3 +166,12 @@ func (r *Room[S]) Rand() *rand.Rand { return r.rm.rng }
 
 // Logger returns the room's logger (component "tick", with room and game).
 func (r *Room[S]) Logger() *zerolog.Logger { return &r.rm.log }
+
+// Refuse tells player p that the game refused an input (or a request made
+// through one) as against its rules: p gets an Error with code (typically
+// tickwirev1.ErrorCode_ERROR_CODE_INPUT_REFUSED) and reason, naming the room
+// and, when called from Input, the input's seq. It does not block; a game
+// should refuse without changing anything.
+func (r *Room[S]) Refuse(p PlayerID, code tickwirev1.ErrorCode, reason string) {
+	r.rm.refuse(p, code, reason)
+}

@@ -118,6 +118,25 @@ func (rm *room) callFillView(key string, dst proto.Message) (ok bool) {
 	return true
 }
 
+func (rm *room) callTopics(p PlayerID, dst []string) (topics []string, ok bool) {
+	rm.inGame = true
+	defer rm.recoverGame("Topics")
+	return rm.game.topicsOf(p, dst), true
+}
+
+func (rm *room) callTopicVersion(t string) (v uint64, ok bool) {
+	rm.inGame = true
+	defer rm.recoverGame("TopicVersion")
+	return rm.game.topicVersion(t), true
+}
+
+func (rm *room) callFillTopic(t string, dst proto.Message) (ok bool) {
+	rm.inGame = true
+	defer rm.recoverGame("FillTopic")
+	rm.game.fillTopic(t, dst)
+	return true
+}
+
 func (rm *room) callClose() {
 	rm.inGame = true
 	defer func() {

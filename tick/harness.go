@@ -124,5 +124,5 @@ func (h *Harness[S, I]) failed() error {
 // harnessPeer accepts and drops every frame.
 type harnessPeer struct{}
 
-func (harnessPeer) SendState([]byte, uint64, bool) bool { return true }
-func (harnessPeer) Send(*protocol.Envelope)             {}
+func (harnessPeer) SendState([]byte, uint64, bool, string) bool { return true }
+func (harnessPeer) Send(*protocol.Envelope)                     {}

@@ -261,7 +261,7 @@ type fakePeer struct {
 
 func newFakePeer(t *testing.T) *fakePeer { return &fakePeer{t: t} }
 
-func (p *fakePeer) SendState(raw []byte, seq uint64, snapshot bool) bool {
+func (p *fakePeer) SendState(raw []byte, seq uint64, snapshot bool, _ string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.refuse > 0 {

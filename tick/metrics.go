@@ -17,6 +17,7 @@ type metrics struct {
 	overruns     *prometheus.CounterVec
 	skipped      *prometheus.CounterVec
 	dropped      *prometheus.CounterVec
+	refused      *prometheus.CounterVec
 	failed       *prometheus.CounterVec
 	rooms        *prometheus.GaugeVec
 	players      *prometheus.GaugeVec
@@ -56,6 +57,9 @@ func newMetrics(reg prometheus.Registerer, nodeID string) (*metrics, error) {
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tickwire_inputs_dropped_total", Help: "Inputs refused before reaching a room, by reason.", ConstLabels: constLabels,
 		}, []string{"game", "reason"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickwire_inputs_refused_total", Help: "Inputs a game refused as against its rules (Room.Refuse).", ConstLabels: constLabels,
+		}, []string{"game"}),
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tickwire_rooms_failed_total", Help: "Rooms ended by a panic or error in their game.", ConstLabels: constLabels,
 		}, []string{"game"}),
@@ -70,7 +74,7 @@ func newMetrics(reg prometheus.Registerer, nodeID string) (*metrics, error) {
 		}, []string{"game"}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.tickDuration, m.tickJitter, m.overruns, m.skipped, m.dropped, m.failed, m.rooms, m.players, m.detached} {
+		for _, c := range []prometheus.Collector{m.tickDuration, m.tickJitter, m.overruns, m.skipped, m.dropped, m.refused, m.failed, m.rooms, m.players, m.detached} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
@@ -84,7 +88,7 @@ type gameMetrics struct {
 	tickDuration, tickJitter  prometheus.Observer
 	overruns, skipped, failed prometheus.Counter
 	droppedCap, droppedInbox  prometheus.Counter
-	droppedBad                prometheus.Counter
+	droppedBad, refused       prometheus.Counter
 	rooms, players, detached  prometheus.Gauge
 }
 
@@ -98,6 +102,7 @@ func (m *metrics) forGame(game string) gameMetrics {
 		droppedCap:   m.dropped.WithLabelValues(game, dropPlayerCap),
 		droppedInbox: m.dropped.WithLabelValues(game, dropInboxFull),
 		droppedBad:   m.dropped.WithLabelValues(game, dropBadInput),
+		refused:      m.refused.WithLabelValues(game),
 		rooms:        m.rooms.WithLabelValues(game),
 		players:      m.players.WithLabelValues(game),
 		detached:     m.detached.WithLabelValues(game),

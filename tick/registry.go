@@ -178,6 +178,7 @@ func (d *gameDef[S, I]) newRunner(rm *room) runner {
 	g := d.newGame()
 	gr := &gameRunner[S, I]{game: g, room: Room[S]{rm: rm, state: newMessage[S]()}}
 	gr.viewer, _ = g.(Viewer[S])
+	gr.topics, _ = g.(Topics[S])
 	gr.closer, _ = g.(Closer[S])
 	return gr
 }
@@ -197,12 +198,17 @@ type runner interface {
 	hasViews() bool
 	view(p PlayerID) string
 	fillView(key string, dst proto.Message)
+	hasTopics() bool
+	topicsOf(p PlayerID, dst []string) []string
+	topicVersion(topic string) uint64
+	fillTopic(topic string, dst proto.Message)
 }
 
 type gameRunner[S, I proto.Message] struct {
 	game   Game[S, I]
 	room   Room[S]
 	viewer Viewer[S]
+	topics Topics[S]
 	closer Closer[S]
 }
 
@@ -214,8 +220,18 @@ func (g *gameRunner[S, I]) tick(dt time.Duration)              { g.game.Tick(&g.
 func (g *gameRunner[S, I]) state() proto.Message               { return g.room.state }
 func (g *gameRunner[S, I]) newState() proto.Message            { return newMessage[S]() }
 func (g *gameRunner[S, I]) newInput() proto.Message            { return newMessage[I]() }
-func (g *gameRunner[S, I]) hasViews() bool                     { return g.viewer != nil }
-func (g *gameRunner[S, I]) view(p PlayerID) string             { return g.viewer.View(&g.room, p) }
+func (g *gameRunner[S, I]) hasViews() bool                     { return g.viewer != nil && g.topics == nil }
+func (g *gameRunner[S, I]) hasTopics() bool                    { return g.topics != nil }
+func (g *gameRunner[S, I]) topicVersion(t string) uint64       { return g.topics.TopicVersion(&g.room, t) }
+
+func (g *gameRunner[S, I]) topicsOf(p PlayerID, dst []string) []string {
+	return g.topics.Topics(&g.room, p, dst)
+}
+
+func (g *gameRunner[S, I]) fillTopic(t string, dst proto.Message) {
+	g.topics.FillTopic(&g.room, t, dst.(S))
+}
+func (g *gameRunner[S, I]) view(p PlayerID) string { return g.viewer.View(&g.room, p) }
 
 func (g *gameRunner[S, I]) fillView(key string, dst proto.Message) {
 	g.viewer.FillView(&g.room, key, dst.(S))

@@ -24,11 +24,14 @@ type Peer interface {
 	// (without last_input_seq); the peer appends
 	// protocol.AppendLastInputSeq(frame, lastInputSeq) when it writes, and
 	// copies what it keeps: the room reuses frame after SendState returns.
-	// snapshot says whether frame is a full snapshot. It returns false when
-	// the peer dropped the frame because it is behind; the room then sends
-	// that player a fresh snapshot (never a delta) at each later tick until
-	// one is accepted.
-	SendState(frame []byte, lastInputSeq uint64, snapshot bool) bool
+	// snapshot says whether frame is a full snapshot (or, in a game with
+	// Topics, an unsubscribed frame: either must not be dropped silently).
+	// topic is the frame's StateFrame.topic ("" outside games with Topics):
+	// a queued snapshot supersedes queued frames of the same room and topic
+	// only. It returns false when the peer dropped the frame because it is
+	// behind; the room then sends that player a fresh snapshot (never a
+	// delta) of that topic at each later tick until one is accepted.
+	SendState(frame []byte, lastInputSeq uint64, snapshot bool, topic string) bool
 	// Send delivers a control message (Joined, Left, Error).
 	Send(env *protocol.Envelope)
 }
@@ -48,6 +51,10 @@ type slot struct {
 	needSnap bool   // the next frame must be a snapshot
 	viewSet  bool   // view holds a key from the game's Viewer
 	view     string
+	// Games with Topics: the topics this player receives, and those it
+	// lost whose unsubscribed frame is not yet accepted by its peer.
+	topics map[string]*topicSub
+	unsub  []string
 	// detachedUntil, when not zero, is when a player whose connection
 	// dropped loses the seat (GameInfo.ReconnectGrace); peer is then a
 	// detachedPeer.
@@ -58,8 +65,8 @@ type slot struct {
 // may come back: it takes every frame and sends nothing.
 type detachedPeer struct{}
 
-func (detachedPeer) SendState([]byte, uint64, bool) bool { return true }
-func (detachedPeer) Send(*protocol.Envelope)             {}
+func (detachedPeer) SendState([]byte, uint64, bool, string) bool { return true }
+func (detachedPeer) Send(*protocol.Envelope)                     {}
 
 // inboxItem is one decoded input on its way to the room.
 type inboxItem struct {
@@ -145,6 +152,7 @@ type room struct {
 	ending  *endCause
 	failure *endCause
 	bc      broadcaster
+	curSeq  uint64 // seq of the input being applied (0 outside Input)
 }
 
 type kickReq struct {
@@ -270,7 +278,9 @@ func (rm *room) applyInputs() {
 		it := <-rm.inbox
 		it.s.pending.Add(-1)
 		if !it.s.gone && rm.failure == nil {
+			rm.curSeq = it.seq
 			rm.callInput(it.s.id, it.in)
+			rm.curSeq = 0
 			if it.seq > it.s.lastSeq {
 				it.s.lastSeq = it.seq
 			}
@@ -521,4 +531,19 @@ func (rm *room) finish(cause endCause) {
 	if rm.err == nil {
 		rm.err = fmt.Errorf("room %s: %s", rm.id, cause.reason)
 	}
+}
+
+// refuse sends p an Error about the input being applied (Room.Refuse).
+func (rm *room) refuse(p PlayerID, code tickwirev1.ErrorCode, reason string) {
+	s := rm.slotOf(p)
+	if s == nil {
+		return
+	}
+	rm.m.refused.Inc()
+	s.peer.Send(&protocol.Envelope{Msg: &tickwirev1.Envelope_Error{Error: &tickwirev1.Error{
+		Code:     code,
+		Message:  reason,
+		RoomId:   rm.id,
+		InputSeq: rm.curSeq,
+	}}})
 }

@@ -253,7 +253,7 @@ func (rs *Rooms) newRoom(id string, def definition, info GameInfo, seed uint64) 
 	rm.handle = &Handle{rm: rm}
 	rm.game = def.newRunner(rm)
 	rm.inputPool.New = func() any { return rm.game.newInput() }
-	rm.bc.init(id, rm.game.newState(), rm.game.hasViews())
+	rm.bc.init(id, rm.game.newState(), rm.game.hasViews(), rm.game.hasTopics())
 	return rm
 }
 

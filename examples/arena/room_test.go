@@ -30,7 +30,7 @@ type client struct {
 	frames  int
 }
 
-func (c *client) SendState(frame []byte, seq uint64, snapshot bool) bool {
+func (c *client) SendState(frame []byte, seq uint64, snapshot bool, _ string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var env protocol.Envelope
