@@ -40,7 +40,7 @@ func (moverGame) Tick(r *Room[*arenav1.State], dt time.Duration) {
 type nopPeer struct{ frames int }
 
 func (p *nopPeer) SendState([]byte, uint64, bool, string) bool { p.frames++; return true }
-func (p *nopPeer) Send(*protocol.Envelope)             {}
+func (p *nopPeer) Send(*protocol.Envelope)                     {}
 
 func newBenchRooms(tb testing.TB, hz int) *Rooms { return newBenchRoomsTimers(tb, hz, false) }
 

@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -17,9 +18,19 @@ import (
 // and Room.Rand is seeded with seed. A Harness is not safe for concurrent
 // use.
 type Harness[S, I proto.Message] struct {
-	rm  *room
-	r   *Room[S]
-	seq uint64
+	rm      *room
+	r       *Room[S]
+	seq     uint64
+	refused []Refusal
+}
+
+// Refusal is an input the game refused with Room.Refuse, as the harness saw
+// it.
+type Refusal struct {
+	Player PlayerID
+	Seq    uint64 // the Input.seq (Harness.Input numbers inputs from 1)
+	Code   tickwirev1.ErrorCode
+	Reason string
 }
 
 // NewHarness runs g's Init in a room of info (defaults filled in as by
@@ -59,7 +70,7 @@ func (h *Harness[S, I]) Join(p PlayerID) error {
 	if err := h.failed(); err != nil {
 		return err
 	}
-	if err := h.rm.join(p, harnessPeer{}); err != nil {
+	if err := h.rm.join(p, &harnessPeer{p: p, refuse: func(r Refusal) { h.refused = append(h.refused, r) }}); err != nil {
 		return err
 	}
 	return h.failed()
@@ -121,8 +132,23 @@ func (h *Harness[S, I]) failed() error {
 	return nil
 }
 
-// harnessPeer accepts and drops every frame.
-type harnessPeer struct{}
+// Refusals returns the inputs refused since the last call and forgets them.
+func (h *Harness[S, I]) Refusals() []Refusal {
+	r := h.refused
+	h.refused = nil
+	return r
+}
 
-func (harnessPeer) SendState([]byte, uint64, bool, string) bool { return true }
-func (harnessPeer) Send(*protocol.Envelope)                     {}
+// harnessPeer drops every frame and records refusals.
+type harnessPeer struct {
+	p      PlayerID
+	refuse func(Refusal)
+}
+
+func (p *harnessPeer) SendState([]byte, uint64, bool, string) bool { return true }
+
+func (p *harnessPeer) Send(env *protocol.Envelope) {
+	if e := env.GetError(); e != nil {
+		p.refuse(Refusal{Player: p.p, Seq: e.GetInputSeq(), Code: e.GetCode(), Reason: e.GetMessage()})
+	}
+}

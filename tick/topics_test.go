@@ -327,3 +327,32 @@ func TestTopicsDroppedFrameResnapshotsThatTopic(t *testing.T) {
 		}
 	})
 }
+
+func TestHarnessRecordsRefusals(t *testing.T) {
+	g := &topicGame{testGame: testGame{probe: &probe{}}, fills: map[string]int{}, versions: map[string]uint64{}}
+	h, err := tick.NewHarness(tick.GameInfo{TickHz: 20}, tick.Game[*arenav1.State, *arenav1.Input](g), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Join("a"); err != nil {
+		t.Fatal(err)
+	}
+	for _, dx := range []float32{1, 0} {
+		if err := h.Input("a", &arenav1.Input{Dx: dx}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.Tick(); err != nil {
+		t.Fatal(err)
+	}
+	got := h.Refusals()
+	if len(got) != 1 || got[0].Player != "a" || got[0].Seq != 2 || got[0].Code != tickwirev1.ErrorCode_ERROR_CODE_INPUT_REFUSED {
+		t.Errorf("refusals = %+v", got)
+	}
+	if g.fillCount("west") != 1 {
+		t.Errorf("the harness did not fill a's topic (%d fills)", g.fillCount("west"))
+	}
+	if len(h.Refusals()) != 0 {
+		t.Errorf("Refusals did not forget")
+	}
+}
