@@ -56,6 +56,9 @@ func (r *Replica[S]) Apply(f *tickwirev1.StateFrame) (bool, error) {
 		r.Snapshots++
 	case *tickwirev1.StateFrame_Delta:
 		if !r.ready {
+			if emptyDelta(body.Delta) {
+				break // only the seq: a topic game's frame outside any topic
+			}
 			return true, ErrNoSnapshot
 		}
 		if err := protocol.ApplyDelta(r.State, body.Delta); err != nil {
@@ -72,3 +75,49 @@ func (r *Replica[S]) Apply(f *tickwirev1.StateFrame) (bool, error) {
 
 // Ready reports whether a snapshot has been applied.
 func (r *Replica[S]) Ready() bool { return r.ready }
+
+func emptyDelta(d *tickwirev1.Delta) bool {
+	return len(d.GetPatch()) == 0 && len(d.GetClears()) == 0
+}
+
+// Topics holds one Replica per topic for games with topic-based interest
+// (tick.Topics): frames carrying StateFrame.topic go to that topic's
+// replica, an unsubscribed frame drops it, and the others (topic "") only
+// move Tick and LastInputSeq. Topics is not safe for concurrent use.
+type Topics[S proto.Message] struct {
+	// RoomID is the room followed; frames of other rooms are ignored.
+	RoomID string
+	// Replicas are the topics this player receives, by name.
+	Replicas map[string]*Replica[S]
+	// Tick and LastInputSeq are those of the last frame of any topic.
+	Tick, LastInputSeq uint64
+}
+
+// NewTopics returns an empty set of topic replicas of roomID.
+func NewTopics[S proto.Message](roomID string) *Topics[S] {
+	return &Topics[S]{RoomID: roomID, Replicas: map[string]*Replica[S]{}}
+}
+
+// Apply applies one frame to its topic's replica. It reports whether the
+// frame was for this room and the topic it changed ("" for none).
+func (t *Topics[S]) Apply(f *tickwirev1.StateFrame) (topic string, ok bool, err error) {
+	if f == nil || f.RoomId != t.RoomID {
+		return "", false, nil
+	}
+	t.Tick, t.LastInputSeq = f.Tick, f.LastInputSeq
+	topic = f.GetTopic()
+	switch {
+	case topic == "":
+		return "", true, nil
+	case f.GetUnsubscribed():
+		delete(t.Replicas, topic)
+		return topic, true, nil
+	}
+	r := t.Replicas[topic]
+	if r == nil {
+		r = NewReplica[S](t.RoomID)
+		t.Replicas[topic] = r
+	}
+	_, err = r.Apply(f)
+	return topic, true, err
+}

@@ -60,6 +60,9 @@ export class Replica<Desc extends DescMessage> {
         break;
       case "delta":
         if (!this.ready) {
+          if (body.value.patch.length === 0 && body.value.clears.length === 0) {
+            break; // only the seq: a topic game's frame outside any topic
+          }
           throw new NoSnapshotError(`room ${this.roomId} tick ${frame.tick}: delta before the first snapshot`);
         }
         applyDelta(this.schema, this.state, body.value);

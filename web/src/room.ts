@@ -17,6 +17,11 @@ export interface RoomEvents {
   left: Left;
   /** A frame could not be applied (the client reconnects to get a fresh snapshot). */
   error: Error;
+  /**
+   * A topic's replica changed (games with topic-based interest, tick.Topics):
+   * replica is undefined when the topic was unsubscribed.
+   */
+  topic: { topic: string; replica: Replica<DescMessage> | undefined; frame: StateFrame };
 }
 
 /** The face of the Client that a Room uses. */
@@ -39,11 +44,19 @@ export class Room<S extends DescMessage, I extends DescMessage = DescMessage> ex
   joined: Joined;
   /** The replica of the room's state. */
   readonly replica: Replica<S>;
+  /**
+   * For games with topic-based interest (tick.Topics): one replica per topic
+   * this player receives (chunks of a map, an overview, its own rack…),
+   * created on the topic's snapshot and dropped when it is unsubscribed. The
+   * main replica then stays empty.
+   */
+  readonly topics = new Map<string, Replica<S>>();
   /** Input-to-state latency: from sending input seq N to the first frame whose last_input_seq ≥ N. */
   readonly inputLatency = new LatencyStats();
   /** Whether the seat is gone. */
   closed = false;
   private seq = 0;
+  private acked = 0;
   private sentAt: { seq: number; t: number }[] = [];
 
   constructor(
@@ -71,7 +84,7 @@ export class Room<S extends DescMessage, I extends DescMessage = DescMessage> ex
   }
   /** The highest input seq the state reflects. */
   get lastInputSeq(): number {
-    return this.replica.lastInputSeq;
+    return this.acked;
   }
   /** The last seq sent (0 before the first input of this seat). */
   get lastSentSeq(): number {
@@ -113,14 +126,29 @@ export class Room<S extends DescMessage, I extends DescMessage = DescMessage> ex
     if (this.closed) {
       return;
     }
+    let topicChanged: Replica<S> | undefined | null = null; // null: no topic frame
     try {
-      this.replica.apply(frame);
+      if (frame.topic === "") {
+        this.replica.apply(frame);
+      } else if (frame.unsubscribed) {
+        this.topics.delete(frame.topic);
+        topicChanged = undefined;
+      } else {
+        let r = this.topics.get(frame.topic);
+        if (r === undefined) {
+          r = new Replica(this.stateSchema, this.id);
+          this.topics.set(frame.topic, r);
+        }
+        r.apply(frame);
+        topicChanged = r;
+      }
     } catch (e) {
       this.emit("error", e as Error);
       this.link.resync(`room ${this.id}: ${String(e)}`);
       return;
     }
-    const acked = this.replica.lastInputSeq;
+    const acked = Number(frame.lastInputSeq);
+    this.acked = acked;
     let n = 0;
     while (n < this.sentAt.length && this.sentAt[n].seq <= acked) {
       const { seq, t } = this.sentAt[n++];
@@ -130,6 +158,9 @@ export class Room<S extends DescMessage, I extends DescMessage = DescMessage> ex
     if (n > 0) {
       this.sentAt.splice(0, n);
     }
+    if (topicChanged !== null) {
+      this.emit("topic", { topic: frame.topic, replica: topicChanged, frame });
+    }
     this.emit("state", frame);
   }
 
@@ -137,7 +168,9 @@ export class Room<S extends DescMessage, I extends DescMessage = DescMessage> ex
   _rejoined(joined: Joined): void {
     this.joined = joined;
     this.replica.reset();
+    this.topics.clear();
     this.seq = 0;
+    this.acked = 0;
     this.sentAt = [];
     this.emit("rejoined", joined);
   }
