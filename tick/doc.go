@@ -43,6 +43,14 @@
 //     FillView computes a view's state; players with equal keys share one
 //     diff and one encoded frame. A player whose key changes gets a
 //     snapshot of its new view.
+//   - Topics: interest by subscription, for big shared worlds. Topics lists
+//     the topics a player receives (map chunks in its viewport, an
+//     overview, its own rack); FillTopic computes a topic's state, once per
+//     tick for all its subscribers and only when TopicVersion moved. Frames
+//     carry StateFrame.topic and the client keeps a replica per topic; a
+//     topic a player gains comes as a snapshot, one it loses as an
+//     unsubscribed frame. Room.Refuse answers an input against the rules
+//     with ERROR_CODE_INPUT_REFUSED, its seq and a reason.
 //   - Closer: Close runs when the room ends, to release resources.
 //
 // Guard each one at compile time:
