@@ -28,6 +28,8 @@ var (
 	ErrRoomFailed = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_FAILED, Msg: "room ended: game failed"}
 	// ErrTooManyRooms: the node runs Options.MaxRooms rooms already.
 	ErrTooManyRooms = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_NODE_FULL, Msg: "too many rooms on this node"}
+	// ErrRoomExists: RoomOptions.ID names a room this process runs already.
+	ErrRoomExists = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, Msg: "a room with that id exists"}
 	// ErrClosed: the Rooms are shutting down.
 	ErrClosed = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, Msg: "rooms are shutting down"}
 )

@@ -94,6 +94,15 @@ type Topics[S proto.Message] interface {
 	FillTopic(r *Room[S], topic string, dst S)
 }
 
+// Restorer is an optional capability of a Game whose rooms can be restored
+// from a snapshot (GameInfo.SnapshotEvery, RoomOptions.Restore): Restore
+// runs after Init, once r.State() holds the restored state, to rebuild what
+// the game keeps outside its state. Players are not seated yet; they join
+// again.
+type Restorer[S proto.Message] interface {
+	Restore(r *Room[S]) error
+}
+
 // Closer is an optional capability of a Game: Close runs on the room's
 // goroutine when the room ends for any reason (closed, shut down, ended by
 // the game, even after a panic) to release what the game holds. Its players

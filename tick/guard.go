@@ -48,7 +48,19 @@ func (rm *room) callInit() error {
 	err := func() error {
 		rm.inGame = true
 		defer rm.recoverGame("Init")
-		return rm.game.init()
+		if err := rm.game.init(); err != nil {
+			return err
+		}
+		if rm.restore == nil {
+			return nil
+		}
+		st := rm.game.state()
+		proto.Reset(st)
+		if err := proto.Unmarshal(rm.restore, st); err != nil {
+			return fmt.Errorf("restore state: %w", err)
+		}
+		rm.restore = nil
+		return rm.game.restore()
 	}()
 	switch {
 	case rm.failure != nil:

@@ -39,6 +39,11 @@ type GameInfo struct {
 	// nothing; after it the game's Leave runs. 0 means no grace: a drop
 	// is a leave.
 	ReconnectGrace time.Duration
+	// SnapshotEvery, when set, makes rooms of the game recoverable: at this
+	// interval each room hands its encoded state to Options.OnSnapshot, and
+	// RoomOptions.Restore can start a room from it on another node. 0: no
+	// snapshots.
+	SnapshotEvery time.Duration
 	// StateType and InputType are the full protobuf names of the game's
 	// state and input messages. Register fills them in.
 	StateType, InputType string
@@ -180,6 +185,7 @@ func (d *gameDef[S, I]) newRunner(rm *room) runner {
 	gr.viewer, _ = g.(Viewer[S])
 	gr.topics, _ = g.(Topics[S])
 	gr.closer, _ = g.(Closer[S])
+	gr.restorer, _ = g.(Restorer[S])
 	return gr
 }
 
@@ -187,6 +193,7 @@ func (d *gameDef[S, I]) newRunner(rm *room) runner {
 // own goroutine and recovers panics around every call.
 type runner interface {
 	init() error
+	restore() error
 	join(p PlayerID) error
 	leave(p PlayerID)
 	input(p PlayerID, in proto.Message)
@@ -205,11 +212,12 @@ type runner interface {
 }
 
 type gameRunner[S, I proto.Message] struct {
-	game   Game[S, I]
-	room   Room[S]
-	viewer Viewer[S]
-	topics Topics[S]
-	closer Closer[S]
+	game     Game[S, I]
+	room     Room[S]
+	viewer   Viewer[S]
+	topics   Topics[S]
+	closer   Closer[S]
+	restorer Restorer[S]
 }
 
 func (g *gameRunner[S, I]) init() error                        { return g.game.Init(&g.room) }
@@ -235,6 +243,13 @@ func (g *gameRunner[S, I]) view(p PlayerID) string { return g.viewer.View(&g.roo
 
 func (g *gameRunner[S, I]) fillView(key string, dst proto.Message) {
 	g.viewer.FillView(&g.room, key, dst.(S))
+}
+
+func (g *gameRunner[S, I]) restore() error {
+	if g.restorer == nil {
+		return nil
+	}
+	return g.restorer.Restore(&g.room)
 }
 
 func (g *gameRunner[S, I]) close() {

@@ -118,7 +118,10 @@ type room struct {
 	handle     *Handle
 	forget     func(*room) // removes the room from its Rooms
 	onUnseat   func(string, PlayerID)
-	align      bool // Options.AlignTicks
+	onSnapshot func(RoomSnapshot)
+	restore    []byte    // RoomOptions.Restore, dropped after Init
+	lastSnap   time.Time // when onSnapshot was last called
+	align      bool      // Options.AlignTicks
 	created    time.Time
 	inputPool  sync.Pool
 
@@ -259,6 +262,9 @@ func (rm *room) runTick(due, start time.Time) {
 	}
 	if rm.failure == nil {
 		rm.broadcast(start)
+	}
+	if rm.failure == nil && rm.onSnapshot != nil && rm.info.SnapshotEvery > 0 && due.Sub(rm.lastSnap) >= rm.info.SnapshotEvery {
+		rm.snapshot(due)
 	}
 
 	d := rm.clock.Now().Sub(start)
@@ -546,4 +552,19 @@ func (rm *room) refuse(p PlayerID, code tickwirev1.ErrorCode, reason string) {
 		RoomId:   rm.id,
 		InputSeq: rm.curSeq,
 	}}})
+}
+
+// snapshot hands the room's state to Options.OnSnapshot.
+func (rm *room) snapshot(now time.Time) {
+	rm.lastSnap = now
+	b, err := deterministic.Marshal(rm.game.state())
+	if err != nil {
+		rm.fail("Tick", fmt.Errorf("encode snapshot: %w", err), nil)
+		return
+	}
+	players := make([]PlayerID, len(rm.order))
+	for i, s := range rm.order {
+		players[i] = s.id
+	}
+	rm.onSnapshot(RoomSnapshot{RoomID: rm.id, Game: rm.info.Name, Tick: rm.ticks, State: b, Players: players})
 }

@@ -56,6 +56,11 @@ type Options struct {
 	// uses it to free the player. It runs on the room's goroutine and must
 	// not block.
 	OnUnseat func(roomID string, player PlayerID)
+	// OnSnapshot, when set, receives the state of every room whose game
+	// sets GameInfo.SnapshotEvery, at that interval (cluster mode saves it
+	// for room recovery). It runs on the room's goroutine and must not
+	// block: hand the snapshot off.
+	OnSnapshot func(RoomSnapshot)
 	// MaxRooms caps the rooms running at once. 0: 10,000.
 	MaxRooms int
 	// InputsPerTick caps one player's inputs applied per tick; excess inputs
@@ -113,6 +118,27 @@ type RoomOptions struct {
 	TickHz int
 	// Seed seeds Room.Rand. 0: a random seed.
 	Seed uint64
+	// ID gives the room this id instead of a fresh one (a room restored on
+	// another node keeps its id); Create fails with ErrRoomExists when a
+	// room of this process has it.
+	ID string
+	// Restore starts the room from a state snapshot (RoomSnapshot.State):
+	// after Init, the state is replaced by it, then the game's Restorer
+	// runs, if it has one. A snapshot that does not decode fails Create.
+	Restore []byte
+}
+
+// RoomSnapshot is a room's state as Options.OnSnapshot receives it, every
+// GameInfo.SnapshotEvery: enough to restore the room elsewhere with
+// RoomOptions{ID: RoomID, Restore: State}.
+type RoomSnapshot struct {
+	RoomID, Game string
+	Tick         uint64
+	// State is the state message, deterministically encoded; it belongs to
+	// the receiver.
+	State []byte
+	// Players are the seated players, in join order.
+	Players []PlayerID
 }
 
 // Rooms owns every room of a process and their goroutines (one per room,
@@ -199,11 +225,16 @@ func (rs *Rooms) Create(ctx context.Context, game string, opts RoomOptions) (*Ha
 		rs.mu.Unlock()
 		return nil, ErrTooManyRooms
 	}
-	id := newRoomID()
-	for rs.rooms[id] != nil {
+	id := opts.ID
+	if id != "" && rs.rooms[id] != nil {
+		rs.mu.Unlock()
+		return nil, fmt.Errorf("create room %s: %w", id, ErrRoomExists)
+	}
+	for id == "" || rs.rooms[id] != nil {
 		id = newRoomID()
 	}
 	rm := rs.newRoom(id, def, info, opts.Seed)
+	rm.restore = opts.Restore
 	rs.rooms[id] = rm.handle
 	initDone := make(chan error, 1)
 	rs.wg.Go(func() { rm.run(initDone) })
@@ -241,6 +272,7 @@ func (rs *Rooms) newRoom(id string, def definition, info GameInfo, seed uint64) 
 		stats:      &rs.stats,
 		forget:     rs.forget,
 		onUnseat:   rs.opts.OnUnseat,
+		onSnapshot: rs.opts.OnSnapshot,
 		align:      rs.opts.AlignTicks,
 		created:    rs.opts.Clock.Now(),
 		inbox:      make(chan inboxItem, inbox),
