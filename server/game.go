@@ -7,6 +7,7 @@ import (
 
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
+	"github.com/tickwire/tickwire/channel"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
@@ -31,6 +32,7 @@ type gameState struct {
 
 	mu    sync.Mutex
 	rooms map[string]RoomSeat // rooms this session has a seat in
+	chans *channel.Session    // channel subscriptions (channels.go), made on first use
 }
 
 // playerID is the session's player; Hello may change it, so readers off
@@ -107,6 +109,7 @@ func (s *Server) closeGame(sess *session) {
 	for _, seat := range rooms {
 		seat.Disconnect()
 	}
+	s.closeChannels(sess)
 }
 
 // allow applies the session's token bucket. It reports whether the message
@@ -126,7 +129,13 @@ func (g *gameState) allow(now time.Time, o *Options) (ok, flood bool) {
 }
 
 func (s *Server) onGameMessage(c *websocket.Conn, mt websocket.MessageType, data []byte) {
-	sess := sessionOf(c)
+	s.gameMessage(sessionOf(c), mt, data)
+}
+
+// gameMessage handles one message of a /ws session, whichever transport
+// brought it (the WebSocket, or a POST of the fallback). Calls for one
+// session must not overlap.
+func (s *Server) gameMessage(sess *session, mt websocket.MessageType, data []byte) {
 	if sess == nil || sess.isClosing() {
 		return
 	}
@@ -211,6 +220,8 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 			return
 		}
 		seat.Leave()
+	case *tickwirev1.Envelope_Subscribe, *tickwirev1.Envelope_Unsubscribe, *tickwirev1.Envelope_Publish:
+		s.serveChannel(sess, env) // channels.go
 	case *tickwirev1.Envelope_Input:
 		g.mu.Lock()
 		seat, ok := g.rooms[m.Input.RoomId]
@@ -309,6 +320,9 @@ func (p *roomPeer) Send(env *protocol.Envelope) {
 		g.mu.Unlock()
 	}
 	p.s.sendEnvelope(env)
+	if left := env.GetLeft(); left != nil && p.s.game != nil {
+		p.s.srv.leftRoom(p.s, left.RoomId) // its room chat ends too (channels.go)
+	}
 }
 
 func truncate(s string, n int) string {

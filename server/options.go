@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -106,6 +107,16 @@ type Options struct {
 	// error refuses the session (HTTP 401 before the upgrade, close 1008
 	// after). Without it every session plays as an anonymous guest.
 	Authenticate func(token string) (playerID string, err error)
+
+	// Channels configures pub/sub channels on /ws (README, "Channels"):
+	// rules, history, subscription, size and rate limits, and the Bus
+	// between nodes. The zero value gives the documented defaults; the
+	// server fills in Logger and, when nil, Registerer (its Registry).
+	Channels channel.Options
+	// PublishSecret guards the HTTP publish API (POST /publish): requests
+	// must carry "Authorization: Bearer <PublishSecret>". Empty disables
+	// the API (403).
+	PublishSecret string
 
 	// Logger receives the server's logs (component=server). Default: a
 	// disabled logger.

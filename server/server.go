@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/protocol"
 
@@ -41,11 +42,12 @@ type Server struct {
 	engine  *nbhttp.Engine
 	metrics *metrics
 
-	echo    *websocket.Upgrader
-	game    *websocket.Upgrader
-	rooms   RoomJoiner                    // set by SetRooms before Start
-	lobby   *lobby.Lobby                  // set by SetLobby before Start
-	closers []func(context.Context) error // OnShutdown hooks, in order
+	echo     *websocket.Upgrader
+	game     *websocket.Upgrader
+	rooms    RoomJoiner                    // set by SetRooms before Start
+	lobby    *lobby.Lobby                  // set by SetLobby before Start
+	channels *channel.Hub                  // pub/sub (channels.go)
+	closers  []func(context.Context) error // OnShutdown hooks, in order
 
 	listener *gatedListener
 	accepted atomic.Uint64 // connections accepted; see readBuffer
@@ -92,6 +94,12 @@ func New(opts Options) (*Server, error) {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry}))
 	s.mux.HandleFunc("/echo", s.serveEcho)
 	s.mux.HandleFunc("/ws", s.serveGame)
+	if err := s.initChannels(); err != nil { // channels.go: the hub and POST /publish
+		return nil, err
+	}
+	if err := s.handleFallback(); err != nil { // fallback.go: /ws/sse and /ws/send
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -343,12 +351,8 @@ func (s *Server) readBuffer(c *nbio.Conn) *[]byte {
 // onWritten runs on an nbio poller with the connection's lock held: it
 // only updates counters and nudges the flusher.
 func (s *Server) onWritten(c *nbio.Conn, _ []byte, n int) {
-	wsc, ok := c.Session().(*websocket.Conn)
-	if !ok {
-		return
-	}
-	sess, ok := wsc.Session().(*session)
-	if !ok {
+	sess := writtenSession(c) // transport.go
+	if sess == nil {
 		return
 	}
 	if sess.written(n) {

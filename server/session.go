@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,9 +22,10 @@ const (
 	closeGoingAway = int(protocol.CloseGoingAway)
 )
 
-// session is one WebSocket connection. Its outbound path is the only
-// writer of its connection: every frame goes through send or sendState,
-// under mu, so frames leave in the order they were accepted.
+// session is one client connection: a WebSocket, or the HTTP fallback's
+// event stream (fallback.go); its transport hides which. Its outbound path
+// is the only writer of its transport: every frame goes through send or
+// sendState, under mu, so frames leave in the order they were accepted.
 //
 // Flow control: inflight counts bytes handed to the socket that nbio has
 // not yet written (it falls in onWritten). Below Options.WriteHighWater
@@ -33,7 +35,7 @@ const (
 // one snapshot per room plus OutboxMaxBytes of control messages.
 type session struct {
 	srv      *Server
-	conn     *websocket.Conn
+	t        transport
 	id       string
 	endpoint string
 	remote   string
@@ -50,11 +52,12 @@ type session struct {
 	progress atomic.Int64 // unix nanos of the last write progress while inflight > 0
 	queued   atomic.Bool  // the outbox is not empty
 
-	mu       sync.Mutex
-	outbox   []outFrame
-	outBytes int // bytes of control frames in outbox
-	closing  bool
-	closeBy  time.Time // when closing, cut the TCP connection at this time
+	mu        sync.Mutex
+	outbox    []outFrame
+	outBytes  int // bytes of control frames in outbox
+	closing   bool
+	closeBy   time.Time // when closing, cut the TCP connection at this time
+	closeCode int       // the code close sent (0: none, or the peer closed)
 
 	game *gameState // nil on /echo
 }
@@ -69,14 +72,14 @@ type outFrame struct {
 	state    bool
 }
 
-func newSession(srv *Server, conn *websocket.Conn, endpoint string, remote string) *session {
+func newSession(srv *Server, t transport, endpoint string, remote string) *session {
 	s := &session{
 		srv:      srv,
-		conn:     conn,
+		t:        t,
 		id:       srv.newSessionID(),
 		endpoint: endpoint,
 		remote:   remote,
-		counted:  !conn.IsBlockingMod(),
+		counted:  t.counted(),
 	}
 	now := time.Now().UnixNano()
 	s.lastRead.Store(now)
@@ -84,30 +87,18 @@ func newSession(srv *Server, conn *websocket.Conn, endpoint string, remote strin
 	return s
 }
 
-// frameOverhead is the WebSocket header size of a server frame (no mask).
-func frameOverhead(n int) int64 {
-	switch {
-	case n < 126:
-		return 2
-	case n <= 65535:
-		return 4
-	default:
-		return 10
-	}
-}
-
 // behind reports whether the socket has more than WriteHighWater in flight.
 func (s *session) behind() bool {
 	return s.inflight.Load() >= int64(s.srv.opts.WriteHighWater)
 }
 
-// writeLocked hands one frame to nbio. s.mu must be held.
+// writeLocked hands one frame to the transport. s.mu must be held.
 func (s *session) writeLocked(mt websocket.MessageType, data []byte) bool {
-	size := int64(len(data)) + frameOverhead(len(data))
+	size := s.t.wireSize(mt, len(data))
 	if s.counted && s.inflight.Add(size) == size {
 		s.progress.Store(time.Now().UnixNano())
 	}
-	if err := s.conn.WriteMessage(mt, data); err != nil {
+	if err := s.t.write(mt, data); err != nil {
 		if s.counted {
 			s.inflight.Add(-size)
 		}
@@ -122,7 +113,7 @@ func (s *session) writeLocked(mt websocket.MessageType, data []byte) bool {
 }
 
 // abort cuts the connection without a closing handshake.
-func (s *session) abort() { _ = s.conn.Close() }
+func (s *session) abort() { _ = s.t.abort() }
 
 // written is called from nbio's write callback: n more bytes reached the
 // socket. It reports whether the outbox should be flushed now.
@@ -249,23 +240,41 @@ func (s *session) flush() {
 }
 
 // close starts the closing handshake: it drops the outbox, sends a close
-// frame with code and reason, and leaves the rest to the peer's reply or to
-// the janitor, which cuts the connection after Options.CloseGrace.
+// frame (or the fallback's close event) with code and reason, and leaves
+// the rest to the peer's reply or to the janitor, which cuts the connection
+// after Options.CloseGrace (a fallback stream: as soon as it drained).
 func (s *session) close(code int, reason string) {
+	payload := make([]byte, 2+len(reason))
+	binary.BigEndian.PutUint16(payload, uint16(code))
+	copy(payload[2:], reason)
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
 		return
 	}
-	s.closing = true
+	s.closing, s.closeCode = true, code
 	s.closeBy = time.Now().Add(s.srv.opts.CloseGrace)
 	s.outbox, s.outBytes = nil, 0
 	s.queued.Store(false)
+	// The close is counted in flight like any frame: a fallback stream is
+	// cut once it has drained (see sweep), and nbio drops unwritten bytes
+	// when a connection is closed.
+	if size := s.t.wireSize(websocket.CloseMessage, len(payload)); s.counted {
+		s.inflight.Add(size)
+	}
+	err := s.t.write(websocket.CloseMessage, payload)
 	s.mu.Unlock()
 	s.srv.metrics.closes.WithLabelValues(itoa(code)).Inc()
-	if err := s.conn.WriteClose(code, reason); err != nil {
+	if err != nil {
 		s.abort()
 	}
+}
+
+// closedWith is the code the server closed the session with, or 0.
+func (s *session) closedWith() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeCode
 }
 
 func (s *session) isClosing() bool {
@@ -283,7 +292,9 @@ func (s *session) sweep(now time.Time) {
 	queued := len(s.outbox) > 0
 	s.mu.Unlock()
 	if closing {
-		if now.After(closeBy) {
+		// A stream has no closing handshake: once its close event left,
+		// the server ends the connection itself.
+		if now.After(closeBy) || (s.t.closedAfterFlush() && (!s.counted || s.inflight.Load() == 0)) {
 			s.abort()
 		}
 		return

@@ -192,7 +192,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, u *websocket.Up
 		return
 	}
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	sess := newSession(s, conn, endpoint, host)
+	sess := newSession(s, wsTransport{conn}, endpoint, host)
 	sess.game = g
 	conn.SetSession(sess)
 	s.addSession(sess)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tickwire/tickwire/examples/echo"
 	"github.com/tickwire/tickwire/examples/shooter"
+	"github.com/tickwire/tickwire/examples/ticker"
 )
 
 // example is one entry of the landing page.
@@ -16,6 +17,7 @@ type example struct {
 func examples() []example {
 	return []example{
 		{"Shooter", shooter.Path, "A top-down arena shooter at 60 Hz: WASD, mouse aim, click to fire; bots keep you company, a second tab (or friend) joins the same room with the invite link."},
+		{"Live ticker", ticker.Path, "Live scores pushed by a Go backend through the HTTP publish API, and a chat with presence, on the SDK's channels."},
 		{"Room browser", roomsPath, "The lobby's games and public rooms, with links into them, a create-room form and join by code."},
 		{"Echo", echo.Path, "The classic WebSocket echo: text and binary (canvas pixels) round trips through /echo."},
 		{"Minimal SDK page", "/sdk/example/minimal.html", "The browser SDK in thirty lines: joins an arena room and draws its state."},

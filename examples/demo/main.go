@@ -3,19 +3,24 @@
 //
 //	go run ./examples/demo [-addr 127.0.0.1:8080] [-tls-cert F -tls-key F]
 //	    [-origins a,b] [-log-level info] [-log-format console|json]
+//	    [-publish-secret S]
 //
 // SIGINT or SIGTERM shuts it down gracefully: WebSockets get close 1001.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,6 +29,7 @@ import (
 	_ "github.com/tickwire/tickwire/examples/arena" // registers the "arena" game
 	"github.com/tickwire/tickwire/examples/echo"
 	"github.com/tickwire/tickwire/examples/shooter" // registers the "shooter" game; its page
+	"github.com/tickwire/tickwire/examples/ticker"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
@@ -51,6 +57,9 @@ type config struct {
 	logLevel  string
 	logFormat string
 	precise   bool
+	// publishSecret guards POST /publish; empty: a random one, known to
+	// the ticker's publisher only.
+	publishSecret string
 }
 
 func parseFlags(args []string, out io.Writer) (config, error) {
@@ -63,6 +72,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.origins, "origins", "", "comma-separated WebSocket Origin allow-list; empty: same host only; * allows all")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console or json")
+	fs.StringVar(&c.publishSecret, "publish-secret", os.Getenv("TICKWIRE_PUBLISH_SECRET"), "secret of the HTTP publish API (Authorization: Bearer SECRET); default $TICKWIRE_PUBLISH_SECRET, else random (only the ticker's publisher knows it)")
 	fs.BoolVar(&c.precise, "precise-timers", false, "wake rooms with kernel-precise timers: lower tick jitter for more CPU (see tick.Options.PreciseTimers)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -108,12 +118,17 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 			origins = append(origins, o)
 		}
 	}
+	secret := c.publishSecret
+	if secret == "" {
+		secret = rand.Text() // the ticker's publisher still posts through the API
+	}
 	srv, err := server.New(server.Options{
-		Addr:        c.addr,
-		TLSCertFile: c.tlsCert,
-		TLSKeyFile:  c.tlsKey,
-		Origins:     origins,
-		Logger:      log,
+		Addr:          c.addr,
+		TLSCertFile:   c.tlsCert,
+		TLSKeyFile:    c.tlsKey,
+		Origins:       origins,
+		Logger:        log,
+		PublishSecret: secret,
 	})
 	if err != nil {
 		return err
@@ -154,10 +169,23 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 		scheme = "https"
 	}
 	log.Info().Str("url", scheme+"://"+srv.Addr()+"/").Msg("Tickwire demo ready")
+	// The ticker's publisher: a backend posting score updates to /publish.
+	pctx, stopPublisher := context.WithCancel(ctx)
+	var publisher sync.WaitGroup
+	publisher.Go(func() {
+		hc := &http.Client{Timeout: 5 * time.Second}
+		if srv.TLS() { // our own process on loopback, whatever name its certificate has
+			hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec
+		}
+		p := &ticker.Publisher{URL: scheme + "://" + srv.Addr(), Secret: secret, Client: hc, Logger: log}
+		_ = p.Run(pctx)
+	})
 	if ready != nil {
 		ready <- srv
 	}
 	<-ctx.Done()
+	stopPublisher()
+	publisher.Wait()
 	log.Info().Msg("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -168,6 +196,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 func mountExamples(srv *server.Server) {
 	srv.Handle("GET "+echo.Path, echo.Page())
 	srv.Handle("GET "+shooter.Path, shooter.Page())
+	srv.Handle("GET "+ticker.Path, ticker.Page())
 	srv.Handle("GET "+roomsPath, roomsPage())
 	srv.Handle("GET /{$}", landing(examples()))
 }

@@ -4,7 +4,19 @@
 // helpers, and the lobby's HTTP API.
 
 export { connect, Client, SUBPROTOCOL } from "./client.js";
-export type { ClientEvents, CloseInfo, ConnectOptions, EnvelopeInit, JoinRoomInit, ReconnectOptions } from "./client.js";
+export type {
+  ClientEvents,
+  CloseInfo,
+  ConnectOptions,
+  EnvelopeInit,
+  JoinRoomInit,
+  ReconnectOptions,
+  TransportKind,
+  TransportMode,
+  UpgradeOptions,
+} from "./client.js";
+export { Channel, Channels, channels } from "./channels.js";
+export type { ChannelEvents, ChannelMessageEvent, PresenceEvent, SubscribeOptions } from "./channels.js";
 export { Room } from "./room.js";
 export type { RoomEvents } from "./room.js";
 export { Replica, NoSnapshotError } from "./replica.js";
@@ -33,6 +45,7 @@ export type {
 export * as v1 from "./gen/tickwire/v1/tickwire_pb.js";
 export * as arena from "./gen/tickwire/arena/v1/arena_pb.js";
 export * as shooter from "./gen/tickwire/shooter/v1/shooter_pb.js";
+export * as crossword from "./gen/tickwire/crossword/v1/crossword_pb.js";
 
 // The protobuf-es runtime, so that a game's own generated code (protoc-gen-es
 // imports "@bufbuild/protobuf" and "@bufbuild/protobuf/codegenv2") can be

@@ -74,6 +74,15 @@ const (
 	// The game refused an input as against its rules (the message says why);
 	// the input changed nothing.
 	ErrorCode_ERROR_CODE_INPUT_REFUSED ErrorCode = 21
+	// The channel's policy does not let this session subscribe or publish
+	// there (e.g. a room chat of a room the player has no seat in).
+	ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN ErrorCode = 22
+	// The session has as many channel subscriptions as it may.
+	ErrorCode_ERROR_CODE_SUBSCRIPTION_LIMIT ErrorCode = 23
+	// A published message is larger than the channel message size cap.
+	ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE ErrorCode = 24
+	// The session is not subscribed to that channel.
+	ErrorCode_ERROR_CODE_NOT_SUBSCRIBED ErrorCode = 25
 )
 
 // Enum value maps for ErrorCode.
@@ -101,6 +110,10 @@ var (
 		19: "ERROR_CODE_TICKET_DONE",
 		20: "ERROR_CODE_NODE_FULL",
 		21: "ERROR_CODE_INPUT_REFUSED",
+		22: "ERROR_CODE_CHANNEL_FORBIDDEN",
+		23: "ERROR_CODE_SUBSCRIPTION_LIMIT",
+		24: "ERROR_CODE_MESSAGE_TOO_LARGE",
+		25: "ERROR_CODE_NOT_SUBSCRIBED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":         0,
@@ -125,6 +138,10 @@ var (
 		"ERROR_CODE_TICKET_DONE":         19,
 		"ERROR_CODE_NODE_FULL":           20,
 		"ERROR_CODE_INPUT_REFUSED":       21,
+		"ERROR_CODE_CHANNEL_FORBIDDEN":   22,
+		"ERROR_CODE_SUBSCRIPTION_LIMIT":  23,
+		"ERROR_CODE_MESSAGE_TOO_LARGE":   24,
+		"ERROR_CODE_NOT_SUBSCRIBED":      25,
 	}
 )
 
@@ -168,6 +185,9 @@ type Envelope struct {
 	//	*Envelope_Input
 	//	*Envelope_Ping
 	//	*Envelope_Lobby
+	//	*Envelope_Subscribe
+	//	*Envelope_Unsubscribe
+	//	*Envelope_Publish
 	//	*Envelope_Welcome
 	//	*Envelope_Joined
 	//	*Envelope_Left
@@ -175,6 +195,9 @@ type Envelope struct {
 	//	*Envelope_Pong
 	//	*Envelope_Error
 	//	*Envelope_LobbyReply
+	//	*Envelope_ChannelReply
+	//	*Envelope_ChannelMessage
+	//	*Envelope_Presence
 	Msg           isEnvelope_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -278,6 +301,33 @@ func (x *Envelope) GetLobby() *LobbyRequest {
 	return nil
 }
 
+func (x *Envelope) GetSubscribe() *Subscribe {
+	if x != nil {
+		if x, ok := x.Msg.(*Envelope_Subscribe); ok {
+			return x.Subscribe
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetUnsubscribe() *Unsubscribe {
+	if x != nil {
+		if x, ok := x.Msg.(*Envelope_Unsubscribe); ok {
+			return x.Unsubscribe
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetPublish() *Publish {
+	if x != nil {
+		if x, ok := x.Msg.(*Envelope_Publish); ok {
+			return x.Publish
+		}
+	}
+	return nil
+}
+
 func (x *Envelope) GetWelcome() *Welcome {
 	if x != nil {
 		if x, ok := x.Msg.(*Envelope_Welcome); ok {
@@ -341,6 +391,33 @@ func (x *Envelope) GetLobbyReply() *LobbyReply {
 	return nil
 }
 
+func (x *Envelope) GetChannelReply() *ChannelReply {
+	if x != nil {
+		if x, ok := x.Msg.(*Envelope_ChannelReply); ok {
+			return x.ChannelReply
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetChannelMessage() *ChannelMessage {
+	if x != nil {
+		if x, ok := x.Msg.(*Envelope_ChannelMessage); ok {
+			return x.ChannelMessage
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetPresence() *Presence {
+	if x != nil {
+		if x, ok := x.Msg.(*Envelope_Presence); ok {
+			return x.Presence
+		}
+	}
+	return nil
+}
+
 type isEnvelope_Msg interface {
 	isEnvelope_Msg()
 }
@@ -368,6 +445,18 @@ type Envelope_Ping struct {
 
 type Envelope_Lobby struct {
 	Lobby *LobbyRequest `protobuf:"bytes,15,opt,name=lobby,proto3,oneof"`
+}
+
+type Envelope_Subscribe struct {
+	Subscribe *Subscribe `protobuf:"bytes,16,opt,name=subscribe,proto3,oneof"`
+}
+
+type Envelope_Unsubscribe struct {
+	Unsubscribe *Unsubscribe `protobuf:"bytes,17,opt,name=unsubscribe,proto3,oneof"`
+}
+
+type Envelope_Publish struct {
+	Publish *Publish `protobuf:"bytes,18,opt,name=publish,proto3,oneof"`
 }
 
 type Envelope_Welcome struct {
@@ -399,6 +488,18 @@ type Envelope_LobbyReply struct {
 	LobbyReply *LobbyReply `protobuf:"bytes,36,opt,name=lobby_reply,json=lobbyReply,proto3,oneof"`
 }
 
+type Envelope_ChannelReply struct {
+	ChannelReply *ChannelReply `protobuf:"bytes,37,opt,name=channel_reply,json=channelReply,proto3,oneof"`
+}
+
+type Envelope_ChannelMessage struct {
+	ChannelMessage *ChannelMessage `protobuf:"bytes,38,opt,name=channel_message,json=channelMessage,proto3,oneof"`
+}
+
+type Envelope_Presence struct {
+	Presence *Presence `protobuf:"bytes,39,opt,name=presence,proto3,oneof"`
+}
+
 func (*Envelope_Hello) isEnvelope_Msg() {}
 
 func (*Envelope_JoinRoom) isEnvelope_Msg() {}
@@ -410,6 +511,12 @@ func (*Envelope_Input) isEnvelope_Msg() {}
 func (*Envelope_Ping) isEnvelope_Msg() {}
 
 func (*Envelope_Lobby) isEnvelope_Msg() {}
+
+func (*Envelope_Subscribe) isEnvelope_Msg() {}
+
+func (*Envelope_Unsubscribe) isEnvelope_Msg() {}
+
+func (*Envelope_Publish) isEnvelope_Msg() {}
 
 func (*Envelope_Welcome) isEnvelope_Msg() {}
 
@@ -424,6 +531,12 @@ func (*Envelope_Pong) isEnvelope_Msg() {}
 func (*Envelope_Error) isEnvelope_Msg() {}
 
 func (*Envelope_LobbyReply) isEnvelope_Msg() {}
+
+func (*Envelope_ChannelReply) isEnvelope_Msg() {}
+
+func (*Envelope_ChannelMessage) isEnvelope_Msg() {}
+
+func (*Envelope_Presence) isEnvelope_Msg() {}
 
 // Hello opens a session. It is optional: a client that sends none is greeted
 // with protocol version 1 defaults.
@@ -2093,6 +2206,471 @@ func (x *Ticket) GetSeat() string {
 	return ""
 }
 
+// Subscribe asks for a channel's messages (README, "Channels"). The reply
+// is a ChannelReply with the channel's members (presence channels) and the
+// number of history messages that follow it; then the history, oldest
+// first, then live messages, each exactly once.
+type Subscribe struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Channel string                 `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	// A display name for presence (at most 32 characters); the player id
+	// stays the authoritative identity.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Subscribe) Reset() {
+	*x = Subscribe{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Subscribe) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Subscribe) ProtoMessage() {}
+
+func (x *Subscribe) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Subscribe.ProtoReflect.Descriptor instead.
+func (*Subscribe) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *Subscribe) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *Subscribe) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Unsubscribe stops a subscription; the reply is a ChannelReply.
+type Unsubscribe struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Channel       string                 `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Unsubscribe) Reset() {
+	*x = Unsubscribe{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Unsubscribe) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Unsubscribe) ProtoMessage() {}
+
+func (x *Unsubscribe) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Unsubscribe.ProtoReflect.Descriptor instead.
+func (*Unsubscribe) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Unsubscribe) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+// Publish sends data to every subscriber of a channel, if the channel's
+// policy lets this session publish. With a ref the server acknowledges it
+// with a ChannelReply; without one only errors come back (ref 0).
+type Publish struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Channel       string                 `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Publish) Reset() {
+	*x = Publish{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Publish) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Publish) ProtoMessage() {}
+
+func (x *Publish) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Publish.ProtoReflect.Descriptor instead.
+func (*Publish) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *Publish) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *Publish) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// ChannelReply answers Subscribe, Unsubscribe and Publish. Sent with ref 0
+// and ended set, it tells the client the server ended a subscription
+// (e.g. the player left the room whose chat it was).
+type ChannelReply struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Channel string                 `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	// Subscribe on a presence channel: who is subscribed now. The
+	// subscriber's own player is in it only when another of his sessions was
+	// subscribed already; otherwise his join follows as a Presence.
+	Members []*PresenceMember `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	// Subscribe: how many history messages follow this reply.
+	History uint32 `protobuf:"varint,3,opt,name=history,proto3" json:"history,omitempty"`
+	// Subscribe: the channel's incarnation on this server and the seq of its
+	// latest message (0: none yet). Seqs compare only within one epoch.
+	Epoch   uint64 `protobuf:"varint,4,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	LastSeq uint64 `protobuf:"varint,5,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// Sent unprompted: the subscription ended for code and reason.
+	Ended         bool      `protobuf:"varint,6,opt,name=ended,proto3" json:"ended,omitempty"`
+	Code          ErrorCode `protobuf:"varint,7,opt,name=code,proto3,enum=tickwire.v1.ErrorCode" json:"code,omitempty"`
+	Reason        string    `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelReply) Reset() {
+	*x = ChannelReply{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelReply) ProtoMessage() {}
+
+func (x *ChannelReply) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelReply.ProtoReflect.Descriptor instead.
+func (*ChannelReply) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ChannelReply) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *ChannelReply) GetMembers() []*PresenceMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *ChannelReply) GetHistory() uint32 {
+	if x != nil {
+		return x.History
+	}
+	return 0
+}
+
+func (x *ChannelReply) GetEpoch() uint64 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *ChannelReply) GetLastSeq() uint64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
+func (x *ChannelReply) GetEnded() bool {
+	if x != nil {
+		return x.Ended
+	}
+	return false
+}
+
+func (x *ChannelReply) GetCode() ErrorCode {
+	if x != nil {
+		return x.Code
+	}
+	return ErrorCode_ERROR_CODE_UNSPECIFIED
+}
+
+func (x *ChannelReply) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ChannelMessage is one message of a channel. The server encodes it once
+// and sends the same bytes to every subscriber (and to late joiners, as
+// history).
+type ChannelMessage struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Channel string                 `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	// Position in the channel on this server: 1, 2, 3, … within one epoch.
+	Seq uint64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The publishing player; empty for the server (HTTP publish API).
+	From string `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	Data []byte `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
+	// When the server accepted it, Unix nanoseconds.
+	ServerTimeUnixNano int64 `protobuf:"varint,5,opt,name=server_time_unix_nano,json=serverTimeUnixNano,proto3" json:"server_time_unix_nano,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ChannelMessage) Reset() {
+	*x = ChannelMessage{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelMessage) ProtoMessage() {}
+
+func (x *ChannelMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelMessage.ProtoReflect.Descriptor instead.
+func (*ChannelMessage) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ChannelMessage) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *ChannelMessage) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *ChannelMessage) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *ChannelMessage) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ChannelMessage) GetServerTimeUnixNano() int64 {
+	if x != nil {
+		return x.ServerTimeUnixNano
+	}
+	return 0
+}
+
+// Presence reports a member joining or leaving a presence channel. A
+// player is a member while at least one of his sessions is subscribed.
+type Presence struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Channel string                 `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	Member  *PresenceMember        `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	// false: joined; true: left.
+	Left          bool `protobuf:"varint,3,opt,name=left,proto3" json:"left,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Presence) Reset() {
+	*x = Presence{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Presence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Presence) ProtoMessage() {}
+
+func (x *Presence) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Presence.ProtoReflect.Descriptor instead.
+func (*Presence) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *Presence) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *Presence) GetMember() *PresenceMember {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+func (x *Presence) GetLeft() bool {
+	if x != nil {
+		return x.Left
+	}
+	return false
+}
+
+type PresenceMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PlayerId      string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PresenceMember) Reset() {
+	*x = PresenceMember{}
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PresenceMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PresenceMember) ProtoMessage() {}
+
+func (x *PresenceMember) ProtoReflect() protoreflect.Message {
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PresenceMember.ProtoReflect.Descriptor instead.
+func (*PresenceMember) Descriptor() ([]byte, []int) {
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *PresenceMember) GetPlayerId() string {
+	if x != nil {
+		return x.PlayerId
+	}
+	return ""
+}
+
+func (x *PresenceMember) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // Ping asks for a Pong to measure round-trip time.
 type Ping struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
@@ -2103,7 +2681,7 @@ type Ping struct {
 
 func (x *Ping) Reset() {
 	*x = Ping{}
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[23]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2115,7 +2693,7 @@ func (x *Ping) String() string {
 func (*Ping) ProtoMessage() {}
 
 func (x *Ping) ProtoReflect() protoreflect.Message {
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[23]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2128,7 +2706,7 @@ func (x *Ping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ping.ProtoReflect.Descriptor instead.
 func (*Ping) Descriptor() ([]byte, []int) {
-	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{23}
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Ping) GetClientTimeUnixNano() int64 {
@@ -2149,7 +2727,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[24]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2161,7 +2739,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[24]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2174,7 +2752,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{24}
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Pong) GetClientTimeUnixNano() int64 {
@@ -2207,7 +2785,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[25]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2219,7 +2797,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_tickwire_v1_tickwire_proto_msgTypes[25]
+	mi := &file_tickwire_v1_tickwire_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2232,7 +2810,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{25}
+	return file_tickwire_v1_tickwire_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -2267,7 +2845,7 @@ var File_tickwire_v1_tickwire_proto protoreflect.FileDescriptor
 
 const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\n" +
-	"\x1atickwire/v1/tickwire.proto\x12\vtickwire.v1\"\x92\x05\n" +
+	"\x1atickwire/v1/tickwire.proto\x12\vtickwire.v1\"\xf9\a\n" +
 	"\bEnvelope\x12\x10\n" +
 	"\x03ref\x18\x01 \x01(\rR\x03ref\x12*\n" +
 	"\x05hello\x18\n" +
@@ -2277,7 +2855,10 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"leave_room\x18\f \x01(\v2\x16.tickwire.v1.LeaveRoomH\x00R\tleaveRoom\x12*\n" +
 	"\x05input\x18\r \x01(\v2\x12.tickwire.v1.InputH\x00R\x05input\x12'\n" +
 	"\x04ping\x18\x0e \x01(\v2\x11.tickwire.v1.PingH\x00R\x04ping\x121\n" +
-	"\x05lobby\x18\x0f \x01(\v2\x19.tickwire.v1.LobbyRequestH\x00R\x05lobby\x120\n" +
+	"\x05lobby\x18\x0f \x01(\v2\x19.tickwire.v1.LobbyRequestH\x00R\x05lobby\x126\n" +
+	"\tsubscribe\x18\x10 \x01(\v2\x16.tickwire.v1.SubscribeH\x00R\tsubscribe\x12<\n" +
+	"\vunsubscribe\x18\x11 \x01(\v2\x18.tickwire.v1.UnsubscribeH\x00R\vunsubscribe\x120\n" +
+	"\apublish\x18\x12 \x01(\v2\x14.tickwire.v1.PublishH\x00R\apublish\x120\n" +
 	"\awelcome\x18\x1e \x01(\v2\x14.tickwire.v1.WelcomeH\x00R\awelcome\x12-\n" +
 	"\x06joined\x18\x1f \x01(\v2\x13.tickwire.v1.JoinedH\x00R\x06joined\x12'\n" +
 	"\x04left\x18  \x01(\v2\x11.tickwire.v1.LeftH\x00R\x04left\x12/\n" +
@@ -2285,7 +2866,10 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x04pong\x18\" \x01(\v2\x11.tickwire.v1.PongH\x00R\x04pong\x12*\n" +
 	"\x05error\x18# \x01(\v2\x12.tickwire.v1.ErrorH\x00R\x05error\x12:\n" +
 	"\vlobby_reply\x18$ \x01(\v2\x17.tickwire.v1.LobbyReplyH\x00R\n" +
-	"lobbyReplyB\x05\n" +
+	"lobbyReply\x12@\n" +
+	"\rchannel_reply\x18% \x01(\v2\x19.tickwire.v1.ChannelReplyH\x00R\fchannelReply\x12F\n" +
+	"\x0fchannel_message\x18& \x01(\v2\x1b.tickwire.v1.ChannelMessageH\x00R\x0echannelMessage\x123\n" +
+	"\bpresence\x18' \x01(\v2\x15.tickwire.v1.PresenceH\x00R\bpresenceB\x05\n" +
 	"\x03msg\"`\n" +
 	"\x05Hello\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +
@@ -2412,6 +2996,36 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x06status\x18\x03 \x01(\tR\x06status\x12\x17\n" +
 	"\aroom_id\x18\x04 \x01(\tR\x06roomId\x12\x12\n" +
 	"\x04seat\x18\x05 \x01(\tR\x04seat\"9\n" +
+	"\tSubscribe\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"'\n" +
+	"\vUnsubscribe\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\"7\n" +
+	"\aPublish\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"\x84\x02\n" +
+	"\fChannelReply\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x125\n" +
+	"\amembers\x18\x02 \x03(\v2\x1b.tickwire.v1.PresenceMemberR\amembers\x12\x18\n" +
+	"\ahistory\x18\x03 \x01(\rR\ahistory\x12\x14\n" +
+	"\x05epoch\x18\x04 \x01(\x04R\x05epoch\x12\x19\n" +
+	"\blast_seq\x18\x05 \x01(\x04R\alastSeq\x12\x14\n" +
+	"\x05ended\x18\x06 \x01(\bR\x05ended\x12*\n" +
+	"\x04code\x18\a \x01(\x0e2\x16.tickwire.v1.ErrorCodeR\x04code\x12\x16\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\"\x97\x01\n" +
+	"\x0eChannelMessage\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x12\n" +
+	"\x04from\x18\x03 \x01(\tR\x04from\x12\x12\n" +
+	"\x04data\x18\x04 \x01(\fR\x04data\x121\n" +
+	"\x15server_time_unix_nano\x18\x05 \x01(\x03R\x12serverTimeUnixNano\"m\n" +
+	"\bPresence\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x123\n" +
+	"\x06member\x18\x02 \x01(\v2\x1b.tickwire.v1.PresenceMemberR\x06member\x12\x12\n" +
+	"\x04left\x18\x03 \x01(\bR\x04left\"A\n" +
+	"\x0ePresenceMember\x12\x1b\n" +
+	"\tplayer_id\x18\x01 \x01(\tR\bplayerId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"9\n" +
 	"\x04Ping\x121\n" +
 	"\x15client_time_unix_nano\x18\x01 \x01(\x03R\x12clientTimeUnixNano\"l\n" +
 	"\x04Pong\x121\n" +
@@ -2421,7 +3035,7 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\x0e2\x16.tickwire.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x17\n" +
 	"\aroom_id\x18\x03 \x01(\tR\x06roomId\x12\x1b\n" +
-	"\tinput_seq\x18\x04 \x01(\x04R\binputSeq*\x92\x05\n" +
+	"\tinput_seq\x18\x04 \x01(\x04R\binputSeq*\x98\x06\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\"\n" +
@@ -2445,7 +3059,11 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x1bERROR_CODE_TICKET_NOT_FOUND\x10\x12\x12\x1a\n" +
 	"\x16ERROR_CODE_TICKET_DONE\x10\x13\x12\x18\n" +
 	"\x14ERROR_CODE_NODE_FULL\x10\x14\x12\x1c\n" +
-	"\x18ERROR_CODE_INPUT_REFUSED\x10\x15B;Z9github.com/tickwire/tickwire/proto/tickwire/v1;tickwirev1b\x06proto3"
+	"\x18ERROR_CODE_INPUT_REFUSED\x10\x15\x12 \n" +
+	"\x1cERROR_CODE_CHANNEL_FORBIDDEN\x10\x16\x12!\n" +
+	"\x1dERROR_CODE_SUBSCRIPTION_LIMIT\x10\x17\x12 \n" +
+	"\x1cERROR_CODE_MESSAGE_TOO_LARGE\x10\x18\x12\x1d\n" +
+	"\x19ERROR_CODE_NOT_SUBSCRIBED\x10\x19B;Z9github.com/tickwire/tickwire/proto/tickwire/v1;tickwirev1b\x06proto3"
 
 var (
 	file_tickwire_v1_tickwire_proto_rawDescOnce sync.Once
@@ -2460,69 +3078,85 @@ func file_tickwire_v1_tickwire_proto_rawDescGZIP() []byte {
 }
 
 var file_tickwire_v1_tickwire_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tickwire_v1_tickwire_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_tickwire_v1_tickwire_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_tickwire_v1_tickwire_proto_goTypes = []any{
-	(ErrorCode)(0),       // 0: tickwire.v1.ErrorCode
-	(*Envelope)(nil),     // 1: tickwire.v1.Envelope
-	(*Hello)(nil),        // 2: tickwire.v1.Hello
-	(*Welcome)(nil),      // 3: tickwire.v1.Welcome
-	(*JoinRoom)(nil),     // 4: tickwire.v1.JoinRoom
-	(*LeaveRoom)(nil),    // 5: tickwire.v1.LeaveRoom
-	(*Joined)(nil),       // 6: tickwire.v1.Joined
-	(*Left)(nil),         // 7: tickwire.v1.Left
-	(*Input)(nil),        // 8: tickwire.v1.Input
-	(*StateFrame)(nil),   // 9: tickwire.v1.StateFrame
-	(*Delta)(nil),        // 10: tickwire.v1.Delta
-	(*FieldPath)(nil),    // 11: tickwire.v1.FieldPath
-	(*PathStep)(nil),     // 12: tickwire.v1.PathStep
-	(*LobbyRequest)(nil), // 13: tickwire.v1.LobbyRequest
-	(*ListGames)(nil),    // 14: tickwire.v1.ListGames
-	(*ListRooms)(nil),    // 15: tickwire.v1.ListRooms
-	(*CreateRoom)(nil),   // 16: tickwire.v1.CreateRoom
-	(*LobbyJoin)(nil),    // 17: tickwire.v1.LobbyJoin
-	(*CreateTicket)(nil), // 18: tickwire.v1.CreateTicket
-	(*LobbyReply)(nil),   // 19: tickwire.v1.LobbyReply
-	(*GameInfo)(nil),     // 20: tickwire.v1.GameInfo
-	(*RoomListing)(nil),  // 21: tickwire.v1.RoomListing
-	(*Grant)(nil),        // 22: tickwire.v1.Grant
-	(*Ticket)(nil),       // 23: tickwire.v1.Ticket
-	(*Ping)(nil),         // 24: tickwire.v1.Ping
-	(*Pong)(nil),         // 25: tickwire.v1.Pong
-	(*Error)(nil),        // 26: tickwire.v1.Error
+	(ErrorCode)(0),         // 0: tickwire.v1.ErrorCode
+	(*Envelope)(nil),       // 1: tickwire.v1.Envelope
+	(*Hello)(nil),          // 2: tickwire.v1.Hello
+	(*Welcome)(nil),        // 3: tickwire.v1.Welcome
+	(*JoinRoom)(nil),       // 4: tickwire.v1.JoinRoom
+	(*LeaveRoom)(nil),      // 5: tickwire.v1.LeaveRoom
+	(*Joined)(nil),         // 6: tickwire.v1.Joined
+	(*Left)(nil),           // 7: tickwire.v1.Left
+	(*Input)(nil),          // 8: tickwire.v1.Input
+	(*StateFrame)(nil),     // 9: tickwire.v1.StateFrame
+	(*Delta)(nil),          // 10: tickwire.v1.Delta
+	(*FieldPath)(nil),      // 11: tickwire.v1.FieldPath
+	(*PathStep)(nil),       // 12: tickwire.v1.PathStep
+	(*LobbyRequest)(nil),   // 13: tickwire.v1.LobbyRequest
+	(*ListGames)(nil),      // 14: tickwire.v1.ListGames
+	(*ListRooms)(nil),      // 15: tickwire.v1.ListRooms
+	(*CreateRoom)(nil),     // 16: tickwire.v1.CreateRoom
+	(*LobbyJoin)(nil),      // 17: tickwire.v1.LobbyJoin
+	(*CreateTicket)(nil),   // 18: tickwire.v1.CreateTicket
+	(*LobbyReply)(nil),     // 19: tickwire.v1.LobbyReply
+	(*GameInfo)(nil),       // 20: tickwire.v1.GameInfo
+	(*RoomListing)(nil),    // 21: tickwire.v1.RoomListing
+	(*Grant)(nil),          // 22: tickwire.v1.Grant
+	(*Ticket)(nil),         // 23: tickwire.v1.Ticket
+	(*Subscribe)(nil),      // 24: tickwire.v1.Subscribe
+	(*Unsubscribe)(nil),    // 25: tickwire.v1.Unsubscribe
+	(*Publish)(nil),        // 26: tickwire.v1.Publish
+	(*ChannelReply)(nil),   // 27: tickwire.v1.ChannelReply
+	(*ChannelMessage)(nil), // 28: tickwire.v1.ChannelMessage
+	(*Presence)(nil),       // 29: tickwire.v1.Presence
+	(*PresenceMember)(nil), // 30: tickwire.v1.PresenceMember
+	(*Ping)(nil),           // 31: tickwire.v1.Ping
+	(*Pong)(nil),           // 32: tickwire.v1.Pong
+	(*Error)(nil),          // 33: tickwire.v1.Error
 }
 var file_tickwire_v1_tickwire_proto_depIdxs = []int32{
 	2,  // 0: tickwire.v1.Envelope.hello:type_name -> tickwire.v1.Hello
 	4,  // 1: tickwire.v1.Envelope.join_room:type_name -> tickwire.v1.JoinRoom
 	5,  // 2: tickwire.v1.Envelope.leave_room:type_name -> tickwire.v1.LeaveRoom
 	8,  // 3: tickwire.v1.Envelope.input:type_name -> tickwire.v1.Input
-	24, // 4: tickwire.v1.Envelope.ping:type_name -> tickwire.v1.Ping
+	31, // 4: tickwire.v1.Envelope.ping:type_name -> tickwire.v1.Ping
 	13, // 5: tickwire.v1.Envelope.lobby:type_name -> tickwire.v1.LobbyRequest
-	3,  // 6: tickwire.v1.Envelope.welcome:type_name -> tickwire.v1.Welcome
-	6,  // 7: tickwire.v1.Envelope.joined:type_name -> tickwire.v1.Joined
-	7,  // 8: tickwire.v1.Envelope.left:type_name -> tickwire.v1.Left
-	9,  // 9: tickwire.v1.Envelope.state:type_name -> tickwire.v1.StateFrame
-	25, // 10: tickwire.v1.Envelope.pong:type_name -> tickwire.v1.Pong
-	26, // 11: tickwire.v1.Envelope.error:type_name -> tickwire.v1.Error
-	19, // 12: tickwire.v1.Envelope.lobby_reply:type_name -> tickwire.v1.LobbyReply
-	0,  // 13: tickwire.v1.Left.code:type_name -> tickwire.v1.ErrorCode
-	10, // 14: tickwire.v1.StateFrame.delta:type_name -> tickwire.v1.Delta
-	11, // 15: tickwire.v1.Delta.clears:type_name -> tickwire.v1.FieldPath
-	12, // 16: tickwire.v1.FieldPath.steps:type_name -> tickwire.v1.PathStep
-	14, // 17: tickwire.v1.LobbyRequest.list_games:type_name -> tickwire.v1.ListGames
-	15, // 18: tickwire.v1.LobbyRequest.list_rooms:type_name -> tickwire.v1.ListRooms
-	16, // 19: tickwire.v1.LobbyRequest.create_room:type_name -> tickwire.v1.CreateRoom
-	17, // 20: tickwire.v1.LobbyRequest.join:type_name -> tickwire.v1.LobbyJoin
-	18, // 21: tickwire.v1.LobbyRequest.create_ticket:type_name -> tickwire.v1.CreateTicket
-	20, // 22: tickwire.v1.LobbyReply.games:type_name -> tickwire.v1.GameInfo
-	21, // 23: tickwire.v1.LobbyReply.rooms:type_name -> tickwire.v1.RoomListing
-	22, // 24: tickwire.v1.LobbyReply.grant:type_name -> tickwire.v1.Grant
-	23, // 25: tickwire.v1.LobbyReply.ticket:type_name -> tickwire.v1.Ticket
-	0,  // 26: tickwire.v1.Error.code:type_name -> tickwire.v1.ErrorCode
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	24, // 6: tickwire.v1.Envelope.subscribe:type_name -> tickwire.v1.Subscribe
+	25, // 7: tickwire.v1.Envelope.unsubscribe:type_name -> tickwire.v1.Unsubscribe
+	26, // 8: tickwire.v1.Envelope.publish:type_name -> tickwire.v1.Publish
+	3,  // 9: tickwire.v1.Envelope.welcome:type_name -> tickwire.v1.Welcome
+	6,  // 10: tickwire.v1.Envelope.joined:type_name -> tickwire.v1.Joined
+	7,  // 11: tickwire.v1.Envelope.left:type_name -> tickwire.v1.Left
+	9,  // 12: tickwire.v1.Envelope.state:type_name -> tickwire.v1.StateFrame
+	32, // 13: tickwire.v1.Envelope.pong:type_name -> tickwire.v1.Pong
+	33, // 14: tickwire.v1.Envelope.error:type_name -> tickwire.v1.Error
+	19, // 15: tickwire.v1.Envelope.lobby_reply:type_name -> tickwire.v1.LobbyReply
+	27, // 16: tickwire.v1.Envelope.channel_reply:type_name -> tickwire.v1.ChannelReply
+	28, // 17: tickwire.v1.Envelope.channel_message:type_name -> tickwire.v1.ChannelMessage
+	29, // 18: tickwire.v1.Envelope.presence:type_name -> tickwire.v1.Presence
+	0,  // 19: tickwire.v1.Left.code:type_name -> tickwire.v1.ErrorCode
+	10, // 20: tickwire.v1.StateFrame.delta:type_name -> tickwire.v1.Delta
+	11, // 21: tickwire.v1.Delta.clears:type_name -> tickwire.v1.FieldPath
+	12, // 22: tickwire.v1.FieldPath.steps:type_name -> tickwire.v1.PathStep
+	14, // 23: tickwire.v1.LobbyRequest.list_games:type_name -> tickwire.v1.ListGames
+	15, // 24: tickwire.v1.LobbyRequest.list_rooms:type_name -> tickwire.v1.ListRooms
+	16, // 25: tickwire.v1.LobbyRequest.create_room:type_name -> tickwire.v1.CreateRoom
+	17, // 26: tickwire.v1.LobbyRequest.join:type_name -> tickwire.v1.LobbyJoin
+	18, // 27: tickwire.v1.LobbyRequest.create_ticket:type_name -> tickwire.v1.CreateTicket
+	20, // 28: tickwire.v1.LobbyReply.games:type_name -> tickwire.v1.GameInfo
+	21, // 29: tickwire.v1.LobbyReply.rooms:type_name -> tickwire.v1.RoomListing
+	22, // 30: tickwire.v1.LobbyReply.grant:type_name -> tickwire.v1.Grant
+	23, // 31: tickwire.v1.LobbyReply.ticket:type_name -> tickwire.v1.Ticket
+	30, // 32: tickwire.v1.ChannelReply.members:type_name -> tickwire.v1.PresenceMember
+	0,  // 33: tickwire.v1.ChannelReply.code:type_name -> tickwire.v1.ErrorCode
+	30, // 34: tickwire.v1.Presence.member:type_name -> tickwire.v1.PresenceMember
+	0,  // 35: tickwire.v1.Error.code:type_name -> tickwire.v1.ErrorCode
+	36, // [36:36] is the sub-list for method output_type
+	36, // [36:36] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_tickwire_v1_tickwire_proto_init() }
@@ -2537,6 +3171,9 @@ func file_tickwire_v1_tickwire_proto_init() {
 		(*Envelope_Input)(nil),
 		(*Envelope_Ping)(nil),
 		(*Envelope_Lobby)(nil),
+		(*Envelope_Subscribe)(nil),
+		(*Envelope_Unsubscribe)(nil),
+		(*Envelope_Publish)(nil),
 		(*Envelope_Welcome)(nil),
 		(*Envelope_Joined)(nil),
 		(*Envelope_Left)(nil),
@@ -2544,6 +3181,9 @@ func file_tickwire_v1_tickwire_proto_init() {
 		(*Envelope_Pong)(nil),
 		(*Envelope_Error)(nil),
 		(*Envelope_LobbyReply)(nil),
+		(*Envelope_ChannelReply)(nil),
+		(*Envelope_ChannelMessage)(nil),
+		(*Envelope_Presence)(nil),
 	}
 	file_tickwire_v1_tickwire_proto_msgTypes[8].OneofWrappers = []any{
 		(*StateFrame_Snapshot)(nil),
@@ -2570,7 +3210,7 @@ func file_tickwire_v1_tickwire_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tickwire_v1_tickwire_proto_rawDesc), len(file_tickwire_v1_tickwire_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   26,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

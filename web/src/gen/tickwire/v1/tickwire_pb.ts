@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tickwire/v1/tickwire.proto.
  */
 export const file_tickwire_v1_tickwire: GenFile = /*@__PURE__*/
-  fileDesc("Chp0aWNrd2lyZS92MS90aWNrd2lyZS5wcm90bxILdGlja3dpcmUudjEipgQKCEVudmVsb3BlEgsKA3JlZhgBIAEoDRIjCgVoZWxsbxgKIAEoCzISLnRpY2t3aXJlLnYxLkhlbGxvSAASKgoJam9pbl9yb29tGAsgASgLMhUudGlja3dpcmUudjEuSm9pblJvb21IABIsCgpsZWF2ZV9yb29tGAwgASgLMhYudGlja3dpcmUudjEuTGVhdmVSb29tSAASIwoFaW5wdXQYDSABKAsyEi50aWNrd2lyZS52MS5JbnB1dEgAEiEKBHBpbmcYDiABKAsyES50aWNrd2lyZS52MS5QaW5nSAASKgoFbG9iYnkYDyABKAsyGS50aWNrd2lyZS52MS5Mb2JieVJlcXVlc3RIABInCgd3ZWxjb21lGB4gASgLMhQudGlja3dpcmUudjEuV2VsY29tZUgAEiUKBmpvaW5lZBgfIAEoCzITLnRpY2t3aXJlLnYxLkpvaW5lZEgAEiEKBGxlZnQYICABKAsyES50aWNrd2lyZS52MS5MZWZ0SAASKAoFc3RhdGUYISABKAsyFy50aWNrd2lyZS52MS5TdGF0ZUZyYW1lSAASIQoEcG9uZxgiIAEoCzIRLnRpY2t3aXJlLnYxLlBvbmdIABIjCgVlcnJvchgjIAEoCzISLnRpY2t3aXJlLnYxLkVycm9ySAASLgoLbG9iYnlfcmVwbHkYJCABKAsyFy50aWNrd2lyZS52MS5Mb2JieVJlcGx5SABCBQoDbXNnIkAKBUhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDgoGY2xpZW50GAIgASgJEg0KBXRva2VuGAMgASgJIngKB1dlbGNvbWUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIdChVzZXJ2ZXJfdGltZV91bml4X25hbm8YAiABKAMSEgoKc2Vzc2lvbl9pZBgDIAEoCRIRCglwbGF5ZXJfaWQYBCABKAkSDQoFdG9rZW4YBSABKAkiRwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCRIMCgRzZWF0GAIgASgJEgwKBGdhbWUYAyABKAkSDgoGY3JlYXRlGAQgASgIIhwKCUxlYXZlUm9vbRIPCgdyb29tX2lkGAEgASgJInMKBkpvaW5lZBIPCgdyb29tX2lkGAEgASgJEgwKBGdhbWUYAiABKAkSEQoJcGxheWVyX2lkGAMgASgJEg8KB3RpY2tfaHoYBCABKA0SEgoKc3RhdGVfdHlwZRgFIAEoCRISCgppbnB1dF90eXBlGAYgASgJIk0KBExlZnQSDwoHcm9vbV9pZBgBIAEoCRIkCgRjb2RlGAIgASgOMhYudGlja3dpcmUudjEuRXJyb3JDb2RlEg4KBnJlYXNvbhgDIAEoCSI2CgVJbnB1dBIPCgdyb29tX2lkGAEgASgJEgsKA3NlcRgCIAEoBBIPCgdwYXlsb2FkGAMgASgMIsgBCgpTdGF0ZUZyYW1lEg8KB3Jvb21faWQYASABKAkSDAoEdGljaxgCIAEoBBIWCg5sYXN0X2lucHV0X3NlcRgDIAEoBBIdChVzZXJ2ZXJfdGltZV91bml4X25hbm8YBCABKAMSDQoFdG9waWMYBSABKAkSFAoMdW5zdWJzY3JpYmVkGAYgASgIEhIKCHNuYXBzaG90GAogASgMSAASIwoFZGVsdGEYCyABKAsyEi50aWNrd2lyZS52MS5EZWx0YUgAQgYKBGJvZHkiPgoFRGVsdGESDQoFcGF0Y2gYASABKAwSJgoGY2xlYXJzGAIgAygLMhYudGlja3dpcmUudjEuRmllbGRQYXRoIjEKCUZpZWxkUGF0aBIkCgVzdGVwcxgBIAMoCzIVLnRpY2t3aXJlLnYxLlBhdGhTdGVwInEKCFBhdGhTdGVwEg0KBWZpZWxkGAEgASgNEhIKCGJvb2xfa2V5GAIgASgISAASEQoHaW50X2tleRgDIAEoA0gAEhIKCHVpbnRfa2V5GAQgASgESAASFAoKc3RyaW5nX2tleRgFIAEoCUgAQgUKA2tleSKrAgoMTG9iYnlSZXF1ZXN0EiwKCmxpc3RfZ2FtZXMYASABKAsyFi50aWNrd2lyZS52MS5MaXN0R2FtZXNIABIsCgpsaXN0X3Jvb21zGAIgASgLMhYudGlja3dpcmUudjEuTGlzdFJvb21zSAASLgoLY3JlYXRlX3Jvb20YAyABKAsyFy50aWNrd2lyZS52MS5DcmVhdGVSb29tSAASJgoEam9pbhgEIAEoCzIWLnRpY2t3aXJlLnYxLkxvYmJ5Sm9pbkgAEjIKDWNyZWF0ZV90aWNrZXQYBSABKAsyGS50aWNrd2lyZS52MS5DcmVhdGVUaWNrZXRIABIUCgpnZXRfdGlja2V0GAYgASgJSAASFwoNY2FuY2VsX3RpY2tldBgHIAEoCUgAQgQKAm9wIgsKCUxpc3RHYW1lcyIZCglMaXN0Um9vbXMSDAoEZ2FtZRgBIAEoCSJACgpDcmVhdGVSb29tEgwKBGdhbWUYASABKAkSDwoHcHJpdmF0ZRgCIAEoCBITCgttYXhfcGxheWVycxgDIAEoDSJMCglMb2JieUpvaW4SDwoHcm9vbV9pZBgBIAEoCRIRCglqb2luX2NvZGUYAiABKAkSDAoEZ2FtZRgDIAEoCRINCgVxdWljaxgEIAEoCCJYCgxDcmVhdGVUaWNrZXQSDAoEZ2FtZRgBIAEoCRINCgVza2lsbBgCIAEoARINCgVwYXJ0eRgDIAMoCRIOCgZyZWdpb24YBCABKAkSDAoEbW9kZRgFIAEoCSK2AQoKTG9iYnlSZXBseRIkCgVnYW1lcxgBIAMoCzIVLnRpY2t3aXJlLnYxLkdhbWVJbmZvEicKBXJvb21zGAIgAygLMhgudGlja3dpcmUudjEuUm9vbUxpc3RpbmcSIQoFZ3JhbnQYAyABKAsyEi50aWNrd2lyZS52MS5HcmFudBIRCgl0aWNrZXRfaWQYBCABKAkSIwoGdGlja2V0GAUgASgLMhMudGlja3dpcmUudjEuVGlja2V0IlMKCEdhbWVJbmZvEgwKBG5hbWUYASABKAkSEwoLbWluX3BsYXllcnMYAiABKA0SEwoLbWF4X3BsYXllcnMYAyABKA0SDwoHdGlja19oehgEIAEoDSJwCgtSb29tTGlzdGluZxIKCgJpZBgBIAEoCRIMCgRnYW1lGAIgASgJEg8KB3BsYXllcnMYAyABKA0SEwoLbWF4X3BsYXllcnMYBCABKA0SDwoHcHJpdmF0ZRgFIAEoCBIQCghqb2luYWJsZRgGIAEoCCI5CgVHcmFudBIPCgdyb29tX2lkGAEgASgJEhEKCWpvaW5fY29kZRgCIAEoCRIMCgRzZWF0GAMgASgJIlgKBlRpY2tldBIRCgl0aWNrZXRfaWQYASABKAkSDAoEZ2FtZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRIMCgRzZWF0GAUgASgJIiUKBFBpbmcSHQoVY2xpZW50X3RpbWVfdW5peF9uYW5vGAEgASgDIkQKBFBvbmcSHQoVY2xpZW50X3RpbWVfdW5peF9uYW5vGAEgASgDEh0KFXNlcnZlcl90aW1lX3VuaXhfbmFubxgCIAEoAyJiCgVFcnJvchIkCgRjb2RlGAEgASgOMhYudGlja3dpcmUudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHcm9vbV9pZBgDIAEoCRIRCglpbnB1dF9zZXEYBCABKAQqkgUKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBABEiIKHkVSUk9SX0NPREVfVU5TVVBQT1JURURfVkVSU0lPThACEh4KGkVSUk9SX0NPREVfVU5BVVRIRU5USUNBVEVEEAMSHQoZRVJST1JfQ09ERV9ST09NX05PVF9GT1VORBAEEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAUSGgoWRVJST1JfQ09ERV9OT1RfSU5fUk9PTRAGEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAcSGwoXRVJST1JfQ09ERV9TRUFUX0lOVkFMSUQQCBIbChdFUlJPUl9DT0RFX0dBTUVfUkVGVVNFRBAJEhoKFkVSUk9SX0NPREVfUk9PTV9GQUlMRUQQChIdChlFUlJPUl9DT0RFX0dBTUVfTk9UX0ZPVU5EEAsSHAoYRVJST1JfQ09ERV9TSFVUVElOR19ET1dOEAwSFwoTRVJST1JfQ09ERV9JTlRFUk5BTBANEhgKFEVSUk9SX0NPREVfQkFEX0lOUFVUEA4SHQoZRVJST1JfQ09ERV9BTFJFQURZX0pPSU5FRBAPEh0KGUVSUk9SX0NPREVfQUxSRUFEWV9RVUVVRUQQEBIeChpFUlJPUl9DT0RFX0FMUkVBRFlfSU5fUk9PTRAREh8KG0VSUk9SX0NPREVfVElDS0VUX05PVF9GT1VORBASEhoKFkVSUk9SX0NPREVfVElDS0VUX0RPTkUQExIYChRFUlJPUl9DT0RFX05PREVfRlVMTBAUEhwKGEVSUk9SX0NPREVfSU5QVVRfUkVGVVNFRBAVQjtaOWdpdGh1Yi5jb20vdGlja3dpcmUvdGlja3dpcmUvcHJvdG8vdGlja3dpcmUvdjE7dGlja3dpcmV2MWIGcHJvdG8z");
+  fileDesc("Chp0aWNrd2lyZS92MS90aWNrd2lyZS5wcm90bxILdGlja3dpcmUudjEixAYKCEVudmVsb3BlEgsKA3JlZhgBIAEoDRIjCgVoZWxsbxgKIAEoCzISLnRpY2t3aXJlLnYxLkhlbGxvSAASKgoJam9pbl9yb29tGAsgASgLMhUudGlja3dpcmUudjEuSm9pblJvb21IABIsCgpsZWF2ZV9yb29tGAwgASgLMhYudGlja3dpcmUudjEuTGVhdmVSb29tSAASIwoFaW5wdXQYDSABKAsyEi50aWNrd2lyZS52MS5JbnB1dEgAEiEKBHBpbmcYDiABKAsyES50aWNrd2lyZS52MS5QaW5nSAASKgoFbG9iYnkYDyABKAsyGS50aWNrd2lyZS52MS5Mb2JieVJlcXVlc3RIABIrCglzdWJzY3JpYmUYECABKAsyFi50aWNrd2lyZS52MS5TdWJzY3JpYmVIABIvCgt1bnN1YnNjcmliZRgRIAEoCzIYLnRpY2t3aXJlLnYxLlVuc3Vic2NyaWJlSAASJwoHcHVibGlzaBgSIAEoCzIULnRpY2t3aXJlLnYxLlB1Ymxpc2hIABInCgd3ZWxjb21lGB4gASgLMhQudGlja3dpcmUudjEuV2VsY29tZUgAEiUKBmpvaW5lZBgfIAEoCzITLnRpY2t3aXJlLnYxLkpvaW5lZEgAEiEKBGxlZnQYICABKAsyES50aWNrd2lyZS52MS5MZWZ0SAASKAoFc3RhdGUYISABKAsyFy50aWNrd2lyZS52MS5TdGF0ZUZyYW1lSAASIQoEcG9uZxgiIAEoCzIRLnRpY2t3aXJlLnYxLlBvbmdIABIjCgVlcnJvchgjIAEoCzISLnRpY2t3aXJlLnYxLkVycm9ySAASLgoLbG9iYnlfcmVwbHkYJCABKAsyFy50aWNrd2lyZS52MS5Mb2JieVJlcGx5SAASMgoNY2hhbm5lbF9yZXBseRglIAEoCzIZLnRpY2t3aXJlLnYxLkNoYW5uZWxSZXBseUgAEjYKD2NoYW5uZWxfbWVzc2FnZRgmIAEoCzIbLnRpY2t3aXJlLnYxLkNoYW5uZWxNZXNzYWdlSAASKQoIcHJlc2VuY2UYJyABKAsyFS50aWNrd2lyZS52MS5QcmVzZW5jZUgAQgUKA21zZyJACgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEg4KBmNsaWVudBgCIAEoCRINCgV0b2tlbhgDIAEoCSJ4CgdXZWxjb21lEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SHQoVc2VydmVyX3RpbWVfdW5peF9uYW5vGAIgASgDEhIKCnNlc3Npb25faWQYAyABKAkSEQoJcGxheWVyX2lkGAQgASgJEg0KBXRva2VuGAUgASgJIkcKCEpvaW5Sb29tEg8KB3Jvb21faWQYASABKAkSDAoEc2VhdBgCIAEoCRIMCgRnYW1lGAMgASgJEg4KBmNyZWF0ZRgEIAEoCCIcCglMZWF2ZVJvb20SDwoHcm9vbV9pZBgBIAEoCSJzCgZKb2luZWQSDwoHcm9vbV9pZBgBIAEoCRIMCgRnYW1lGAIgASgJEhEKCXBsYXllcl9pZBgDIAEoCRIPCgd0aWNrX2h6GAQgASgNEhIKCnN0YXRlX3R5cGUYBSABKAkSEgoKaW5wdXRfdHlwZRgGIAEoCSJNCgRMZWZ0Eg8KB3Jvb21faWQYASABKAkSJAoEY29kZRgCIAEoDjIWLnRpY2t3aXJlLnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkiNgoFSW5wdXQSDwoHcm9vbV9pZBgBIAEoCRILCgNzZXEYAiABKAQSDwoHcGF5bG9hZBgDIAEoDCLIAQoKU3RhdGVGcmFtZRIPCgdyb29tX2lkGAEgASgJEgwKBHRpY2sYAiABKAQSFgoObGFzdF9pbnB1dF9zZXEYAyABKAQSHQoVc2VydmVyX3RpbWVfdW5peF9uYW5vGAQgASgDEg0KBXRvcGljGAUgASgJEhQKDHVuc3Vic2NyaWJlZBgGIAEoCBISCghzbmFwc2hvdBgKIAEoDEgAEiMKBWRlbHRhGAsgASgLMhIudGlja3dpcmUudjEuRGVsdGFIAEIGCgRib2R5Ij4KBURlbHRhEg0KBXBhdGNoGAEgASgMEiYKBmNsZWFycxgCIAMoCzIWLnRpY2t3aXJlLnYxLkZpZWxkUGF0aCIxCglGaWVsZFBhdGgSJAoFc3RlcHMYASADKAsyFS50aWNrd2lyZS52MS5QYXRoU3RlcCJxCghQYXRoU3RlcBINCgVmaWVsZBgBIAEoDRISCghib29sX2tleRgCIAEoCEgAEhEKB2ludF9rZXkYAyABKANIABISCgh1aW50X2tleRgEIAEoBEgAEhQKCnN0cmluZ19rZXkYBSABKAlIAEIFCgNrZXkiqwIKDExvYmJ5UmVxdWVzdBIsCgpsaXN0X2dhbWVzGAEgASgLMhYudGlja3dpcmUudjEuTGlzdEdhbWVzSAASLAoKbGlzdF9yb29tcxgCIAEoCzIWLnRpY2t3aXJlLnYxLkxpc3RSb29tc0gAEi4KC2NyZWF0ZV9yb29tGAMgASgLMhcudGlja3dpcmUudjEuQ3JlYXRlUm9vbUgAEiYKBGpvaW4YBCABKAsyFi50aWNrd2lyZS52MS5Mb2JieUpvaW5IABIyCg1jcmVhdGVfdGlja2V0GAUgASgLMhkudGlja3dpcmUudjEuQ3JlYXRlVGlja2V0SAASFAoKZ2V0X3RpY2tldBgGIAEoCUgAEhcKDWNhbmNlbF90aWNrZXQYByABKAlIAEIECgJvcCILCglMaXN0R2FtZXMiGQoJTGlzdFJvb21zEgwKBGdhbWUYASABKAkiQAoKQ3JlYXRlUm9vbRIMCgRnYW1lGAEgASgJEg8KB3ByaXZhdGUYAiABKAgSEwoLbWF4X3BsYXllcnMYAyABKA0iTAoJTG9iYnlKb2luEg8KB3Jvb21faWQYASABKAkSEQoJam9pbl9jb2RlGAIgASgJEgwKBGdhbWUYAyABKAkSDQoFcXVpY2sYBCABKAgiWAoMQ3JlYXRlVGlja2V0EgwKBGdhbWUYASABKAkSDQoFc2tpbGwYAiABKAESDQoFcGFydHkYAyADKAkSDgoGcmVnaW9uGAQgASgJEgwKBG1vZGUYBSABKAkitgEKCkxvYmJ5UmVwbHkSJAoFZ2FtZXMYASADKAsyFS50aWNrd2lyZS52MS5HYW1lSW5mbxInCgVyb29tcxgCIAMoCzIYLnRpY2t3aXJlLnYxLlJvb21MaXN0aW5nEiEKBWdyYW50GAMgASgLMhIudGlja3dpcmUudjEuR3JhbnQSEQoJdGlja2V0X2lkGAQgASgJEiMKBnRpY2tldBgFIAEoCzITLnRpY2t3aXJlLnYxLlRpY2tldCJTCghHYW1lSW5mbxIMCgRuYW1lGAEgASgJEhMKC21pbl9wbGF5ZXJzGAIgASgNEhMKC21heF9wbGF5ZXJzGAMgASgNEg8KB3RpY2tfaHoYBCABKA0icAoLUm9vbUxpc3RpbmcSCgoCaWQYASABKAkSDAoEZ2FtZRgCIAEoCRIPCgdwbGF5ZXJzGAMgASgNEhMKC21heF9wbGF5ZXJzGAQgASgNEg8KB3ByaXZhdGUYBSABKAgSEAoIam9pbmFibGUYBiABKAgiOQoFR3JhbnQSDwoHcm9vbV9pZBgBIAEoCRIRCglqb2luX2NvZGUYAiABKAkSDAoEc2VhdBgDIAEoCSJYCgZUaWNrZXQSEQoJdGlja2V0X2lkGAEgASgJEgwKBGdhbWUYAiABKAkSDgoGc3RhdHVzGAMgASgJEg8KB3Jvb21faWQYBCABKAkSDAoEc2VhdBgFIAEoCSIqCglTdWJzY3JpYmUSDwoHY2hhbm5lbBgBIAEoCRIMCgRuYW1lGAIgASgJIh4KC1Vuc3Vic2NyaWJlEg8KB2NoYW5uZWwYASABKAkiKAoHUHVibGlzaBIPCgdjaGFubmVsGAEgASgJEgwKBGRhdGEYAiABKAwixAEKDENoYW5uZWxSZXBseRIPCgdjaGFubmVsGAEgASgJEiwKB21lbWJlcnMYAiADKAsyGy50aWNrd2lyZS52MS5QcmVzZW5jZU1lbWJlchIPCgdoaXN0b3J5GAMgASgNEg0KBWVwb2NoGAQgASgEEhAKCGxhc3Rfc2VxGAUgASgEEg0KBWVuZGVkGAYgASgIEiQKBGNvZGUYByABKA4yFi50aWNrd2lyZS52MS5FcnJvckNvZGUSDgoGcmVhc29uGAggASgJImkKDkNoYW5uZWxNZXNzYWdlEg8KB2NoYW5uZWwYASABKAkSCwoDc2VxGAIgASgEEgwKBGZyb20YAyABKAkSDAoEZGF0YRgEIAEoDBIdChVzZXJ2ZXJfdGltZV91bml4X25hbm8YBSABKAMiVgoIUHJlc2VuY2USDwoHY2hhbm5lbBgBIAEoCRIrCgZtZW1iZXIYAiABKAsyGy50aWNrd2lyZS52MS5QcmVzZW5jZU1lbWJlchIMCgRsZWZ0GAMgASgIIjEKDlByZXNlbmNlTWVtYmVyEhEKCXBsYXllcl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJIiUKBFBpbmcSHQoVY2xpZW50X3RpbWVfdW5peF9uYW5vGAEgASgDIkQKBFBvbmcSHQoVY2xpZW50X3RpbWVfdW5peF9uYW5vGAEgASgDEh0KFXNlcnZlcl90aW1lX3VuaXhfbmFubxgCIAEoAyJiCgVFcnJvchIkCgRjb2RlGAEgASgOMhYudGlja3dpcmUudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHcm9vbV9pZBgDIAEoCRIRCglpbnB1dF9zZXEYBCABKAQqmAYKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBABEiIKHkVSUk9SX0NPREVfVU5TVVBQT1JURURfVkVSU0lPThACEh4KGkVSUk9SX0NPREVfVU5BVVRIRU5USUNBVEVEEAMSHQoZRVJST1JfQ09ERV9ST09NX05PVF9GT1VORBAEEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAUSGgoWRVJST1JfQ09ERV9OT1RfSU5fUk9PTRAGEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAcSGwoXRVJST1JfQ09ERV9TRUFUX0lOVkFMSUQQCBIbChdFUlJPUl9DT0RFX0dBTUVfUkVGVVNFRBAJEhoKFkVSUk9SX0NPREVfUk9PTV9GQUlMRUQQChIdChlFUlJPUl9DT0RFX0dBTUVfTk9UX0ZPVU5EEAsSHAoYRVJST1JfQ09ERV9TSFVUVElOR19ET1dOEAwSFwoTRVJST1JfQ09ERV9JTlRFUk5BTBANEhgKFEVSUk9SX0NPREVfQkFEX0lOUFVUEA4SHQoZRVJST1JfQ09ERV9BTFJFQURZX0pPSU5FRBAPEh0KGUVSUk9SX0NPREVfQUxSRUFEWV9RVUVVRUQQEBIeChpFUlJPUl9DT0RFX0FMUkVBRFlfSU5fUk9PTRAREh8KG0VSUk9SX0NPREVfVElDS0VUX05PVF9GT1VORBASEhoKFkVSUk9SX0NPREVfVElDS0VUX0RPTkUQExIYChRFUlJPUl9DT0RFX05PREVfRlVMTBAUEhwKGEVSUk9SX0NPREVfSU5QVVRfUkVGVVNFRBAVEiAKHEVSUk9SX0NPREVfQ0hBTk5FTF9GT1JCSURERU4QFhIhCh1FUlJPUl9DT0RFX1NVQlNDUklQVElPTl9MSU1JVBAXEiAKHEVSUk9SX0NPREVfTUVTU0FHRV9UT09fTEFSR0UQGBIdChlFUlJPUl9DT0RFX05PVF9TVUJTQ1JJQkVEEBlCO1o5Z2l0aHViLmNvbS90aWNrd2lyZS90aWNrd2lyZS9wcm90by90aWNrd2lyZS92MTt0aWNrd2lyZXYxYgZwcm90bzM");
 
 /**
  * Envelope is the only top-level message on the wire.
@@ -73,6 +73,24 @@ export type Envelope = Message<"tickwire.v1.Envelope"> & {
     case: "lobby";
   } | {
     /**
+     * @generated from field: tickwire.v1.Subscribe subscribe = 16;
+     */
+    value: Subscribe;
+    case: "subscribe";
+  } | {
+    /**
+     * @generated from field: tickwire.v1.Unsubscribe unsubscribe = 17;
+     */
+    value: Unsubscribe;
+    case: "unsubscribe";
+  } | {
+    /**
+     * @generated from field: tickwire.v1.Publish publish = 18;
+     */
+    value: Publish;
+    case: "publish";
+  } | {
+    /**
      * server → client
      *
      * @generated from field: tickwire.v1.Welcome welcome = 30;
@@ -115,6 +133,24 @@ export type Envelope = Message<"tickwire.v1.Envelope"> & {
      */
     value: LobbyReply;
     case: "lobbyReply";
+  } | {
+    /**
+     * @generated from field: tickwire.v1.ChannelReply channel_reply = 37;
+     */
+    value: ChannelReply;
+    case: "channelReply";
+  } | {
+    /**
+     * @generated from field: tickwire.v1.ChannelMessage channel_message = 38;
+     */
+    value: ChannelMessage;
+    case: "channelMessage";
+  } | {
+    /**
+     * @generated from field: tickwire.v1.Presence presence = 39;
+     */
+    value: Presence;
+    case: "presence";
   } | { case: undefined; value?: undefined };
 };
 
@@ -948,6 +984,249 @@ export const TicketSchema: GenMessage<Ticket> = /*@__PURE__*/
   messageDesc(file_tickwire_v1_tickwire, 22);
 
 /**
+ * Subscribe asks for a channel's messages (README, "Channels"). The reply
+ * is a ChannelReply with the channel's members (presence channels) and the
+ * number of history messages that follow it; then the history, oldest
+ * first, then live messages, each exactly once.
+ *
+ * @generated from message tickwire.v1.Subscribe
+ */
+export type Subscribe = Message<"tickwire.v1.Subscribe"> & {
+  /**
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+
+  /**
+   * A display name for presence (at most 32 characters); the player id
+   * stays the authoritative identity.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message tickwire.v1.Subscribe.
+ * Use `create(SubscribeSchema)` to create a new message.
+ */
+export const SubscribeSchema: GenMessage<Subscribe> = /*@__PURE__*/
+  messageDesc(file_tickwire_v1_tickwire, 23);
+
+/**
+ * Unsubscribe stops a subscription; the reply is a ChannelReply.
+ *
+ * @generated from message tickwire.v1.Unsubscribe
+ */
+export type Unsubscribe = Message<"tickwire.v1.Unsubscribe"> & {
+  /**
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+};
+
+/**
+ * Describes the message tickwire.v1.Unsubscribe.
+ * Use `create(UnsubscribeSchema)` to create a new message.
+ */
+export const UnsubscribeSchema: GenMessage<Unsubscribe> = /*@__PURE__*/
+  messageDesc(file_tickwire_v1_tickwire, 24);
+
+/**
+ * Publish sends data to every subscriber of a channel, if the channel's
+ * policy lets this session publish. With a ref the server acknowledges it
+ * with a ChannelReply; without one only errors come back (ref 0).
+ *
+ * @generated from message tickwire.v1.Publish
+ */
+export type Publish = Message<"tickwire.v1.Publish"> & {
+  /**
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+
+  /**
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message tickwire.v1.Publish.
+ * Use `create(PublishSchema)` to create a new message.
+ */
+export const PublishSchema: GenMessage<Publish> = /*@__PURE__*/
+  messageDesc(file_tickwire_v1_tickwire, 25);
+
+/**
+ * ChannelReply answers Subscribe, Unsubscribe and Publish. Sent with ref 0
+ * and ended set, it tells the client the server ended a subscription
+ * (e.g. the player left the room whose chat it was).
+ *
+ * @generated from message tickwire.v1.ChannelReply
+ */
+export type ChannelReply = Message<"tickwire.v1.ChannelReply"> & {
+  /**
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+
+  /**
+   * Subscribe on a presence channel: who is subscribed now. The
+   * subscriber's own player is in it only when another of his sessions was
+   * subscribed already; otherwise his join follows as a Presence.
+   *
+   * @generated from field: repeated tickwire.v1.PresenceMember members = 2;
+   */
+  members: PresenceMember[];
+
+  /**
+   * Subscribe: how many history messages follow this reply.
+   *
+   * @generated from field: uint32 history = 3;
+   */
+  history: number;
+
+  /**
+   * Subscribe: the channel's incarnation on this server and the seq of its
+   * latest message (0: none yet). Seqs compare only within one epoch.
+   *
+   * @generated from field: uint64 epoch = 4;
+   */
+  epoch: bigint;
+
+  /**
+   * @generated from field: uint64 last_seq = 5;
+   */
+  lastSeq: bigint;
+
+  /**
+   * Sent unprompted: the subscription ended for code and reason.
+   *
+   * @generated from field: bool ended = 6;
+   */
+  ended: boolean;
+
+  /**
+   * @generated from field: tickwire.v1.ErrorCode code = 7;
+   */
+  code: ErrorCode;
+
+  /**
+   * @generated from field: string reason = 8;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message tickwire.v1.ChannelReply.
+ * Use `create(ChannelReplySchema)` to create a new message.
+ */
+export const ChannelReplySchema: GenMessage<ChannelReply> = /*@__PURE__*/
+  messageDesc(file_tickwire_v1_tickwire, 26);
+
+/**
+ * ChannelMessage is one message of a channel. The server encodes it once
+ * and sends the same bytes to every subscriber (and to late joiners, as
+ * history).
+ *
+ * @generated from message tickwire.v1.ChannelMessage
+ */
+export type ChannelMessage = Message<"tickwire.v1.ChannelMessage"> & {
+  /**
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+
+  /**
+   * Position in the channel on this server: 1, 2, 3, … within one epoch.
+   *
+   * @generated from field: uint64 seq = 2;
+   */
+  seq: bigint;
+
+  /**
+   * The publishing player; empty for the server (HTTP publish API).
+   *
+   * @generated from field: string from = 3;
+   */
+  from: string;
+
+  /**
+   * @generated from field: bytes data = 4;
+   */
+  data: Uint8Array;
+
+  /**
+   * When the server accepted it, Unix nanoseconds.
+   *
+   * @generated from field: int64 server_time_unix_nano = 5;
+   */
+  serverTimeUnixNano: bigint;
+};
+
+/**
+ * Describes the message tickwire.v1.ChannelMessage.
+ * Use `create(ChannelMessageSchema)` to create a new message.
+ */
+export const ChannelMessageSchema: GenMessage<ChannelMessage> = /*@__PURE__*/
+  messageDesc(file_tickwire_v1_tickwire, 27);
+
+/**
+ * Presence reports a member joining or leaving a presence channel. A
+ * player is a member while at least one of his sessions is subscribed.
+ *
+ * @generated from message tickwire.v1.Presence
+ */
+export type Presence = Message<"tickwire.v1.Presence"> & {
+  /**
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+
+  /**
+   * @generated from field: tickwire.v1.PresenceMember member = 2;
+   */
+  member?: PresenceMember | undefined;
+
+  /**
+   * false: joined; true: left.
+   *
+   * @generated from field: bool left = 3;
+   */
+  left: boolean;
+};
+
+/**
+ * Describes the message tickwire.v1.Presence.
+ * Use `create(PresenceSchema)` to create a new message.
+ */
+export const PresenceSchema: GenMessage<Presence> = /*@__PURE__*/
+  messageDesc(file_tickwire_v1_tickwire, 28);
+
+/**
+ * @generated from message tickwire.v1.PresenceMember
+ */
+export type PresenceMember = Message<"tickwire.v1.PresenceMember"> & {
+  /**
+   * @generated from field: string player_id = 1;
+   */
+  playerId: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message tickwire.v1.PresenceMember.
+ * Use `create(PresenceMemberSchema)` to create a new message.
+ */
+export const PresenceMemberSchema: GenMessage<PresenceMember> = /*@__PURE__*/
+  messageDesc(file_tickwire_v1_tickwire, 29);
+
+/**
  * Ping asks for a Pong to measure round-trip time.
  *
  * @generated from message tickwire.v1.Ping
@@ -964,7 +1243,7 @@ export type Ping = Message<"tickwire.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_tickwire_v1_tickwire, 23);
+  messageDesc(file_tickwire_v1_tickwire, 30);
 
 /**
  * Pong answers Ping.
@@ -988,7 +1267,7 @@ export type Pong = Message<"tickwire.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_tickwire_v1_tickwire, 24);
+  messageDesc(file_tickwire_v1_tickwire, 31);
 
 /**
  * Error reports a failed request or a refused input. Envelope.ref names the
@@ -1026,7 +1305,7 @@ export type Error = Message<"tickwire.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_tickwire_v1_tickwire, 25);
+  messageDesc(file_tickwire_v1_tickwire, 32);
 
 /**
  * ErrorCode is the closed set of errors that cross the wire. The README lists them.
@@ -1186,6 +1465,35 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_INPUT_REFUSED = 21;
    */
   INPUT_REFUSED = 21,
+
+  /**
+   * The channel's policy does not let this session subscribe or publish
+   * there (e.g. a room chat of a room the player has no seat in).
+   *
+   * @generated from enum value: ERROR_CODE_CHANNEL_FORBIDDEN = 22;
+   */
+  CHANNEL_FORBIDDEN = 22,
+
+  /**
+   * The session has as many channel subscriptions as it may.
+   *
+   * @generated from enum value: ERROR_CODE_SUBSCRIPTION_LIMIT = 23;
+   */
+  SUBSCRIPTION_LIMIT = 23,
+
+  /**
+   * A published message is larger than the channel message size cap.
+   *
+   * @generated from enum value: ERROR_CODE_MESSAGE_TOO_LARGE = 24;
+   */
+  MESSAGE_TOO_LARGE = 24,
+
+  /**
+   * The session is not subscribed to that channel.
+   *
+   * @generated from enum value: ERROR_CODE_NOT_SUBSCRIBED = 25;
+   */
+  NOT_SUBSCRIBED = 25,
 }
 
 /**
