@@ -381,8 +381,11 @@ func (rm *room) join(p PlayerID, peer Peer) error {
 			rm.m.detached.Dec()
 		}
 		// A new connection for a seated player: the game sees no change;
-		// the new peer starts from a snapshot and a fresh input seq.
+		// the new peer starts from a snapshot and a fresh input seq, and
+		// (games with Topics) from a snapshot of every topic: it holds
+		// no replica of any.
 		s.peer, s.needSnap, s.lastSeq, s.seqDirty = peer, true, 0, false
+		s.topics, s.unsub = nil, nil
 		rm.sendJoined(s)
 		return nil
 	}
