@@ -74,6 +74,9 @@ function addChat(cls, who, text) {
 }
 
 function drawMembers(client) {
+  if (!chat) {
+    return; // a presence event before subscribe resolved: drawn when it does
+  }
   const list = [...chat.members.values()].sort((a, b) => (a.name || a.playerId).localeCompare(b.name || b.playerId));
   state.members = list.map((m) => m.name || m.playerId);
   $("members").replaceChildren(...list.map((m) => el("span", m.playerId === client.playerId ? "me" : "", m.name || m.playerId)));

@@ -1,4 +1,5 @@
-// Client: one WebSocket session on /ws, with requests, rooms, RTT and reconnection.
+// Client: one session on /ws (a WebSocket, or the HTTP fallback where
+// WebSockets are blocked), with requests, rooms, RTT and reconnection.
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import {
   EnvelopeSchema,
@@ -16,6 +17,17 @@ import { shouldReconnect, TickwireError } from "./codes.js";
 import { Emitter } from "./events.js";
 import { Room, type RoomLink } from "./room.js";
 import { LatencyStats } from "./stats.js";
+import {
+  FallbackTransport,
+  WebSocketTransport,
+  fallbackURLs,
+  type CloseInfo,
+  type Transport,
+  type TransportKind,
+  type TransportMode,
+} from "./transport.js";
+
+export type { CloseInfo, TransportKind, TransportMode } from "./transport.js";
 
 /** SUBPROTOCOL is the WebSocket subprotocol of Tickwire's wire protocol. */
 export const SUBPROTOCOL = "tickwire.v1";
@@ -26,13 +38,6 @@ export type EnvelopeInit = MessageInitShape<typeof EnvelopeSchema>;
 /** JoinRoomInit asks for a seat: `{ game }` (open join), `{ roomId }`, or `{ roomId, seat }` with a lobby seat. */
 export type JoinRoomInit = { roomId?: string; seat?: string; game?: string; create?: boolean };
 
-/** CloseInfo describes how a WebSocket closed. */
-export interface CloseInfo {
-  code: number;
-  reason: string;
-  wasClean: boolean;
-}
-
 /** ReconnectOptions shape the backoff after an unexpected close. */
 export interface ReconnectOptions {
   /** Delay before the first attempt, ms. Default 250. */
@@ -41,6 +46,14 @@ export interface ReconnectOptions {
   maxDelayMs: number;
   /** Attempts before giving up (then the client closes). Default 12 (about half a minute). */
   maxAttempts: number;
+}
+
+/** UpgradeOptions shape the background WebSocket retries while on the fallback. */
+export interface UpgradeOptions {
+  /** Delay before the first retry, ms. Default 3000. */
+  initialDelayMs: number;
+  /** Longest delay between retries, ms. Default 60000. */
+  maxDelayMs: number;
 }
 
 /**
@@ -69,6 +82,20 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** The WebSocket constructor to use. Default: globalThis.WebSocket. */
   WebSocket?: typeof WebSocket;
+  /**
+   * Which transport carries the session: "websocket" (/ws only), "fallback"
+   * (HTTP only: /ws/sse down, /ws/send up) or "auto": the WebSocket, and the
+   * fallback when the WebSocket does not open; on the fallback the client
+   * keeps retrying the WebSocket in the background and moves the session to
+   * it when one opens. Default "auto".
+   */
+  transport?: TransportMode;
+  /** In "auto", how long a WebSocket may take to open before the fallback is tried, ms. Default 3000. */
+  webSocketOpenTimeoutMs?: number;
+  /** In "auto", retry the WebSocket while on the fallback (true: the defaults; false: stay on the fallback). Default true. */
+  upgrade?: boolean | Partial<UpgradeOptions>;
+  /** The fetch function the fallback uses. Default: globalThis.fetch. */
+  fetch?: typeof fetch;
 }
 
 /** ClientEvents are the events a Client emits. */
@@ -89,6 +116,8 @@ export interface ClientEvents {
   reconnect: Welcome;
   /** The client is closed for good: closed by the user, refused, or out of reconnect attempts. */
   close: CloseInfo;
+  /** The session moved to another transport ("websocket" after an upgrade, "fallback" after a reconnect that had to fall back). */
+  transport: TransportKind;
 }
 
 type Status = "open" | "reconnecting" | "closed";
@@ -103,7 +132,9 @@ interface Pending {
 /**
  * connect opens a session on a Tickwire server's /ws endpoint and resolves
  * once the server's Welcome arrives. url may be absolute (ws://, wss://,
- * http://, https://) or relative to the page ("/ws").
+ * http://, https://) or relative to the page ("/ws"). Where the WebSocket
+ * does not open, the session runs over the HTTP fallback at url + "/sse"
+ * and url + "/send" (ConnectOptions.transport).
  */
 export async function connect(url: string, opts: ConnectOptions = {}): Promise<Client> {
   const c = new Client(resolveURL(url), opts);
@@ -136,7 +167,15 @@ export class Client extends Emitter<ClientEvents> {
   /** Server clock minus local clock (Date.now()), ms, from the ping with the lowest RTT among the recent ones. */
   clockOffsetMs = 0;
 
-  private ws: WebSocket | undefined;
+  private conn: Transport | undefined;
+  /** In "auto": the WebSocket failed to open and the fallback worked, so reconnects use the fallback. */
+  private wsBlocked = false;
+  private upgradeTimer: ReturnType<typeof setTimeout> | undefined;
+  private upgradeAttempt = 0;
+  private probing = false;
+  /** A close of the fallback while a WebSocket probe runs: acted on if the probe fails. */
+  private heldClose: CloseInfo | undefined;
+  private readonly upgradeOpts: UpgradeOptions | undefined;
   private nextRef = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly rooms = new Map<string, Room<DescMessage, DescMessage>>();
@@ -157,6 +196,8 @@ export class Client extends Emitter<ClientEvents> {
     const r = opts.reconnect ?? true;
     this.reconnectOpts =
       r === false ? undefined : { initialDelayMs: 250, maxDelayMs: 4000, maxAttempts: 12, ...(r === true ? {} : r) };
+    const u = opts.upgrade ?? true;
+    this.upgradeOpts = u === false ? undefined : { initialDelayMs: 3000, maxDelayMs: 60_000, ...(u === true ? {} : u) };
     this.link = {
       sendInput: (roomId, seq, payload) =>
         this.send({ msg: { case: "input", value: { roomId, seq: BigInt(seq), payload } } }),
@@ -189,6 +230,16 @@ export class Client extends Emitter<ClientEvents> {
     return this.welcome?.sessionId ?? "";
   }
 
+  /** The transport of the current connection: "websocket" or "fallback" (undefined before the first connect). */
+  get transport(): TransportKind | undefined {
+    return this.conn?.kind;
+  }
+
+  /** The current connection's WebSocket, when the session runs on one. */
+  private get ws(): WebSocket | undefined {
+    return this.conn?.socket;
+  }
+
   /** serverNow estimates the server's wall clock, Unix ms. */
   serverNow(): number {
     return Date.now() + this.clockOffsetMs;
@@ -196,11 +247,11 @@ export class Client extends Emitter<ClientEvents> {
 
   /** send sends one envelope; it returns false (and sends nothing) while the connection is not open. */
   send(env: EnvelopeInit): boolean {
-    const ws = this.ws;
-    if (this.status !== "open" || ws === undefined || ws.readyState !== 1 /* OPEN */) {
+    const t = this.conn;
+    if (this.status !== "open" || t === undefined || !t.isOpen()) {
       return false;
     }
-    ws.send(toBinary(EnvelopeSchema, create(EnvelopeSchema, env)));
+    t.send(toBinary(EnvelopeSchema, create(EnvelopeSchema, env)));
     return true;
   }
 
@@ -275,18 +326,19 @@ export class Client extends Emitter<ClientEvents> {
 
   /**
    * close ends the session for good with a clean close (code 1000 or
-   * 3000–4999) and resolves when the socket has closed. No reconnect follows.
+   * 3000–4999) and resolves when the connection has closed. No reconnect follows.
    */
   close(code = 1000, reason = "client closed"): Promise<CloseInfo> {
     this.userClosed = true;
+    this.stopUpgrade();
     if (this.closeInfo !== undefined) {
       return Promise.resolve(this.closeInfo);
     }
     return new Promise((resolve) => {
       this.once("close", resolve);
-      const ws = this.ws;
-      if (ws !== undefined && ws.readyState <= 1 /* CONNECTING or OPEN */) {
-        ws.close(code, reason);
+      const t = this.conn;
+      if (t !== undefined && t.isActive()) {
+        t.close(code, reason);
       } else {
         this.finish({ code, reason, wasClean: true });
       }
@@ -300,57 +352,193 @@ export class Client extends Emitter<ClientEvents> {
    * it could not apply.
    */
   drop(code = 4000, reason = "client dropped the connection"): void {
-    this.ws?.close(code, truncate(reason, 123));
+    this.conn?.close(code, truncate(reason, 123));
   }
 
-  /** @internal dial opens one connection and resolves with its Welcome. */
-  async dial(): Promise<Welcome> {
-    const token = this.opts.getToken !== undefined ? await this.opts.getToken() : this.token;
+  /** currentToken is the token of the next (re)connect. */
+  private async currentToken(): Promise<string | undefined> {
+    return this.opts.getToken !== undefined ? await this.opts.getToken() : this.token;
+  }
+
+  private openWebSocket(token: string | undefined, openTimeoutMs?: number): WebSocketTransport {
     const u = new URL(this.url);
     if (token) u.searchParams.set("token", token);
-    const Ctor = this.opts.WebSocket ?? WebSocket;
-    const ws = new Ctor(u.toString(), SUBPROTOCOL);
-    ws.binaryType = "arraybuffer";
-    this.ws = ws;
+    return new WebSocketTransport(u.toString(), SUBPROTOCOL, this.opts.WebSocket ?? WebSocket, openTimeoutMs);
+  }
+
+  private openFallback(token: string | undefined): FallbackTransport {
+    const { stream, send } = fallbackURLs(this.url, SUBPROTOCOL, token);
+    const f = this.opts.fetch ?? globalThis.fetch.bind(globalThis);
+    return new FallbackTransport(stream, send, f);
+  }
+
+  /**
+   * @internal dial opens one connection and resolves with its Welcome. In
+   * "auto" it tries the WebSocket first, unless the last connection had to
+   * fall back (then the fallback, and the background upgrade retries the
+   * WebSocket).
+   */
+  async dial(): Promise<Welcome> {
+    const token = await this.currentToken();
+    const mode = this.opts.transport ?? "auto";
+    if (mode === "websocket") {
+      return this.dialOn(this.openWebSocket(token));
+    }
+    if (mode === "fallback" || this.wsBlocked) {
+      return this.dialOn(this.openFallback(token));
+    }
+    const ws = this.openWebSocket(token, this.opts.webSocketOpenTimeoutMs ?? 3000);
+    this.conn = ws;
+    if (await ws.open) {
+      return this.dialOn(ws);
+    }
+    if (this.userClosed) {
+      const info = { code: 1000, reason: "client closed", wasClean: true };
+      throw Object.assign(new TickwireError(ErrorCode.UNSPECIFIED, `connect ${this.url}: client closed`), { close: info });
+    }
+    // The WebSocket did not open (blocked, refused, or too slow): the HTTP fallback.
+    const wsFailure = ws.failure ?? { code: 1006, reason: "", wasClean: false };
+    try {
+      const welcome = await this.dialOn(this.openFallback(token));
+      this.wsBlocked = true;
+      return welcome;
+    } catch (e) {
+      const info = (e as { close?: CloseInfo }).close ?? wsFailure;
+      throw Object.assign(
+        new TickwireError(ErrorCode.UNSPECIFIED, `connect ${this.url}: closed ${wsFailure.code} ${wsFailure.reason}; fallback: ${info.code} ${info.reason}`),
+        { close: info },
+      );
+    }
+  }
+
+  /**
+   * dialOn makes t the connection and resolves with its Welcome. first is
+   * a message t already delivered (a probe's Welcome), handled before the rest.
+   */
+  private dialOn(t: Transport, first?: Envelope): Promise<Welcome> {
+    const before = this.conn?.kind;
+    this.conn = t;
     return new Promise<Welcome>((resolve, reject) => {
       let welcomed = false;
       const timer = setTimeout(() => {
-        if (!welcomed) ws.close(4000, "no welcome");
+        if (!welcomed) t.close(4000, "no welcome");
       }, this.opts.connectTimeoutMs ?? 10_000);
-      ws.onmessage = (ev: MessageEvent) => {
-        if (this.ws !== ws) return;
-        const env = this.decode(ev.data);
-        if (env === undefined) return;
+      const onEnvelope = (env: Envelope) => {
+        if (this.conn !== t) return;
         if (!welcomed && env.msg.case === "welcome") {
           welcomed = true;
           clearTimeout(timer);
           this.welcome = env.msg.value;
           this.status = "open";
           this.startPing();
+          if (before !== undefined && before !== t.kind) this.emit("transport", t.kind);
+          if (t.kind === "fallback") this.scheduleUpgrade();
           resolve(env.msg.value);
         }
         this.dispatch(env);
       };
-      ws.onclose = (ev: CloseEvent) => {
-        clearTimeout(timer);
-        if (this.ws !== ws) return;
-        const info = { code: ev.code, reason: ev.reason, wasClean: ev.wasClean };
-        if (!welcomed) {
-          reject(Object.assign(new TickwireError(ErrorCode.UNSPECIFIED, `connect ${this.url}: closed ${info.code} ${info.reason}`), { close: info }));
-          return;
-        }
-        this.lost(info);
-      };
+      if (first !== undefined) onEnvelope(first);
+      t.listen(
+        (data) => {
+          const env = this.decode(data);
+          if (env !== undefined) onEnvelope(env);
+        },
+        (info) => {
+          clearTimeout(timer);
+          if (this.conn !== t) return;
+          if (!welcomed) {
+            reject(Object.assign(new TickwireError(ErrorCode.UNSPECIFIED, `connect ${t.url.split("?")[0]}: closed ${info.code} ${info.reason}`), { close: info }));
+            return;
+          }
+          if (this.probing && t.kind === "fallback") {
+            this.heldClose = info; // the probe decides: switch to it, or report this close
+            return;
+          }
+          this.lost(info);
+        },
+      );
     });
   }
 
-  /** decode parses one frame; undecodable frames are reported and skipped. */
-  private decode(data: unknown): Envelope | undefined {
-    if (!(data instanceof ArrayBuffer)) {
-      return undefined; // the server sends binary frames only
+  /** scheduleUpgrade plans the next background WebSocket attempt while the session runs on the fallback. */
+  private scheduleUpgrade(): void {
+    const o = this.upgradeOpts;
+    if (o === undefined || (this.opts.transport ?? "auto") !== "auto" || this.upgradeTimer !== undefined || this.userClosed) return;
+    const base = Math.min(o.maxDelayMs, o.initialDelayMs * 2 ** this.upgradeAttempt);
+    const delayMs = Math.round(base * (0.8 + 0.4 * Math.random()));
+    this.upgradeTimer = setTimeout(() => {
+      this.upgradeTimer = undefined;
+      void this.probe();
+    }, delayMs);
+  }
+
+  private stopUpgrade(): void {
+    if (this.upgradeTimer !== undefined) {
+      clearTimeout(this.upgradeTimer);
+      this.upgradeTimer = undefined;
     }
+  }
+
+  /**
+   * probe opens a WebSocket beside the fallback. Once its Welcome arrives
+   * the session moves to it: the client adopts the new connection, ends the
+   * fallback's, and rejoins its rooms (the reconnection path: same token, so
+   * the same player, whose seats wait for him), emitting "reconnect" and
+   * "transport". A probe that fails schedules the next, with backoff.
+   */
+  private async probe(): Promise<void> {
+    const old = this.conn;
+    if (this.status !== "open" || old?.kind !== "fallback" || this.userClosed || this.probing) return;
+    this.probing = true;
+    const token = await this.currentToken();
+    const ws = this.openWebSocket(token, this.opts.webSocketOpenTimeoutMs ?? 3000);
+    let env: Envelope | undefined;
+    if (await ws.open) {
+      env = await new Promise<Envelope | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), this.opts.connectTimeoutMs ?? 10_000);
+        ws.listen(
+          (data) => {
+            const e = this.decode(data);
+            if (e?.msg.case === "welcome") {
+              clearTimeout(timer);
+              ws.listen(undefined, undefined); // later messages wait for dialOn's handlers
+              resolve(e);
+            }
+          },
+          () => {
+            clearTimeout(timer);
+            resolve(undefined);
+          },
+        );
+      });
+    }
+    this.probing = false;
+    const held = this.heldClose;
+    this.heldClose = undefined;
+    if (env === undefined || env.msg.case !== "welcome" || this.status !== "open" || this.conn !== old || this.userClosed) {
+      if (ws.isActive()) ws.close(1000, "upgrade probe");
+      if (held !== undefined && this.conn === old) {
+        this.lost(held);
+        return;
+      }
+      this.upgradeAttempt++;
+      if (this.conn === old && this.status === "open") this.scheduleUpgrade();
+      return;
+    }
+    // Move the session: requests in flight were on the old connection.
+    this.wsBlocked = false;
+    this.upgradeAttempt = 0;
+    this.failPending({ code: 1000, reason: "moved to a WebSocket", wasClean: true });
+    await this.dialOn(ws, env);
+    this.emit("reconnect", env.msg.value);
+    await Promise.allSettled([...this.rooms.values()].map((room) => this.rejoin(room)));
+    old.close(1000, "moved to a WebSocket"); // after the rejoins, so that seats never wait
+  }
+
+  /** decode parses one message; undecodable ones are reported and skipped. */
+  private decode(data: Uint8Array): Envelope | undefined {
     try {
-      return fromBinary(EnvelopeSchema, new Uint8Array(data), { readUnknownFields: false });
+      return fromBinary(EnvelopeSchema, data, { readUnknownFields: false });
     } catch (e) {
       this.emit("error", new TickwireError(ErrorCode.UNSPECIFIED, `undecodable frame: ${String(e)}`));
       return undefined;
@@ -449,14 +637,20 @@ export class Client extends Emitter<ClientEvents> {
     }
   }
 
-  /** lost handles the close of a welcomed connection. */
-  private lost(info: CloseInfo): void {
-    this.stopPing();
+  /** failPending rejects every request waiting for a reply. */
+  private failPending(info: CloseInfo): void {
     for (const [ref, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new TickwireError(ErrorCode.UNSPECIFIED, `connection closed: ${info.code} ${info.reason}`));
       this.pending.delete(ref);
     }
+  }
+
+  /** lost handles the close of a welcomed connection. */
+  private lost(info: CloseInfo): void {
+    this.stopPing();
+    this.stopUpgrade();
+    this.failPending(info);
     if (this.userClosed || this.reconnectOpts === undefined || !shouldReconnect(info.code)) {
       this.finish(info);
       return;
@@ -511,6 +705,7 @@ export class Client extends Emitter<ClientEvents> {
   private finish(info: CloseInfo): void {
     if (this.closeInfo !== undefined) return;
     this.stopPing();
+    this.stopUpgrade();
     this.status = "closed";
     this.closeInfo = info;
     for (const room of this.rooms.values()) {
