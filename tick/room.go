@@ -51,10 +51,8 @@ type slot struct {
 	needSnap bool   // the next frame must be a snapshot
 	viewSet  bool   // view holds a key from the game's Viewer
 	view     string
-	// Games with Topics: the topics this player receives, and those it
-	// lost whose unsubscribed frame is not yet accepted by its peer.
-	topics map[string]*topicSub
-	unsub  []string
+	// tp is what a player of a game with Topics receives.
+	tp slotTopics
 	// detachedUntil, when not zero, is when a player whose connection
 	// dropped loses the seat (GameInfo.ReconnectGrace); peer is then a
 	// detachedPeer.
@@ -171,14 +169,9 @@ func (rm *room) deadline(n uint64) time.Time {
 
 func (rm *room) gameInfo() GameInfo { return rm.info }
 
-func (rm *room) slotOf(p PlayerID) *slot {
-	for _, s := range rm.order {
-		if s.id == p {
-			return s
-		}
-	}
-	return nil
-}
+// slotOf returns p's slot, or nil. The room's goroutine is the only writer
+// of rm.seats, so it reads it without the lock.
+func (rm *room) slotOf(p PlayerID) *slot { return rm.seats[p] }
 
 // run is the room's goroutine: Init, then ticks on absolute deadlines,
 // seating and unseating players in between, until the room ends.
@@ -385,7 +378,7 @@ func (rm *room) join(p PlayerID, peer Peer) error {
 		// (games with Topics) from a snapshot of every topic: it holds
 		// no replica of any.
 		s.peer, s.needSnap, s.lastSeq, s.seqDirty = peer, true, 0, false
-		s.topics, s.unsub = nil, nil
+		rm.resetTopics(s)
 		rm.sendJoined(s)
 		return nil
 	}
@@ -421,6 +414,7 @@ func (rm *room) sendJoined(s *slot) {
 // unseat removes s and tells its peer why; the caller runs the game's Leave.
 func (rm *room) unseat(s *slot, code tickwirev1.ErrorCode, reason string) {
 	s.gone = true
+	rm.dropTopics(s)
 	if !s.detachedUntil.IsZero() {
 		s.detachedUntil = time.Time{}
 		rm.m.detached.Dec()
