@@ -7,4 +7,5 @@ package proto
 //go:generate go run ./internal/protogen tickwire/testing/v1/state.proto
 //go:generate go run ./internal/protogen tickwire/arena/v1/arena.proto tickwire/shooter/v1/shooter.proto
 //go:generate go run ./internal/protogen tickwire/shooter/v1/shooter.proto
-//go:generate go run ./internal/protogen -es ../web/src/gen tickwire/v1/tickwire.proto tickwire/testing/v1/state.proto tickwire/arena/v1/arena.proto tickwire/shooter/v1/shooter.proto
+//go:generate go run ./internal/protogen tickwire/crossword/v1/crossword.proto
+//go:generate go run ./internal/protogen -es ../web/src/gen tickwire/v1/tickwire.proto tickwire/testing/v1/state.proto tickwire/arena/v1/arena.proto tickwire/shooter/v1/shooter.proto tickwire/crossword/v1/crossword.proto

@@ -1,0 +1,369 @@
+// Package crossword is Tickwire's massively multiplayer online crossword,
+// after Scrabb.ly: everyone plays at once on one enormous shared board
+// (16,384 × 16,384 cells, stored sparsely in 16 × 16 chunks), laying words
+// from a rack of seven tiles; a tile once played stays forever. Each player
+// receives only the chunks in view, a coarse overview of the world, the
+// leaderboard and its own rack, through topics (tick.Topics), so players
+// looking at the same chunks share encoded updates. The world survives
+// restarts: the game snapshots it to a file (Config.DataDir).
+//
+// There is one world per process: Register registers the game as
+// "crossword" (10 Hz, up to 20,000 players) and OpenWorld starts its room.
+// Its state and input are tickwire.crossword.v1.State and Input; the README's
+// "Crossword" section has the rules.
+package crossword
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tickwire/tickwire/examples/crossword/dict"
+	crosswordv1 "github.com/tickwire/tickwire/proto/tickwire/crossword/v1"
+	"github.com/tickwire/tickwire/tick"
+)
+
+// The crossword's registration.
+const (
+	Name       = "crossword"
+	TickHz     = 10
+	MaxPlayers = 20_000
+	// ReconnectGrace is how long a dropped player keeps its seat.
+	ReconnectGrace = 30 * time.Second
+)
+
+// Config configures the game. The zero value is an in-memory world with the
+// default rules.
+type Config struct {
+	// DataDir is where the world is kept: DataDir/crossword.snapshot, and
+	// DataDir/crossword.lock while a room has the world open. Empty: the
+	// world lives in memory only. DefaultDataDir is the demo's.
+	DataDir string
+	// SnapshotEvery is the shortest time between two snapshots of a
+	// changed world. 0: 30 s.
+	SnapshotEvery time.Duration
+	// Registerer gets the game's metrics (refusals by reason, plays,
+	// swaps, snapshots). Nil: they are kept but not registered.
+	Registerer prometheus.Registerer
+	// Dict is the dictionary. Nil: dict.English().
+	Dict *dict.Dict
+	// LifeRegen is how long a lost life takes to come back. 0:
+	// DefaultLifeRegen.
+	LifeRegen time.Duration
+	// ActionCooldown is the shortest time between two plays or swaps of
+	// one player. 0: DefaultActionCooldown; negative: none (tests).
+	ActionCooldown time.Duration
+}
+
+// DefaultSnapshotEvery is Config.SnapshotEvery's default.
+const DefaultSnapshotEvery = 30 * time.Second
+
+// SnapshotFile is the snapshot's file name inside Config.DataDir.
+const SnapshotFile = "crossword.snapshot"
+
+func (c Config) normalize() (Config, error) {
+	var errs []string
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = DefaultSnapshotEvery
+	}
+	if c.LifeRegen == 0 {
+		c.LifeRegen = DefaultLifeRegen
+	}
+	switch {
+	case c.ActionCooldown == 0:
+		c.ActionCooldown = DefaultActionCooldown
+	case c.ActionCooldown < 0:
+		c.ActionCooldown = 0
+	}
+	if c.SnapshotEvery < 0 {
+		errs = append(errs, fmt.Sprintf("SnapshotEvery %v: must not be negative", c.SnapshotEvery))
+	}
+	if c.LifeRegen < 0 {
+		errs = append(errs, fmt.Sprintf("LifeRegen %v: must not be negative", c.LifeRegen))
+	}
+	if c.Dict == nil {
+		c.Dict = dict.English()
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("crossword config: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+// DefaultDataDir returns the demo's data directory:
+// os.UserCacheDir()/tickwire/crossword.
+func DefaultDataDir() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("crossword data dir: %w", err)
+	}
+	return filepath.Join(dir, "tickwire", "crossword"), nil
+}
+
+// Info is the game's registration.
+func Info() tick.GameInfo {
+	return tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers, ReconnectGrace: ReconnectGrace}
+}
+
+// Register adds the crossword to reg (tick.DefaultRegistry() in the demo)
+// with cfg. Unlike the other examples it is not registered on import,
+// since it needs its data directory and metrics registry. It fails on an
+// invalid cfg or metrics that cannot be registered, and panics, like
+// tick.Register, when reg already has a "crossword".
+func Register(reg *tick.Registry, cfg Config) error {
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return err
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return fmt.Errorf("crossword metrics: %w", err)
+	}
+	tick.RegisterIn(reg, Info(), func() tick.Game[*crosswordv1.State, *crosswordv1.Input] {
+		return newGame(cfg, m)
+	})
+	return nil
+}
+
+// New returns the Game of one world with cfg, e.g. for tick.NewHarness in
+// tests and benchmarks. Its metrics are registered nowhere.
+func New(cfg Config) (*Game, error) {
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return nil, err
+	}
+	m, _ := newMetrics(nil)
+	return newGame(cfg, m), nil
+}
+
+func newGame(cfg Config, m *metrics) *Game {
+	return &Game{
+		cfg:      cfg,
+		m:        m,
+		check:    checker{dict: cfg.Dict},
+		players:  map[string]*player{},
+		chunkVer: map[string]uint64{},
+		clock:    1, // 1 is the version of what never changed
+	}
+}
+
+// ErrWorldOpen is returned by Init when another room (of this process or
+// another) has the data directory's world open.
+var ErrWorldOpen = errors.New("the crossword world is already open")
+
+// Game is the one world's game. Its methods run on the room's goroutine,
+// except the snapshot writer's, which only sees copies (see snapshot.go).
+type Game struct {
+	cfg   Config
+	m     *metrics
+	check checker
+
+	players map[string]*player // everyone who ever joined, by id
+	online  int
+
+	// Topic versions: each change takes the next value of clock.
+	clock       uint64
+	chunkVer    map[string]uint64 // by chunk topic name; absent: 1
+	overviewVer uint64
+	leaderVer   uint64
+	// overviewDirty and leaderDirty say the overview or the leaderboard's
+	// inputs changed since their last version; housekeeping publishes them
+	// at most every OverviewEvery.
+	overviewDirty bool
+	leaderDirty   bool
+	lastHouse     time.Time
+	totalTiles    uint64
+
+	saver *saver // nil without a DataDir
+}
+
+// player is what the game keeps of a player beyond its state message.
+type player struct {
+	id      string
+	st      *crosswordv1.Player // in the state's players map
+	topics  []string            // the topics it receives, rebuilt on a change of view
+	version uint64              // of its "me:" topic
+	online  bool
+	region  int64 // overview region of its view's centre while online, -1 otherwise
+
+	actedTick  uint64    // the tick of its last play or swap, accepted or not
+	lastSubmit uint64    // hash of its last play or swap
+	submitAt   time.Time // when it was made
+}
+
+var (
+	_ tick.Game[*crosswordv1.State, *crosswordv1.Input] = (*Game)(nil)
+	_ tick.Topics[*crosswordv1.State]                   = (*Game)(nil)
+	_ tick.Closer[*crosswordv1.State]                   = (*Game)(nil)
+)
+
+// Init sets up the world: loads the snapshot in Config.DataDir when there is
+// one, or starts an empty board. A snapshot that cannot be read (corrupt,
+// truncated, of another format) fails Init with an error naming the file;
+// it is never replaced. Another room holding the world fails it with
+// ErrWorldOpen.
+func (g *Game) Init(r *tick.Room[*crosswordv1.State]) error {
+	s := r.State()
+	s.Chunks = map[uint32]*crosswordv1.Chunk{}
+	s.Players = map[string]*crosswordv1.Player{}
+	s.Overview = &crosswordv1.Overview{RegionSize: RegionSize, RegionsPerSide: RegionsPerSide, Tiles: map[uint32]uint32{}, Viewers: map[uint32]uint32{}}
+	s.NextNumber = 1
+	if g.cfg.DataDir != "" {
+		sv, loaded, err := openSaver(g.cfg.DataDir, g.cfg.SnapshotEvery, g.m, *r.Logger())
+		if err != nil {
+			return err
+		}
+		g.saver = sv
+		if loaded != nil {
+			if err := g.restore(s, loaded); err != nil {
+				g.saver = nil
+				sv.abandon()
+				return fmt.Errorf("crossword: snapshot %s: %w (the file is left as it is: move it away to start an empty world)", sv.path, err)
+			}
+			r.Logger().Info().Str("file", sv.path).Int("chunks", len(s.Chunks)).Int("players", len(s.Players)).Uint64("tiles", g.totalTiles).Msg("crossword world loaded")
+		}
+		sv.last = r.Now()
+		sv.start()
+	}
+	s.Rules = newRules(g.cfg)
+	g.lastHouse = r.Now()
+	g.publishOverview(s)
+	g.publishLeaderboard(s)
+	return nil
+}
+
+// Join seats p: a newcomer gets a number, a full rack and lives, looking at
+// the centre; a returning player finds everything as it left it.
+func (g *Game) Join(r *tick.Room[*crosswordv1.State], p tick.PlayerID) error {
+	s := r.State()
+	id := string(p)
+	pl := g.players[id]
+	if pl == nil {
+		st := &crosswordv1.Player{
+			Number: s.NextNumber,
+			Lives:  MaxLives,
+			View:   &crosswordv1.View{X: Centre - DefaultView/2, Y: Centre - DefaultView/2, W: DefaultView, H: DefaultView},
+		}
+		s.NextNumber++
+		rack := make([]byte, 0, RackSize)
+		for range RackSize {
+			rack = append(rack, draw(r.Rand().IntN))
+		}
+		st.Rack = string(rack)
+		s.Players[id] = st
+		pl = &player{id: id, st: st, region: -1}
+		g.players[id] = pl
+		g.leaderDirty = true
+	}
+	if !pl.online {
+		g.online++
+	}
+	pl.online = true
+	pl.st.Online = true
+	g.regen(pl, r.Now())
+	g.setView(s, pl, pl.st.View)
+	g.touch(pl)
+	g.overviewDirty = true
+	return nil
+}
+
+// Leave marks p offline; its tiles, score and rack stay.
+func (g *Game) Leave(r *tick.Room[*crosswordv1.State], p tick.PlayerID) {
+	pl := g.players[string(p)]
+	if pl == nil || !pl.online {
+		return
+	}
+	pl.online = false
+	pl.st.Online = false
+	g.online--
+	g.moveViewer(r.State(), pl, -1)
+	g.touch(pl)
+	g.overviewDirty = true
+	g.leaderDirty = true
+}
+
+// Input applies one action of p: a view, a play or a swap.
+func (g *Game) Input(r *tick.Room[*crosswordv1.State], p tick.PlayerID, in *crosswordv1.Input) {
+	pl := g.players[string(p)]
+	if pl == nil {
+		return
+	}
+	switch a := in.Action.(type) {
+	case *crosswordv1.Input_View:
+		g.setView(r.State(), pl, a.View)
+	case *crosswordv1.Input_Play:
+		g.play(r, pl, a.Play)
+	case *crosswordv1.Input_Swap:
+		g.swap(r, pl, a.Swap)
+	}
+}
+
+// Tick gives back lives, publishes the overview and leaderboard at most
+// every OverviewEvery, and hands the snapshot writer a copy of a changed
+// world at most every Config.SnapshotEvery.
+func (g *Game) Tick(r *tick.Room[*crosswordv1.State], dt time.Duration) {
+	now := r.Now()
+	s := r.State()
+	if now.Sub(g.lastHouse) >= OverviewEvery {
+		g.lastHouse = now
+		for _, pl := range g.players {
+			if pl.online && pl.st.Lives < MaxLives && g.regen(pl, now) {
+				g.touch(pl)
+			}
+		}
+		if g.overviewDirty {
+			g.publishOverview(s)
+		}
+		if g.leaderDirty {
+			g.publishLeaderboard(s)
+		}
+	}
+	if g.saver != nil {
+		g.saver.maybeSave(s, now, false)
+	}
+}
+
+// Close writes a last snapshot and waits for it, then lets go of the data
+// directory. It blocks for as long as that write takes: the world must be
+// on disk before the process goes.
+func (g *Game) Close(r *tick.Room[*crosswordv1.State]) {
+	if g.saver == nil {
+		return
+	}
+	g.saver.maybeSave(r.State(), r.Now(), true)
+	g.saver.stop()
+	g.saver = nil
+}
+
+// touch notes that pl's state changed: its topic moves and the next
+// snapshot copies it.
+func (g *Game) touch(pl *player) {
+	g.clock++
+	pl.version = g.clock
+	if g.saver != nil {
+		g.saver.dirtyPlayer(pl.id)
+	}
+}
+
+// regen gives pl the lives that came back by now, and reports whether any
+// did.
+func (g *Game) regen(pl *player, now time.Time) bool {
+	st := pl.st
+	changed := false
+	nowMs := now.UnixMilli()
+	for st.Lives < MaxLives && st.NextLifeUnixMs != 0 && st.NextLifeUnixMs <= nowMs {
+		st.Lives++
+		changed = true
+		if st.Lives < MaxLives {
+			st.NextLifeUnixMs += g.cfg.LifeRegen.Milliseconds()
+		} else {
+			st.NextLifeUnixMs = 0
+		}
+	}
+	return changed
+}

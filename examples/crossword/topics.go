@@ -1,0 +1,208 @@
+package crossword
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	crosswordv1 "github.com/tickwire/tickwire/proto/tickwire/crossword/v1"
+	"github.com/tickwire/tickwire/tick"
+)
+
+// Topic names (see crossword.proto): TopicOverview and TopicLeaderboard for
+// everyone, TopicMe+player for a player's own state, and one ChunkTopic per
+// chunk in view.
+const (
+	TopicOverview    = "overview"
+	TopicLeaderboard = "leaderboard"
+	TopicMe          = "me:"
+	topicChunk       = "c:"
+)
+
+// ChunkTopic returns the topic of chunk (cx, cy): "c:cx,cy".
+func ChunkTopic(cx, cy int) string {
+	return topicChunk + strconv.Itoa(cx) + "," + strconv.Itoa(cy)
+}
+
+// Topics returns p's topics: the overview, the leaderboard, its own state
+// and the chunks overlapping its view. The list is rebuilt only when the
+// view moves to other chunks.
+func (g *Game) Topics(r *tick.Room[*crosswordv1.State], p tick.PlayerID, dst []string) []string {
+	if pl := g.players[string(p)]; pl != nil {
+		return append(dst, pl.topics...)
+	}
+	return append(dst, TopicOverview, TopicLeaderboard)
+}
+
+// TopicVersion returns the version of topic: every change of its content
+// takes a new value of the game's clock. Unknown topics and chunks never
+// played on are at 1.
+func (g *Game) TopicVersion(r *tick.Room[*crosswordv1.State], topic string) uint64 {
+	switch {
+	case topic == TopicOverview:
+		return g.overviewVer
+	case topic == TopicLeaderboard:
+		return g.leaderVer
+	case strings.HasPrefix(topic, TopicMe):
+		if pl := g.players[topic[len(TopicMe):]]; pl != nil {
+			return pl.version
+		}
+	case strings.HasPrefix(topic, topicChunk):
+		if v, ok := g.chunkVer[topic]; ok {
+			return v
+		}
+	}
+	return 1
+}
+
+// FillTopic copies topic's part of the state into dst. Chunks are shared,
+// not copied: a chunk in the state is never changed in place (a play puts a
+// changed copy in its place), so the shared one stays as it was filled.
+func (g *Game) FillTopic(r *tick.Room[*crosswordv1.State], topic string, dst *crosswordv1.State) {
+	s := r.State()
+	switch {
+	case topic == TopicOverview:
+		dst.Rules = s.Rules // never changes after Init
+		dst.Overview = proto.CloneOf(s.Overview)
+	case topic == TopicLeaderboard:
+		dst.Leaderboard = slices.Clone(s.Leaderboard) // entries are never changed in place
+	case strings.HasPrefix(topic, TopicMe):
+		id := topic[len(TopicMe):]
+		if st := s.Players[id]; st != nil {
+			dst.Players = map[string]*crosswordv1.Player{id: proto.CloneOf(st)}
+		}
+	case strings.HasPrefix(topic, topicChunk):
+		if key, ok := parseChunkTopic(topic); ok {
+			if c := s.Chunks[key]; c != nil {
+				dst.Chunks = map[uint32]*crosswordv1.Chunk{key: c}
+			}
+		}
+	}
+}
+
+// parseChunkTopic returns the chunk key of a "c:cx,cy" topic.
+func parseChunkTopic(topic string) (uint32, bool) {
+	xs, ys, ok := strings.Cut(topic[len(topicChunk):], ",")
+	if !ok {
+		return 0, false
+	}
+	cx, err1 := strconv.Atoi(xs)
+	cy, err2 := strconv.Atoi(ys)
+	if err1 != nil || err2 != nil || cx < 0 || cy < 0 || cx >= ChunksPerSide || cy >= ChunksPerSide {
+		return 0, false
+	}
+	return uint32(cy*ChunksPerSide + cx), true
+}
+
+// clampView returns v cut to MaxView and moved inside the world; a zero
+// width or height is MaxView.
+func clampView(v *crosswordv1.View) *crosswordv1.View {
+	w, h := int(v.GetW()), int(v.GetH())
+	if w == 0 || w > MaxView {
+		w = MaxView
+	}
+	if h == 0 || h > MaxView {
+		h = MaxView
+	}
+	x := min(max(int(v.GetX()), 0), WorldSize-w)
+	y := min(max(int(v.GetY()), 0), WorldSize-h)
+	return &crosswordv1.View{X: int32(x), Y: int32(y), W: uint32(w), H: uint32(h)}
+}
+
+// setView points pl's view at v (clamped) and, when the chunks in view
+// changed, rebuilds its topics.
+func (g *Game) setView(s *crosswordv1.State, pl *player, v *crosswordv1.View) {
+	nv := clampView(v)
+	old := pl.st.View
+	pl.st.View = nv
+	pl.lastSubmit = 0 // a play refused as out of view is no repeat now
+	if pl.online {
+		g.moveViewer(s, pl, int64(regionOf(int(nv.X)+int(nv.W)/2, int(nv.Y)+int(nv.H)/2)))
+	}
+	if proto.Equal(old, nv) && pl.topics != nil {
+		return
+	}
+	g.touch(pl)
+	cx0, cy0 := int(nv.X)/ChunkSize, int(nv.Y)/ChunkSize
+	cx1, cy1 := (int(nv.X)+int(nv.W)-1)/ChunkSize, (int(nv.Y)+int(nv.H)-1)/ChunkSize
+	if pl.topics != nil && old != nil && chunksOf(old) == [4]int{cx0, cy0, cx1, cy1} {
+		return
+	}
+	t := append(pl.topics[:0], TopicOverview, TopicLeaderboard, TopicMe+pl.id)
+	for cy := cy0; cy <= cy1; cy++ {
+		for cx := cx0; cx <= cx1; cx++ {
+			t = append(t, ChunkTopic(cx, cy))
+		}
+	}
+	pl.topics = t
+}
+
+// chunksOf returns the chunk range a view covers.
+func chunksOf(v *crosswordv1.View) [4]int {
+	return [4]int{int(v.X) / ChunkSize, int(v.Y) / ChunkSize, (int(v.X) + int(v.W) - 1) / ChunkSize, (int(v.Y) + int(v.H) - 1) / ChunkSize}
+}
+
+// moveViewer moves pl's count in the overview's viewers to region (-1:
+// none).
+func (g *Game) moveViewer(s *crosswordv1.State, pl *player, region int64) {
+	if pl.region == region {
+		return
+	}
+	v := s.Overview.Viewers
+	if pl.region >= 0 {
+		if k := uint32(pl.region); v[k] <= 1 {
+			delete(v, k)
+		} else {
+			v[k]--
+		}
+	}
+	if region >= 0 {
+		v[uint32(region)]++
+	}
+	pl.region = region
+	g.overviewDirty = true
+}
+
+// publishOverview gives the overview its totals and a new version.
+func (g *Game) publishOverview(s *crosswordv1.State) {
+	o := s.Overview
+	o.Online = uint32(g.online)
+	o.TotalPlayers = uint32(len(g.players))
+	o.TotalTiles = g.totalTiles
+	g.clock++
+	g.overviewVer = g.clock
+	g.overviewDirty = false
+}
+
+// publishLeaderboard recomputes the leaderboard and gives it a new version
+// if it changed.
+func (g *Game) publishLeaderboard(s *crosswordv1.State) {
+	g.leaderDirty = false
+	better := func(a, b *player) int {
+		return cmp.Or(-cmp.Compare(a.st.Score, b.st.Score), -cmp.Compare(a.st.Words, b.st.Words), cmp.Compare(a.st.Number, b.st.Number))
+	}
+	top := make([]*player, 0, LeaderboardSize+1)
+	for _, pl := range g.players {
+		if len(top) == LeaderboardSize && better(pl, top[len(top)-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(top, pl, better)
+		top = slices.Insert(top, i, pl)
+		if len(top) > LeaderboardSize {
+			top = top[:LeaderboardSize]
+		}
+	}
+	board := make([]*crosswordv1.LeaderEntry, len(top))
+	for i, pl := range top {
+		board[i] = &crosswordv1.LeaderEntry{PlayerId: pl.id, Number: pl.st.Number, Score: pl.st.Score, Words: pl.st.Words, Online: pl.online}
+	}
+	if g.leaderVer != 0 && slices.EqualFunc(board, s.Leaderboard, func(a, b *crosswordv1.LeaderEntry) bool { return proto.Equal(a, b) }) {
+		return
+	}
+	s.Leaderboard = board
+	g.clock++
+	g.leaderVer = g.clock
+}
