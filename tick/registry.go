@@ -137,6 +137,20 @@ func RegisterIn[S, I proto.Message](reg *Registry, info GameInfo, newGame func()
 	reg.games[info.Name] = &gameDef[S, I]{info: info, newGame: newGame}
 }
 
+// Clone returns a new Registry with r's games: a program adds games
+// configured at run time (a data directory, say) to a clone of the default
+// registry, so running it twice in one process (tests) registers nothing
+// twice.
+func (r *Registry) Clone() *Registry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c := NewRegistry()
+	for name, def := range r.games {
+		c.games[name] = def
+	}
+	return c
+}
+
 // Lookup returns the registration of the game called name.
 func (r *Registry) Lookup(name string) (GameInfo, bool) {
 	d, ok := r.lookup(name)

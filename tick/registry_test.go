@@ -113,3 +113,16 @@ func TestRoomsOptionsAndLimits(t *testing.T) {
 		}
 	})
 }
+
+func TestRegistryClone(t *testing.T) {
+	reg := tick.NewRegistry()
+	tick.RegisterIn(reg, tick.GameInfo{Name: "one"}, func() tick.Game[*arenav1.State, *arenav1.Input] { return &testGame{probe: &probe{}} })
+	c := reg.Clone()
+	tick.RegisterIn(c, tick.GameInfo{Name: "two"}, func() tick.Game[*arenav1.State, *arenav1.Input] { return &testGame{probe: &probe{}} })
+	if _, ok := c.Lookup("one"); !ok {
+		t.Errorf("the clone lacks the original's game")
+	}
+	if _, ok := reg.Lookup("two"); ok {
+		t.Errorf("registering in the clone changed the original")
+	}
+}

@@ -52,7 +52,7 @@ func startDemo(t *testing.T, args ...string) *server.Server {
 	done := make(chan error, 1)
 	logs := &syncBuffer{}
 	go func() {
-		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-log-format", "json"}, args...), logs, ready)
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-log-format", "json", "-data-dir", t.TempDir()}, args...), logs, ready)
 	}()
 	var srv *server.Server
 	select {
@@ -91,6 +91,7 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 		{"/healthz", "ok"},
 		{"/metrics", "tickwire_sessions"},
 		{"/", `href="/examples/echo/"`},
+		{"/", `href="/examples/crossword/"`},
 		{"/examples/echo/", "new WebSocket"},
 		{"/debug/ticks", `"jitter_ms"`},
 		{"/sdk/tickwire.js", "export"},
@@ -176,7 +177,7 @@ func TestSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-log-format", "json")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-log-format", "json", "-data-dir", t.TempDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 
+	"github.com/tickwire/tickwire/examples/crossword"
 	"github.com/tickwire/tickwire/examples/echo"
 	"github.com/tickwire/tickwire/examples/shooter"
 	"github.com/tickwire/tickwire/examples/ticker"
@@ -17,6 +18,7 @@ type example struct {
 func examples() []example {
 	return []example{
 		{"Shooter", shooter.Path, "A top-down arena shooter at 60 Hz: WASD, mouse aim, click to fire; bots keep you company, a second tab (or friend) joins the same room with the invite link."},
+		{"Crossword", crossword.Path, "The massively multiplayer crossword: one enormous board shared by everyone; drag or type tiles to lay words, see other players' words land live, pan, zoom and jump with the overview map."},
 		{"Live ticker", ticker.Path, "Live scores pushed by a Go backend through the HTTP publish API, and a chat with presence, on the SDK's channels."},
 		{"Room browser", roomsPath, "The lobby's games and public rooms, with links into them, a create-room form and join by code."},
 		{"Echo", echo.Path, "The classic WebSocket echo: text and binary (canvas pixels) round trips through /echo."},

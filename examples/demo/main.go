@@ -27,6 +27,7 @@ import (
 	"github.com/rs/zerolog"
 
 	_ "github.com/tickwire/tickwire/examples/arena" // registers the "arena" game
+	"github.com/tickwire/tickwire/examples/crossword"
 	"github.com/tickwire/tickwire/examples/echo"
 	"github.com/tickwire/tickwire/examples/shooter" // registers the "shooter" game; its page
 	"github.com/tickwire/tickwire/examples/ticker"
@@ -60,6 +61,8 @@ type config struct {
 	// publishSecret guards POST /publish; empty: a random one, known to
 	// the ticker's publisher only.
 	publishSecret string
+	// dataDir is where the crossword keeps its world.
+	dataDir string
 }
 
 func parseFlags(args []string, out io.Writer) (config, error) {
@@ -73,6 +76,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console or json")
 	fs.StringVar(&c.publishSecret, "publish-secret", os.Getenv("TICKWIRE_PUBLISH_SECRET"), "secret of the HTTP publish API (Authorization: Bearer SECRET); default $TICKWIRE_PUBLISH_SECRET, else random (only the ticker's publisher knows it)")
+	fs.StringVar(&c.dataDir, "data-dir", "", "where the crossword keeps its world (default: <user cache dir>/tickwire/crossword)")
 	fs.BoolVar(&c.precise, "precise-timers", false, "wake rooms with kernel-precise timers: lower tick jitter for more CPU (see tick.Options.PreciseTimers)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -133,8 +137,20 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	if err != nil {
 		return err
 	}
+	if c.dataDir == "" {
+		if c.dataDir, err = crossword.DefaultDataDir(); err != nil {
+			return err
+		}
+	}
+	// The crossword is registered here, not on import: it needs the data
+	// directory. A clone of the default registry keeps run re-entrant.
+	reg := tick.DefaultRegistry().Clone()
+	if err := crossword.Register(reg, crossword.Config{DataDir: c.dataDir, Registerer: srv.Registry()}); err != nil {
+		return err
+	}
 	var lob *lobby.Lobby // set before any room exists
 	rooms, err := tick.NewRooms(tick.Options{
+		Registry:      reg,
 		Logger:        log,
 		Registerer:    srv.Registry(),
 		NodeID:        "demo",
@@ -156,6 +172,11 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	// for its writers.
 	srv.OnShutdown(lob.Close)
 	srv.OnShutdown(rooms.Close)
+	if _, err := crossword.OpenWorld(ctx, rooms, lob); err != nil {
+		// A damaged world is reported, never replaced: the rest of the
+		// demo runs without the crossword.
+		log.Error().Err(err).Msg("crossword not started")
+	}
 	mountExamples(srv)
 	srv.Handle("GET /debug/ticks", server.TickStatsHandler(rooms))
 	srv.Handle("GET "+web.Prefix, web.Handler())
@@ -197,6 +218,7 @@ func mountExamples(srv *server.Server) {
 	srv.Handle("GET "+echo.Path, echo.Page())
 	srv.Handle("GET "+shooter.Path, shooter.Page())
 	srv.Handle("GET "+ticker.Path, ticker.Page())
+	srv.Handle("GET "+crossword.Path, crossword.Page())
 	srv.Handle("GET "+roomsPath, roomsPage())
 	srv.Handle("GET /{$}", landing(examples()))
 }
