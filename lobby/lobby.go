@@ -176,7 +176,7 @@ func (l *Lobby) quickLock(game string) *sync.Mutex {
 // free checks that player is in no searching ticket and holds no seat.
 // Call it with the player's admission stripe locked.
 func (l *Lobby) free(ctx context.Context, player string) error {
-	if t, err := queuedIn(l.db.Txn(false), player); err != nil {
+	if t, err := l.queued(ctx, player); err != nil {
 		return err
 	} else if t != "" {
 		return fail(ErrAlreadyQueued, "player %s is already queued in ticket %s", player, t)

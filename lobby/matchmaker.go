@@ -199,7 +199,7 @@ func (l *Lobby) prepareMatch(g tick.GameInfo, group []*ticketRecord, now time.Ti
 	for i, t := range group {
 		m.tokens[i] = make(map[string]string, len(t.Party))
 		for _, p := range t.Party {
-			token, seat := l.newSeat(p, h.ID(), now)
+			token, seat := l.newSeat(p, h.ID(), l.opts.Node, now)
 			m.tokens[i][p] = token
 			seats = append(seats, seat)
 		}

@@ -24,6 +24,14 @@ type Options struct {
 	// Node names this process in room records and seats, for clusters.
 	// Empty: "local".
 	Node string
+	// NodeURL, in a cluster, returns the public URL of another node, where
+	// a client opens /ws for a seat in that node's room; grants and matched
+	// tickets carry it (URL). Nil: URLs are left empty.
+	NodeURL func(node string) string
+	// Matchmaker, when set, takes the tickets this lobby checks (see
+	// Matchmaker): a cluster matches the tickets of every node in one
+	// place. Nil: this lobby's own matchmaker.
+	Matchmaker Matchmaker
 
 	// Secret keys the HMAC-SHA256 signatures of tokens and seats; at least
 	// 16 bytes. Empty: 32 random bytes, so tokens and seats die with the

@@ -29,6 +29,9 @@ type RoomListing struct {
 // Seat in the JoinRoom envelope on /ws before it expires (Options.SeatTTL).
 type Grant struct {
 	RoomID string `json:"room_id"`
+	// URL, in a cluster, is the public URL of the node running the room,
+	// where the seat must be presented; empty: this server.
+	URL string `json:"url,omitempty"`
 	// JoinCode is set when the room was just created: share it to invite.
 	JoinCode string `json:"join_code,omitempty"`
 	Seat     string `json:"seat"`
@@ -127,7 +130,7 @@ func (l *Lobby) createRoom(ctx context.Context, player, game string, size int, p
 		return Grant{}, fmt.Errorf("create room of %s: %w", game, err)
 	}
 	now := l.now()
-	token, seat := l.newSeat(player, h.ID(), now)
+	token, seat := l.newSeat(player, h.ID(), l.opts.Node, now)
 	rec := RoomRecord{ID: h.ID(), Game: game, Node: l.opts.Node, Private: private, MaxPlayers: size, Created: now, Managed: true}
 	for range 8 {
 		rec.JoinCode = newJoinCode()
@@ -152,10 +155,10 @@ func (l *Lobby) closeRoom(h *tick.Handle) {
 	}
 }
 
-// newSeat issues a seat for player in room.
-func (l *Lobby) newSeat(player, room string, now time.Time) (string, SeatRecord) {
-	token, c := l.sign.issueSeat(player, room, l.opts.Node, now.Add(l.opts.SeatTTL))
-	return token, SeatRecord{Room: room, Player: player, Node: l.opts.Node, Nonce: c.Nonce, Expires: c.Expires}
+// newSeat issues a seat for player in room, which runs on node.
+func (l *Lobby) newSeat(player, room, node string, now time.Time) (string, SeatRecord) {
+	token, c := l.sign.issueSeat(player, room, node, now.Add(l.opts.SeatTTL))
+	return token, SeatRecord{Room: room, Player: player, Node: node, Nonce: c.Nonce, Expires: c.Expires}
 }
 
 // Join gives player a seat in a room chosen by req (see JoinRequest).
@@ -193,7 +196,7 @@ func (l *Lobby) Join(ctx context.Context, player string, req JoinRequest) (Grant
 // code only (byCode), except by their own members asking for a new seat.
 func (l *Lobby) join(ctx context.Context, player string, find func() (RoomRecord, error), byCode bool) (Grant, error) {
 	defer l.lockPlayers(player)()
-	if t, err := queuedIn(l.db.Txn(false), player); err != nil {
+	if t, err := l.queued(ctx, player); err != nil {
 		return Grant{}, err
 	} else if t != "" {
 		return Grant{}, fail(ErrAlreadyQueued, "player %s is queued in ticket %s", player, t)
@@ -225,17 +228,19 @@ func (l *Lobby) reserve(ctx context.Context, player string, rec RoomRecord, memb
 	if !member && players >= rec.MaxPlayers {
 		return Grant{}, fail(ErrRoomFull, "room %s is full (%d players)", rec.ID, rec.MaxPlayers)
 	}
-	token, seat := l.newSeat(player, rec.ID, l.now())
+	// A room of another node gets a seat naming that node: it is redeemed
+	// there (the client goes to Grant.URL).
+	token, seat := l.newSeat(player, rec.ID, rec.Node, l.now())
 	if err := l.dir.Reserve(ctx, seat); err != nil {
 		return Grant{}, err
 	}
 	l.m.seatsIssued.Inc()
-	return Grant{RoomID: rec.ID, Seat: token}, nil
+	return Grant{RoomID: rec.ID, URL: l.urlOf(rec.Node), Seat: token}, nil
 }
 
 // QuickJoin seats player in the fullest joinable public room of game (the
 // oldest among equals), or creates a public room when none has a free seat
-// (Colyseus's joinOrCreate).
+// (Colyseus's joinOrCreate). In a cluster, rooms on this node come first.
 func (l *Lobby) QuickJoin(ctx context.Context, player, game string) (Grant, error) {
 	if err := l.checkOpen(); err != nil {
 		return Grant{}, err
@@ -268,7 +273,12 @@ func (l *Lobby) QuickJoin(ctx context.Context, player, game string) (Grant, erro
 			opts = append(opts, option{r, max(players, r.Seats)})
 		}
 	}
-	slices.SortStableFunc(opts, func(a, b option) int { return cmp.Compare(b.fill, a.fill) }) // recs are oldest first
+	// This node's rooms first (in a cluster, a /ws quick-join can only
+	// seat the player here), then the fullest; recs are oldest first.
+	remote := func(o option) bool { return o.rec.Node != l.opts.Node }
+	slices.SortStableFunc(opts, func(a, b option) int {
+		return cmp.Or(compareBool(remote(a), remote(b)), cmp.Compare(b.fill, a.fill))
+	})
 	for _, o := range opts {
 		grant, err := l.reserve(ctx, player, o.rec, false)
 		if errors.Is(err, ErrRoomFull) || errors.Is(err, ErrRoomNotFound) {
@@ -277,6 +287,16 @@ func (l *Lobby) QuickJoin(ctx context.Context, player, game string) (Grant, erro
 		return grant, err
 	}
 	return l.createRoom(ctx, player, g.Name, g.MaxPlayers, false)
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
 }
 
 // Adopt makes a room the lobby did not create (say, a persistent room the

@@ -35,6 +35,9 @@ type TicketView struct {
 	// RoomID and Seat are set once matched; Seat is the viewer's own.
 	RoomID string `json:"room_id"`
 	Seat   string `json:"seat"`
+	// URL, in a cluster, is the public URL of the node running the room,
+	// where the seat must be presented; empty: this server.
+	URL string `json:"url,omitempty"`
 }
 
 // maxAttrLen bounds region and mode.
@@ -86,10 +89,23 @@ func (l *Lobby) CreateTicket(ctx context.Context, player string, req TicketReque
 			return "", err
 		}
 	}
+	now := l.now()
+	if mm := l.opts.Matchmaker; mm != nil {
+		t := Ticket{
+			ID: newTicketID(), Game: g.Name, Owner: player, Party: slices.Clone(party),
+			Skill: req.Skill, Region: req.Region, Mode: req.Mode,
+			Created: now, Expires: now.Add(l.opts.TicketTTL), Status: StatusSearching,
+		}
+		if err := mm.Submit(ctx, t); err != nil {
+			return "", err
+		}
+		l.m.tickets.WithLabelValues(g.Name).Inc()
+		l.log.Debug().Str("ticket", t.ID).Str("game", g.Name).Strs("party", party).Msg("ticket handed to the matchmaker")
+		return t.ID, nil
+	}
 	if l.m.searchingNow() >= l.opts.MaxTickets {
 		return "", fail(ErrTooManyTickets, "%d tickets are searching already", l.opts.MaxTickets)
 	}
-	now := l.now()
 	t := &ticketRecord{
 		ID: newTicketID(), Game: g.Name, Owner: player, Party: slices.Clone(party),
 		Skill: req.Skill, Region: req.Region, Mode: req.Mode,
@@ -132,6 +148,13 @@ func (l *Lobby) Ticket(ctx context.Context, player, id string) (TicketView, erro
 	if err := l.checkOpen(); err != nil {
 		return TicketView{}, err
 	}
+	if mm := l.opts.Matchmaker; mm != nil {
+		t, err := l.remoteTicket(ctx, mm, player, id)
+		if err != nil {
+			return TicketView{}, err
+		}
+		return l.viewOf(t, player), nil
+	}
 	t, err := l.partyTicket(l.db.Txn(false), player, id)
 	if err != nil {
 		return TicketView{}, err
@@ -150,6 +173,19 @@ func (l *Lobby) partyTicket(txn *memdb.Txn, player, id string) (*ticketRecord, e
 	return t, nil
 }
 
+// remoteTicket returns ticket id from the Matchmaker if player is in its
+// party.
+func (l *Lobby) remoteTicket(ctx context.Context, mm Matchmaker, player, id string) (Ticket, error) {
+	t, err := mm.Ticket(ctx, id)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if !slices.Contains(t.Party, player) {
+		return Ticket{}, fail(ErrTicketNotFound, "no ticket %q", id)
+	}
+	return t, nil
+}
+
 func (t *ticketRecord) view(player string) TicketView {
 	v := TicketView{TicketID: t.ID, Game: t.Game, Status: t.Status}
 	if t.Status == StatusMatched {
@@ -164,6 +200,16 @@ func (t *ticketRecord) view(player string) TicketView {
 func (l *Lobby) CancelTicket(ctx context.Context, player, id string) (TicketView, error) {
 	if err := l.checkOpen(); err != nil {
 		return TicketView{}, err
+	}
+	if mm := l.opts.Matchmaker; mm != nil {
+		if _, err := l.remoteTicket(ctx, mm, player, id); err != nil {
+			return TicketView{}, err
+		}
+		t, err := mm.Cancel(ctx, id)
+		if err != nil {
+			return TicketView{}, err
+		}
+		return l.viewOf(t, player), nil
 	}
 	txn := l.db.Txn(true)
 	defer txn.Abort()

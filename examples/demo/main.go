@@ -63,6 +63,8 @@ type config struct {
 	publishSecret string
 	// dataDir is where the crossword keeps its world.
 	dataDir string
+	// cluster holds the cluster-mode flags (-nats and friends).
+	cluster *clusterFlags
 }
 
 func parseFlags(args []string, out io.Writer) (config, error) {
@@ -76,6 +78,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console or json")
 	fs.StringVar(&c.publishSecret, "publish-secret", os.Getenv("TICKWIRE_PUBLISH_SECRET"), "secret of the HTTP publish API (Authorization: Bearer SECRET); default $TICKWIRE_PUBLISH_SECRET, else random (only the ticker's publisher knows it)")
+	c.cluster = addClusterFlags(fs)
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the crossword keeps its world (default: <user cache dir>/tickwire/crossword)")
 	fs.BoolVar(&c.precise, "precise-timers", false, "wake rooms with kernel-precise timers: lower tick jitter for more CPU (see tick.Options.PreciseTimers)")
 	if err := fs.Parse(args); err != nil {
@@ -160,7 +163,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	if err != nil {
 		return err
 	}
-	lob, err = lobby.New(lobby.Options{Rooms: rooms, Node: "demo", Logger: log, Registerer: srv.Registry()})
+	lob, err = newLobby(ctx, c.cluster, c.addr, srv, lobby.Options{Rooms: rooms, Node: "demo", Logger: log, Registerer: srv.Registry()})
 	if err != nil {
 		_ = rooms.Close(context.Background())
 		return err

@@ -1,0 +1,144 @@
+package cluster
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Options configure a Node. NATS and Secret are required; every other zero
+// field takes the default written on it.
+type Options struct {
+	// NATS is the NATS server URLs, comma-separated
+	// ("nats://10.0.0.1:4222,nats://10.0.0.2:4222"). Required.
+	NATS string
+	// Token, User and Password, CredsFile (a .creds file: JWT and NKey
+	// seed) or NKeyFile (an NKey seed file) authenticate the node to NATS;
+	// give at most one kind. None: no authentication.
+	Token     string
+	User      string
+	Password  string
+	CredsFile string
+	NKeyFile  string
+
+	// Cluster names the Tickwire cluster: its buckets and subjects are
+	// prefixed with it, so several clusters can share one NATS system.
+	// Letters, digits, - and _. Empty: "tickwire".
+	Cluster string
+	// Name is this node's name, unique in the cluster while it runs
+	// (letters, digits, -, _ and .). Empty: the host name.
+	Name string
+	// PublicURL is where clients reach this node's HTTP and WebSocket
+	// endpoints (http(s)://host:port), published in the registry: grants
+	// and matched tickets for rooms on this node point there. Empty:
+	// Host.URL, given to Start.
+	PublicURL string
+	// Secret is the cluster's signing key for tokens and seats, the same
+	// on every node of the cluster (at least 16 bytes). Nodes derive the
+	// lobby's key from it and the cluster name, so a seat signed by another
+	// cluster never verifies here, even with the same secret. Required.
+	Secret []byte
+
+	// HeartbeatTTL is how long a node may go without a heartbeat before
+	// the cluster takes it for dead: its rooms leave the directory and, if
+	// it led the matchmaker, another node takes over. Nodes beat every
+	// third of it. Zero: 5 seconds; at least 1 second.
+	HeartbeatTTL time.Duration
+	// Replicas is how many NATS servers keep each bucket. Zero: 3, or 1
+	// when NATS runs without clustering.
+	Replicas int
+	// TicketRetention is how long a finished ticket stays readable. Zero:
+	// 5 minutes (the lobby's default).
+	TicketRetention time.Duration
+	// Logger gets the node's logs with component "cluster". Zero: none.
+	Logger zerolog.Logger
+}
+
+var (
+	clusterName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+	nodeName    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+)
+
+// normalize fills in defaults and returns every problem, naming the field.
+func (o Options) normalize() (Options, error) {
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if strings.TrimSpace(o.NATS) == "" {
+		bad("NATS: required")
+	}
+	kinds := 0
+	for _, set := range []bool{o.Token != "", o.User != "" || o.Password != "", o.CredsFile != "", o.NKeyFile != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds > 1 {
+		bad("Token, User/Password, CredsFile, NKeyFile: give one kind of credentials")
+	}
+	if o.Cluster == "" {
+		o.Cluster = "tickwire"
+	} else if !clusterName.MatchString(o.Cluster) {
+		bad("Cluster %q: letters, digits, - and _ only, at most 32", o.Cluster)
+	}
+	if o.Name == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			bad("Name: empty and no host name: %v", err)
+		}
+		o.Name = h
+	}
+	if !nodeName.MatchString(o.Name) {
+		bad("Name %q: letters, digits, -, _ and . only, at most 64", o.Name)
+	}
+	if o.PublicURL != "" {
+		if err := checkURL(o.PublicURL); err != nil {
+			bad("PublicURL: %v", err)
+		}
+	}
+	if len(o.Secret) < 16 {
+		bad("Secret: %d bytes, want at least 16 (the same on every node)", len(o.Secret))
+	}
+	switch {
+	case o.HeartbeatTTL == 0:
+		o.HeartbeatTTL = 5 * time.Second
+	case o.HeartbeatTTL < time.Second:
+		bad("HeartbeatTTL %v: want at least 1s", o.HeartbeatTTL)
+	}
+	if o.Replicas < 0 || o.Replicas > 5 {
+		bad("Replicas %d: want 1..5", o.Replicas)
+	}
+	if o.TicketRetention == 0 {
+		o.TicketRetention = 5 * time.Minute
+	} else if o.TicketRetention < time.Second {
+		bad("TicketRetention %v: want at least 1s", o.TicketRetention)
+	}
+	if len(errs) > 0 {
+		return o, errors.New("cluster options: " + strings.Join(errs, "; "))
+	}
+	return o, nil
+}
+
+// checkURL accepts http(s)://host[:port] base URLs.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q: want http(s)://host:port", s)
+	}
+	return nil
+}
+
+// lobbySecret is the key the lobby signs with: the cluster's secret bound
+// to the cluster's name.
+func (o Options) lobbySecret() []byte {
+	m := hmac.New(sha256.New, o.Secret)
+	m.Write([]byte("tickwire cluster v1\x00" + o.Cluster))
+	return m.Sum(nil)
+}

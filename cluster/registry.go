@@ -1,0 +1,237 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// NodeInfo is one node as the registry shows it: who it is, where clients
+// reach it and how loaded it is. Each node writes its own every
+// heartbeat.
+type NodeInfo struct {
+	Name string `json:"name"`
+	// URL is the node's public base URL (http(s)://host:port): clients
+	// open /ws there for a seat in one of its rooms.
+	URL string `json:"url"`
+	// Instance tells two processes using one name apart.
+	Instance string `json:"instance"`
+	Rooms    int    `json:"rooms"`
+	Players  int    `json:"players"`
+	// CPU is the process's CPU use in percent of one core since the
+	// previous heartbeat.
+	CPU float64 `json:"cpu"`
+	// Draining nodes take no new matches (graceful shutdown).
+	Draining bool      `json:"draining,omitempty"`
+	Started  time.Time `json:"started"`
+	// Beat is when the node wrote this entry (its clock).
+	Beat time.Time `json:"beat"`
+}
+
+// load orders nodes for placement: fewer rooms, then fewer players, then
+// less CPU, then the name.
+func (n NodeInfo) lessLoaded(o NodeInfo) bool {
+	switch {
+	case n.Rooms != o.Rooms:
+		return n.Rooms < o.Rooms
+	case n.Players != o.Players:
+		return n.Players < o.Players
+	case n.CPU != o.CPU:
+		return n.CPU < o.CPU
+	}
+	return n.Name < o.Name
+}
+
+// registry is the live view of the cluster's nodes: a mirror of the nodes
+// bucket, whose keys age out HeartbeatTTL after their last write (the
+// bucket's MaxAge). A node is alive while its entry exists and was seen
+// within the TTL on this node's clock; when it goes, gone is told once.
+type registry struct {
+	self   string // this node
+	st     *store
+	ttl    time.Duration
+	log    zerolog.Logger
+	mirror *mirror
+
+	mu    sync.Mutex
+	nodes map[string]seenNode
+	gone  func(name string) // called on the mirror's goroutine or the checker's
+	wake  chan struct{}     // closed on every membership change
+}
+
+type seenNode struct {
+	info NodeInfo
+	seen time.Time // local clock
+}
+
+const keyNode = "node."
+
+func newRegistry(st *store, self string, ttl time.Duration, log zerolog.Logger) *registry {
+	r := &registry{self: self, st: st, ttl: ttl, log: log, nodes: map[string]seenNode{}, gone: func(string) {}, wake: make(chan struct{})}
+	r.mirror = newMirror(st.name, log, st.kv, ">", r.applyEntry)
+	r.mirror.stall = ttl // this node alone writes every third of it
+	return r
+}
+
+func (r *registry) applyEntry(key string, e entry) {
+	rest, ok := strings.CutPrefix(key, keyNode)
+	if !ok {
+		return
+	}
+	name, ok := dec(rest)
+	if !ok {
+		r.log.Warn().Str("key", key).Msg("malformed registry key skipped")
+		return
+	}
+	if !e.OK {
+		r.drop(name, "left or stopped heartbeating")
+		return
+	}
+	var info NodeInfo
+	if err := json.Unmarshal(e.Value, &info); err != nil || info.Name != name {
+		r.log.Warn().Str("key", key).Uint64("revision", e.Rev).Msg("malformed registry entry skipped")
+		return
+	}
+	r.mu.Lock()
+	_, known := r.nodes[name]
+	r.nodes[name] = seenNode{info: info, seen: time.Now()}
+	if !known {
+		r.changedLocked()
+	}
+	r.mu.Unlock()
+	if !known {
+		r.log.Info().Str("node", name).Str("url", info.URL).Msg("node joined")
+	}
+}
+
+func (r *registry) changedLocked() {
+	close(r.wake)
+	r.wake = make(chan struct{})
+}
+
+// drop forgets a node and tells gone, once.
+func (r *registry) drop(name, why string) {
+	r.mu.Lock()
+	_, known := r.nodes[name]
+	delete(r.nodes, name)
+	if known {
+		r.changedLocked()
+	}
+	gone := r.gone
+	r.mu.Unlock()
+	if known {
+		r.log.Warn().Str("node", name).Str("why", why).Msg("node gone")
+		gone(name)
+	}
+}
+
+// expire drops nodes not seen within the TTL (on this clock): a backstop
+// for a missed delete marker. It drops none while this node's own entry
+// is stale too: then it is this node's view that is behind (its watch is
+// being re-established), and the others are likely fine.
+func (r *registry) expire(now time.Time) {
+	r.mu.Lock()
+	if me, ok := r.nodes[r.self]; !ok || now.Sub(me.seen) > r.ttl {
+		r.mu.Unlock()
+		return
+	}
+	var stale []string
+	for name, n := range r.nodes {
+		if now.Sub(n.seen) > r.ttl {
+			stale = append(stale, name)
+		}
+	}
+	r.mu.Unlock()
+	for _, name := range stale {
+		r.drop(name, "no heartbeat within the TTL")
+	}
+}
+
+// current reports whether this node's own latest heartbeats show in the
+// view: the view can be trusted to say who is missing.
+func (r *registry) current(now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	me, ok := r.nodes[r.self]
+	return ok && now.Sub(me.seen) <= r.ttl
+}
+
+// alive reports whether node is in the view.
+func (r *registry) alive(node string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.nodes[node]
+	return ok
+}
+
+// list returns the live nodes, sorted by name.
+func (r *registry) list() []NodeInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]NodeInfo, 0, len(r.nodes))
+	for _, name := range slices.Sorted(maps.Keys(r.nodes)) {
+		out = append(out, r.nodes[name].info)
+	}
+	return out
+}
+
+// get returns node's entry.
+func (r *registry) get(node string) (NodeInfo, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, ok := r.nodes[node]
+	return n.info, ok
+}
+
+// changed returns a channel closed at the next membership change.
+func (r *registry) changed() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.wake
+}
+
+// beat writes info as node's entry. The first beat of a process must find
+// the name free or its own (ErrNameTaken otherwise).
+func (r *registry) beat(ctx context.Context, info NodeInfo, first bool) error {
+	key := keyNode + enc(info.Name)
+	return r.st.update(ctx, func() ([]op, error) {
+		cur, err := r.st.get(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if cur.OK {
+			var other NodeInfo
+			if json.Unmarshal(cur.Value, &other) == nil && other.Instance != info.Instance && other.Name == info.Name {
+				if first {
+					return nil, ErrNameTaken
+				}
+				r.log.Error().Str("node", info.Name).Str("other", other.URL).Msg("another process heartbeats with this node's name")
+			}
+		}
+		info.Beat = time.Now()
+		return []op{put(key, mustJSON(info), cur.Rev)}, nil
+	})
+}
+
+// leave deletes node's entry (graceful shutdown): others see it go at
+// once.
+func (r *registry) leave(ctx context.Context, name, instance string) error {
+	key := keyNode + enc(name)
+	return r.st.update(ctx, func() ([]op, error) {
+		cur, err := r.st.get(ctx, key)
+		if err != nil || !cur.OK {
+			return nil, err
+		}
+		var info NodeInfo
+		if json.Unmarshal(cur.Value, &info) == nil && info.Instance != instance {
+			return nil, nil // not ours any more
+		}
+		return []op{del(key, cur.Rev)}, nil
+	})
+}

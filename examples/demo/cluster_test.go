@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/tickwire/tickwire/cluster/natstest"
+	_ "github.com/tickwire/tickwire/examples/arena" // the game matched below
+	"github.com/tickwire/tickwire/lobby"
+	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/tick"
+)
+
+// clusterNode starts one demo node in cluster mode from command-line flags,
+// wired as run wires the embedded demo.
+func clusterNode(t *testing.T, args ...string) *lobby.Lobby {
+	t.Helper()
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cf := addClusterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	srv, err := server.New(server.Options{Addr: addr, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lob *lobby.Lobby
+	rooms, err := tick.NewRooms(tick.Options{Registerer: srv.Registry(), OnUnseat: func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lob, err = newLobby(ctx, cf, addr, srv, lobby.Options{Rooms: rooms, Logger: log, Registerer: srv.Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetLobby(lob)
+	srv.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+	srv.OnShutdown(lob.Close)
+	srv.OnShutdown(rooms.Close)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return lob
+}
+
+// TestClusterFlags: two demo nodes started with -nats match players
+// queued on each into one room.
+func TestClusterFlags(t *testing.T) {
+	c := natstest.StartCluster(t, natstest.Options{Servers: 1})
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("a demo cluster secret, long enough\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"-nats", c.URLs(), "-nats-token", c.Token, "-cluster-secret-file", secret, "-heartbeat-ttl", "2s"}
+	a := clusterNode(t, append(common, "-node-name", "a")...)
+	b := clusterNode(t, append(common, "-node-name", "b")...)
+	ctx := context.Background()
+	ann, err := a.CreateGuest(ctx, "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := b.CreateGuest(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Arena takes 1..50 players: after FillWait (3 s) the two form one match.
+	ta, err := a.CreateTicket(ctx, ann.PlayerID, lobby.TicketRequest{Game: "arena", Skill: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := b.CreateTicket(ctx, bob.PlayerID, lobby.TicketRequest{Game: "arena", Skill: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var va, vb lobby.TicketView
+	servertest.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {
+		va, _ = a.Ticket(ctx, ann.PlayerID, ta)
+		vb, _ = b.Ticket(ctx, bob.PlayerID, tb)
+		if va.Status != lobby.StatusMatched || vb.Status != lobby.StatusMatched {
+			return fmt.Errorf("tickets %s and %s", va.Status, vb.Status)
+		}
+		return nil
+	})
+	if va.RoomID != vb.RoomID {
+		t.Fatalf("matched apart: %+v %+v", va, vb)
+	}
+}
+
+// TestClusterFlagErrors: cluster mode refuses to start without a secret
+// or a reachable public URL.
+func TestClusterFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		addr string
+		want string
+	}{
+		{[]string{"-nats", "nats://127.0.0.1:1"}, "127.0.0.1:8080", "secret"},
+		{[]string{"-nats", "nats://127.0.0.1:1", "-cluster-secret-file", "/nonexistent"}, "127.0.0.1:8080", "cluster-secret-file"},
+		{[]string{"-nats", "nats://127.0.0.1:1"}, "127.0.0.1:0", "public-url"},
+	} {
+		t.Setenv("TICKWIRE_CLUSTER_SECRET", "")
+		if !strings.Contains(strings.Join(tc.args, " "), "secret-file") && tc.want != "secret" {
+			t.Setenv("TICKWIRE_CLUSTER_SECRET", "from the environment, long enough")
+		}
+		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+		cf := addClusterFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		_, err := cf.options(tc.addr, false, zerolog.Nop())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("%v at %s: %v, want an error about %s", tc.args, tc.addr, err, tc.want)
+		}
+	}
+}
