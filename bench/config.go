@@ -60,6 +60,10 @@ type config struct {
 	srvPollers int    // the -server bench child's nbio pollers
 	srvPrecise bool   // the -server bench child's tick.Options.PreciseTimers
 
+	floor           bool // after the run, the floor scenario at the same rates
+	floorFrameBytes int  // the floor's state message size; 0: the arena's
+	floorInputBytes int  // the floor's input message size; 0: the arena's
+
 	args []string // the command line, for the report
 }
 
@@ -146,9 +150,12 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.IntVar(&c.pollers, "pollers", 0, "client engine poller goroutines (0: GOMAXPROCS-1, at least 1)")
 	fs.IntVar(&c.senders, "senders", 2, "input scheduler goroutines")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the bench's own CPU profile (the load generator, not the server) to this file")
-	fs.StringVar(&c.srvProfile, "server-cpuprofile", "", "with -server bench: write the server's CPU profile to this file")
+	fs.StringVar(&c.srvProfile, "server-cpuprofile", "", "with -server bench or -scenario floor: write the server's CPU profile to this file (with -floor, the floor server's to NAME-floor.EXT)")
 	fs.IntVar(&c.srvPollers, "server-pollers", 0, "with -server bench: the server's nbio pollers (0: server.Options' default, GOMAXPROCS)")
 	fs.BoolVar(&c.srvPrecise, "server-precise-timers", false, "with -server bench: tick.Options.PreciseTimers (rooms woken by timer goroutines that sleep the last 2 ms in the kernel)")
+	fs.BoolVar(&c.floor, "floor", false, "after the run, run the floor scenario (a bare WebSocket server, no rooms, no protobuf) at the same clients and rates and report server CPU per player against it")
+	fs.IntVar(&c.floorFrameBytes, "floor-frame-bytes", 0, "floor: state message size in bytes (0: with -floor the arena run's mean frame, else an arena delta of clients/rooms players)")
+	fs.IntVar(&c.floorInputBytes, "floor-input-bytes", 0, "floor: input message size in bytes (0: with -floor the arena run's mean input, else an arena input's size)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -192,10 +199,10 @@ func (c *config) validate(set map[string]bool) error {
 	}
 	if c.rooms < 1 {
 		bad("-rooms %d: want >= 1", c.rooms)
-	} else if c.scenario == "arena" && c.clients >= 1 {
+	} else if (c.scenario == "arena" || c.scenario == "floor") && c.clients >= 1 {
 		if c.rooms > c.clients {
 			bad("-rooms %d: more rooms than -clients %d", c.rooms, c.clients)
-		} else if n := c.perRoom(); n > arena.MaxPlayers {
+		} else if n := c.perRoom(); n > arena.MaxPlayers && c.scenario == "arena" {
 			bad("-clients %d / -rooms %d: %d players in a room, the arena seats at most %d", c.clients, c.rooms, n, arena.MaxPlayers)
 		}
 	}
@@ -236,14 +243,33 @@ func (c *config) validate(set map[string]bool) error {
 	if c.addr == "" && c.server == serverDemo && c.hz != arena.TickHz && c.scenario == "arena" {
 		bad("-hz %d: the demo creates arena rooms at %d Hz and JoinRoom has no tick rate field yet; use -server bench to run the same server packages with rooms at -hz", c.hz, arena.TickHz)
 	}
-	if c.srvProfile != "" && (c.server != serverBench || c.addr != "") {
-		bad("-server-cpuprofile: only with -server bench (the demo has no profiling flag)")
+	if c.srvProfile != "" && (c.server != serverBench || c.addr != "") && (c.scenario != "floor" || c.addr != "") {
+		bad("-server-cpuprofile: only with -server bench or -scenario floor (the demo has no profiling flag)")
 	}
-	if c.srvPollers != 0 && (c.server != serverBench || c.addr != "" || c.srvPollers < 0) {
+	if c.srvPollers != 0 && ((c.server != serverBench && c.scenario != "floor") || c.addr != "" || c.srvPollers < 0) {
 		bad("-server-pollers %d: only with -server bench, and >= 1", c.srvPollers)
 	}
 	if c.srvPrecise && (c.server != serverBench || c.addr != "") {
 		bad("-server-precise-timers: only with -server bench")
+	}
+	if c.floor {
+		switch {
+		case c.scenario != "arena":
+			bad("-floor: only with -scenario arena (the floor copies the arena's rates)")
+		case c.findCapacity:
+			bad("-floor: not with -find-capacity")
+		case c.addr != "":
+			bad("-floor: not with -addr (the floor's bare server runs as a child process)")
+		}
+	}
+	if c.floorFrameBytes != 0 && (c.floorFrameBytes < floorHead || c.floorFrameBytes > 1<<20) {
+		bad("-floor-frame-bytes %d: want %d..%d", c.floorFrameBytes, floorHead, 1<<20)
+	}
+	if c.floorInputBytes != 0 && (c.floorInputBytes < floorHead || c.floorInputBytes > 64<<10) {
+		bad("-floor-input-bytes %d: want %d..%d", c.floorInputBytes, floorHead, 64<<10)
+	}
+	if c.scenario == "floor" && c.addr == "" && (set["server"] || set["server-bin"] || c.srvPrecise) {
+		bad("-scenario floor runs its own bare server (the bench's server role with -floor): -server, -server-bin and -server-precise-timers do not apply")
 	}
 	if c.serverBin != "" && c.server != serverDemo {
 		bad("-server-bin is a demo binary: only with -server demo")
@@ -313,12 +339,33 @@ func (c *config) commandLine() string {
 	return strings.Join(parts, " ")
 }
 
+// floorConfig is the config of the floor run that follows a -floor run:
+// the same clients, groups, rates and phases, with the arena's measured
+// message sizes (rep), against a bare server in a child process.
+func (c *config) floorConfig(rep *Report) *config {
+	d := *c
+	d.scenario, d.floor = "floor", false
+	d.jsonPath, d.plotPath, d.cpuProfile = "", "", ""
+	if c.srvProfile != "" { // the floor server's profile beside the arena's
+		ext := filepath.Ext(c.srvProfile)
+		d.srvProfile = strings.TrimSuffix(c.srvProfile, ext) + "-floor" + ext
+	}
+	d.srvPrecise = false
+	if d.floorInputBytes == 0 && rep.InputMsgBytes > 0 {
+		d.floorInputBytes = int(math.Round(rep.InputMsgBytes))
+	}
+	if d.floorFrameBytes == 0 && rep.StateMsgBytes > 0 {
+		d.floorFrameBytes = int(math.Round(rep.StateMsgBytes))
+	}
+	return &d
+}
+
 // withClients returns a copy of c for a capacity step of n clients, keeping
 // the players per room of c.
 func (c *config) withClients(n int) *config {
 	d := *c
 	d.clients = n
-	if c.scenario == "arena" {
+	if c.scenario == "arena" || c.scenario == "floor" {
 		per := c.perRoom()
 		d.rooms = (n + per - 1) / per
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // TestMain doubles as the bench's server role: -server bench re-executes
@@ -23,12 +23,7 @@ func TestMain(m *testing.M) {
 		defer stop()
 		os.Exit(serveMain(ctx, os.Args[1:], os.Stderr))
 	}
-	goleak.VerifyTestMain(m,
-		// nbio's package-level default engine (created at init) keeps a task pool.
-		goleak.IgnoreTopFunction("github.com/lesismal/nbio/taskpool.New.func3"),
-		// nbio's engines keep a package-level timer goroutine.
-		goleak.IgnoreAnyFunction("github.com/lesismal/nbio/timer.(*Timer).loop"),
-	)
+	servertest.VerifyTestMain(m)
 }
 
 // runBench runs the bench's command with args plus -json and -quiet and
@@ -203,5 +198,104 @@ func TestIdleAndExternalServer(t *testing.T) {
 	err = benchMain(ctx, []string{"-addr", addr, "-clients", "4", "-rooms", "2", "-hz", "20", "-duration", "1s", "-quiet"}, &stderr, &stderr)
 	if !errors.Is(err, errHzMismatch) || !strings.Contains(err.Error(), "the server's rooms tick at 30 Hz but -hz is 20") {
 		t.Errorf("-hz 20 against 30 Hz rooms: %v", err)
+	}
+}
+
+// TestFloorRun runs the floor scenario for real against the bench's bare
+// server in a child process: 20 clients in 2 groups for 2 s, with the
+// arena's message sizes. The report has the same keys as the arena's.
+func TestFloorRun(t *testing.T) {
+	t.Parallel()
+	rep, summary := runBench(t, "-scenario", "floor", "-clients", "20", "-rooms", "2", "-hz", "20",
+		"-duration", "2s", "-warmup", "500ms", "-grace", "1s")
+	for _, k := range append(contractKeys, "server_cpu_us_per_client_s", "rtt_ms.p50", "inputs_sent") {
+		num(t, rep, k)
+	}
+	for k, want := range map[string]float64{"clients": 20, "rooms": 2, "tick_hz": 20, "failed": 0, "inputs_lost": 0, "connected": 20} {
+		if got := num(t, rep, k); got != want {
+			t.Errorf("%s = %v, want %v", k, got, want)
+		}
+	}
+	if s, _ := rep["server"].(map[string]any); s["kind"] != kindFloor {
+		t.Errorf("server = %v, want the floor's bare server", rep["server"])
+	}
+	wantIn, wantFrame := estimateArenaSizes(10)
+	if got := num(t, rep, "input_msg_bytes"); got != float64(wantIn) {
+		t.Errorf("input_msg_bytes = %v, want the arena input's %d", got, wantIn)
+	}
+	if got := num(t, rep, "state_msg_bytes"); got != float64(wantFrame) {
+		t.Errorf("state_msg_bytes = %v, want the arena frame's %d", got, wantFrame)
+	}
+	checkSaneLoad(t, rep)
+	if !strings.Contains(summary, "floor: 20 clients, 2 rooms") {
+		t.Errorf("summary:\n%s", summary)
+	}
+}
+
+// TestArenaWithFloor runs the arena and then, in the same invocation, the
+// floor at its rates and measured message sizes (-floor): the report
+// carries the floor's report and the ratio of server CPU per player.
+func TestArenaWithFloor(t *testing.T) {
+	t.Parallel()
+	rep, summary := runBench(t, "-scenario", "arena", "-clients", "20", "-rooms", "2",
+		"-duration", "2s", "-warmup", "500ms", "-grace", "1s", "-floor")
+	floor, ok := rep["floor"].(map[string]any)
+	if !ok {
+		t.Fatalf("no floor report: %v", rep["floor"])
+	}
+	for _, k := range contractKeys {
+		num(t, floor, k)
+	}
+	if s, _ := floor["server"].(map[string]any); s["kind"] != kindFloor {
+		t.Errorf("floor.server = %v", floor["server"])
+	}
+	checkSaneLoad(t, floor)
+	if f := num(t, floor, "failed"); f != 0 {
+		t.Errorf("floor: failed = %v: %v", f, floor["failures"])
+	}
+	// The floor copies the arena's mean message sizes.
+	for _, k := range []string{"input_msg_bytes", "state_msg_bytes"} {
+		if a, f := num(t, rep, k), num(t, floor, k); f < a-1 || f > a+1 {
+			t.Errorf("%s: arena %v, floor %v", k, a, f)
+		}
+	}
+	a, f := num(t, rep, "server_cpu_us_per_client_s"), num(t, floor, "server_cpu_us_per_client_s")
+	if r := num(t, rep, "server_cpu_vs_floor"); f <= 0 || r <= 0 || r < a/f-0.01 || r > a/f+0.01 {
+		t.Errorf("server_cpu_vs_floor = %v, arena %v, floor %v µs/s", r, a, f)
+	}
+	if !strings.Contains(summary, "× the floor (target ≤ 1.2×)") || !strings.Contains(summary, "arena/floor") {
+		t.Errorf("summary:\n%s", summary)
+	}
+}
+
+// checkSaneLoad checks what every input-sending run of 20 clients at
+// 20 Hz for 2 s must show, whatever the machine's speed.
+func checkSaneLoad(t *testing.T, rep map[string]any) {
+	t.Helper()
+	prev := 0.0
+	for _, q := range []string{"p50", "p90", "p99", "p999", "max"} {
+		v := num(t, rep, "latency_ms."+q)
+		if v < prev || v <= 0 || v > 1000 {
+			t.Errorf("latency_ms.%s = %v: want increasing percentiles in (0, 1000]", q, v)
+		}
+		prev = v
+	}
+	if sent := num(t, rep, "inputs_sent"); sent < 760 || sent > 820 {
+		t.Errorf("inputs_sent = %v, want about 800", sent)
+	}
+	if v := num(t, rep, "frames_per_client_s"); v < 15 || v > 25 {
+		t.Errorf("frames_per_client_s = %v, want about 20", v)
+	}
+	if v := num(t, rep, "rtt_ms.count"); v < 20 {
+		t.Errorf("rtt_ms.count = %v, want a ping per client per second", v)
+	}
+	if v := num(t, rep, "tick_ms.p50"); v < 0 || v > 50 {
+		t.Errorf("tick_ms.p50 = %v", v)
+	}
+	if v := num(t, rep, "server_cpu_us_per_client_s"); v <= 0 {
+		t.Errorf("server_cpu_us_per_client_s = %v", v)
+	}
+	if v := num(t, rep, "server_rss_mb"); v < 1 || v > 4096 {
+		t.Errorf("server_rss_mb = %v", v)
 	}
 }

@@ -75,17 +75,25 @@ func (r *run) connect(ctx context.Context, p *player) {
 		return
 	}
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	c, err := client.Dial(dctx, r.srv.wsURL, client.Options{
-		Engine:      r.eng,
-		OnEnvelope:  p.onEnvelope,
-		DialTimeout: dialTimeout,
-	})
+	var err error
+	if raw, ok := r.scn.(rawScenario); ok {
+		err = raw.dial(dctx, r, p)
+	} else {
+		var c *client.Conn
+		c, err = client.Dial(dctx, r.srv.wsURL, client.Options{
+			Engine:      r.eng,
+			OnEnvelope:  p.onEnvelope,
+			DialTimeout: dialTimeout,
+		})
+		if err == nil {
+			p.conn, p.link = c, c
+		}
+	}
 	cancel()
 	if err != nil {
 		p.fail(failureReason("dial", err))
 		return
 	}
-	p.conn = c
 	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
 	if err := r.scn.join(jctx, r, p); err != nil {
@@ -126,7 +134,7 @@ func (r *run) checkConnections() {
 		if !p.live.Load() { // live is stored after conn: reading conn is safe
 			continue
 		}
-		if err := p.conn.Err(); err != nil {
+		if err := p.link.Err(); err != nil {
 			p.fail(failureReason("connection", err))
 		}
 	}

@@ -9,6 +9,7 @@
 // runs in this process on one client engine: no goroutine per client.
 //
 //	go run ./bench -scenario arena -clients 1000 -rooms 20 -hz 20 -duration 30s -json out.json
+//	go run ./bench compare a.json b.json
 //
 // See bench/README.md for every flag and the JSON keys.
 package main
@@ -64,6 +65,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 // benchMain is the bench's command: it parses args, runs once or searches for
 // capacity, prints the summary on stdout and writes the JSON and plots.
 func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "compare" {
+		return compareMain(args[1:], stdout, stderr)
+	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -85,7 +89,7 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer pprof.StopCPUProfile()
 	}
 	var build *serverBuild
-	if cfg.addr == "" && cfg.server == serverDemo && cfg.serverBin == "" {
+	if cfg.addr == "" && cfg.server == serverDemo && cfg.serverBin == "" && cfg.scenario != "floor" {
 		if !cfg.quiet {
 			fmt.Fprintln(stderr, "bench: building", demoPackage)
 		}
@@ -103,12 +107,24 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if cfg.floor && !rep.Interrupted && ctx.Err() == nil {
+		if err := runFloor(ctx, cfg, rep, stderr); err != nil {
+			return err
+		}
+	}
 	machine.LoadAvg1At = loadAvg()
 	rep.Machine = machine
 	rep.Tickwire = readVersion(context.WithoutCancel(ctx))
 	printSummary(stdout, rep)
 	if rep.Capacity != nil {
 		printCapacity(stdout, rep.Capacity)
+	}
+	if rep.Floor != nil {
+		rep.Floor.Machine, rep.Floor.Tickwire = rep.Machine, rep.Tickwire
+		fmt.Fprintln(stdout)
+		printSummary(stdout, rep.Floor)
+		fmt.Fprintln(stdout)
+		printFloorComparison(stdout, rep)
 	}
 	if cfg.jsonPath != "" {
 		if err := writeJSON(cfg.jsonPath, rep); err != nil {
@@ -138,6 +154,35 @@ func runOnce(ctx context.Context, cfg *config, build *serverBuild) (*Report, err
 		rep.Notes = append(rep.Notes, stopErr.Error())
 	}
 	return rep, err
+}
+
+// runFloor runs the floor scenario after rep's run, at its clients,
+// groups, rates and message sizes, and attaches it to rep with the ratio
+// of server CPU per player.
+func runFloor(ctx context.Context, cfg *config, rep *Report, log io.Writer) error {
+	fcfg := cfg.floorConfig(rep)
+	if !cfg.quiet {
+		in, frame := fcfg.floorSizes()
+		fmt.Fprintf(log, "bench: the floor: %d clients in %d groups, %d-byte inputs at %g/s, %d-byte state messages at %d Hz, against a bare WebSocket server\n",
+			fcfg.clients, fcfg.rooms, in, fcfg.inputHz, frame, fcfg.hz)
+	}
+	frep, err := runOnce(ctx, fcfg, nil)
+	if err != nil {
+		return fmt.Errorf("the floor run: %w", err)
+	}
+	rep.Floor = frep
+	if a, f := rep.ServerCPUUsPerClientS, frep.ServerCPUUsPerClientS; a != nil && f != nil && *f > 0 {
+		r := round3(*a / *f)
+		rep.ServerCPUVsFloor = &r
+	}
+	if a, f := rep.ServerCPUQuietUsPerClientS, frep.ServerCPUQuietUsPerClientS; a != nil && f != nil && *f > 0 {
+		r := round3(*a / *f)
+		rep.ServerCPUVsFloorQuiet = &r
+	}
+	if frep.Interrupted {
+		rep.Interrupted = true
+	}
+	return nil
 }
 
 // checkResources fails early when the machine cannot hold the clients:

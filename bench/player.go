@@ -17,7 +17,8 @@ import (
 type player struct {
 	idx    int
 	r      *run
-	conn   *client.Conn // set once by the dialer, before the player is live
+	conn   *client.Conn // Tickwire scenarios: set once by the dialer, before the player is live
+	link   link         // what inputs and pings go through: conn, or a raw scenario's connection
 	roomID string       // set by scenario.join, before the player is live
 	live   atomic.Bool  // connected and seated; inputs and pings go out
 
@@ -26,6 +27,7 @@ type player struct {
 
 	bytesIn, bytesOut atomic.Int64 // WebSocket message bytes incl. framing
 	framesIn          atomic.Int64 // state frames received
+	stateBytes        atomic.Int64 // their payload bytes (Envelopes, or the floor's messages)
 	refused           atomic.Int64 // inputs due in the window the server refused
 	failure           atomic.Pointer[failure]
 }
@@ -53,10 +55,12 @@ func (p *player) failed() bool { return p.failure.Load() != nil }
 // must not block.
 func (p *player) onEnvelope(env *protocol.Envelope) {
 	now := p.r.clk.now()
-	p.bytesIn.Add(int64(wireSize(proto.Size(env), false)))
+	n := proto.Size(env)
+	p.bytesIn.Add(int64(wireSize(n, false)))
 	switch m := env.Msg.(type) {
 	case *tickwirev1.Envelope_State:
 		p.framesIn.Add(1)
+		p.stateBytes.Add(int64(n))
 		p.onState(m.State.LastInputSeq, now)
 	case *tickwirev1.Envelope_Pong:
 		sent := m.Pong.ClientTimeUnixNano - p.r.clk.unix0

@@ -46,6 +46,13 @@ func writePlots(path string, rep *Report) error {
 		}
 		panels = append(panels, q)
 	}
+	if rep.Floor != nil && len(rep.Floor.Timeline) > 0 {
+		p, err := floorOverTime(rep)
+		if err != nil {
+			return err
+		}
+		panels = append(panels, p)
+	}
 	if len(panels) == 0 {
 		return fmt.Errorf("nothing to plot")
 	}
@@ -132,7 +139,7 @@ func histogramPlot(rep *Report) *plot.Plot {
 	floor.Color = color.RGBA{R: 200, A: 255}
 	floor.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 	p.Add(floor)
-	p.Legend.Add(fmt.Sprintf("floor p99 = 0.99·period = %.2f ms", rep.LatencyFloorP99Ms), floor)
+	p.Legend.Add(fmt.Sprintf("tick-wait floor p99 = 0.99·period = %.2f ms", rep.LatencyFloorP99Ms), floor)
 	return p
 }
 
@@ -165,7 +172,7 @@ func latencyOverTime(rep *Report) (*plot.Plot, error) {
 	if len(p50) == 0 {
 		return p, nil
 	}
-	return p, plotutil.AddLinePoints(p, "p50", p50, "p99", p99, "max", mx, "floor p99", floor)
+	return p, plotutil.AddLinePoints(p, "p50", p50, "p99", p99, "max", mx, "tick-wait floor p99", floor)
 }
 
 func resourcesOverTime(rep *Report) (*plot.Plot, error) {
@@ -199,4 +206,29 @@ func capacityPlot(c *capacityReport) *plot.Plot {
 		_ = plotutil.AddLinePoints(p, "p50", p50, "p99", p99, "p99.9", p999, "target p99", target)
 	}
 	return p
+}
+
+// floorOverTime sets the server CPU of a -floor run's two halves side by
+// side, second by second, with what other processes used meanwhile.
+func floorOverTime(rep *Report) (*plot.Plot, error) {
+	title := "Server CPU each second (% of one core): " + rep.Scenario + " against the socket floor"
+	if rep.ServerCPUVsFloor != nil {
+		title += fmt.Sprintf(" — per player %.2f× the floor's", *rep.ServerCPUVsFloor)
+	}
+	p := newPlot(title+"\n"+caption(rep), "s since start", "% of one core")
+	line := func(r *Report, other bool) plotter.XYs {
+		var xy plotter.XYs
+		for _, pt := range r.Timeline {
+			y := pt.ServerCPUPct
+			if other {
+				y = pt.OtherCPUPct
+			}
+			xy = append(xy, plotter.XY{X: pt.T, Y: y})
+		}
+		return xy
+	}
+	p.Y.Min = 0
+	return p, plotutil.AddLines(p,
+		rep.Scenario+" server", line(rep, false), "floor server", line(rep.Floor, false),
+		"other processes ("+rep.Scenario+" run)", line(rep, true), "other processes (floor run)", line(rep.Floor, true))
 }

@@ -58,10 +58,15 @@ type Report struct {
 	ServerCPUPct *float64 `json:"server_cpu_pct"`
 	// ServerCPUUsPerClientS is server CPU time per client per second, in µs.
 	ServerCPUUsPerClientS *float64 `json:"server_cpu_us_per_client_s"`
-	ServerRSSMB           *float64 `json:"server_rss_mb"`
-	ServerRSSBaseMB       *float64 `json:"server_rss_base_mb"`
-	ServerRSSPerConnKB    *float64 `json:"server_rss_per_conn_kb"`
-	BenchCPUPct           float64  `json:"bench_cpu_pct"`
+	// ServerCPUQuietPct and ServerCPUQuietUsPerClientS are the same over
+	// the window's quiet seconds only (other processes under 10% CPU), as
+	// LatencyQuietMs: null when no second was quiet.
+	ServerCPUQuietPct          *float64 `json:"server_cpu_quiet_pct"`
+	ServerCPUQuietUsPerClientS *float64 `json:"server_cpu_quiet_us_per_client_s"`
+	ServerRSSMB                *float64 `json:"server_rss_mb"`
+	ServerRSSBaseMB            *float64 `json:"server_rss_base_mb"`
+	ServerRSSPerConnKB         *float64 `json:"server_rss_per_conn_kb"`
+	BenchCPUPct                float64  `json:"bench_cpu_pct"`
 	// MachineBusyPct is the CPU every process used (% of one core, up to
 	// 100 × CPUs); OtherCPUPct is what neither the server nor the bench
 	// used: other processes and the kernel's own work on the machine.
@@ -76,6 +81,11 @@ type Report struct {
 	BytesOutPerClientS       float64  `json:"bytes_out_per_client_s"`
 	ServerBytesOutPerClientS *float64 `json:"server_bytes_out_per_client_s"`
 	FramesPerClientS         float64  `json:"frames_per_client_s"`
+	// InputMsgBytes and StateMsgBytes are the mean payload sizes of an
+	// input and of a state message (Envelopes, or the floor's messages)
+	// over the whole run: what a -floor run copies.
+	InputMsgBytes float64 `json:"input_msg_bytes"`
+	StateMsgBytes float64 `json:"state_msg_bytes"`
 
 	Failed      int            `json:"failed"`
 	Connected   int            `json:"connected"`
@@ -102,6 +112,17 @@ type Report struct {
 	Started  string          `json:"started"`
 	Timeline []timePoint     `json:"timeline"`
 	Capacity *capacityReport `json:"capacity,omitempty"`
+
+	// Floor is the -floor run: the floor scenario at this run's clients,
+	// groups, rates and message sizes, against a bare WebSocket server.
+	Floor *Report `json:"floor,omitempty"`
+	// ServerCPUVsFloor is server CPU per player of this run over the
+	// floor's (server_cpu_us_per_client_s, this / floor); the issue's
+	// target is at most 1.2.
+	ServerCPUVsFloor *float64 `json:"server_cpu_vs_floor,omitempty"`
+	// ServerCPUVsFloorQuiet is the same ratio over both runs' quiet
+	// seconds: on a shared machine, the figure less bent by strangers.
+	ServerCPUVsFloorQuiet *float64 `json:"server_cpu_vs_floor_quiet,omitempty"`
 
 	hist *hdrhistogram.Histogram // the latency histogram, for the plots
 }
@@ -170,6 +191,17 @@ func (r *run) report(out *outcome) *Report {
 			rep.LatencyPercentiles = append(rep.LatencyPercentiles, quantile{q, round3(float64(rep.hist.ValueAtQuantile(q)) / 1000)})
 		}
 	}
+	var stateBytes, frames int64
+	for _, p := range r.players {
+		stateBytes += p.stateBytes.Load()
+		frames += p.framesIn.Load()
+	}
+	if frames > 0 {
+		rep.StateMsgBytes = round3(float64(stateBytes) / float64(frames))
+	}
+	if n := r.sent.Load(); n > 0 {
+		rep.InputMsgBytes = round3(float64(r.inputBytes.Load()) / float64(n))
+	}
 	for _, p := range r.players {
 		p.mu.Lock()
 		sent, lost := p.track.window(from, to)
@@ -211,6 +243,19 @@ func (r *run) reportServer(rep *Report, out *outcome) {
 		rep.ServerCPUPct, rep.ServerCPUUsPerClientS = &pct, &us
 	} else {
 		rep.Notes = append(rep.Notes, "server CPU and RSS not measured: "+firstErr(a.srvCPUErr, b.srvCPUErr).Error())
+	}
+	var quietCPU float64
+	var quiet int
+	for _, pt := range r.timeline {
+		if pt.Phase == "measure" && pt.OtherCPUPct < quietOtherPct {
+			quietCPU += pt.ServerCPUPct
+			quiet++
+		}
+	}
+	if quiet > 0 && rep.ServerCPUPct != nil {
+		pct := round3(quietCPU / float64(quiet))
+		us := round3(pct / 100 * 1e6 / clients)
+		rep.ServerCPUQuietPct, rep.ServerCPUQuietUsPerClientS = &pct, &us
 	}
 	rep.BenchCPUPct = round3(cpuPercent(a.selfCPU, b.selfCPU))
 	if a.sysCPUErr == nil && b.sysCPUErr == nil {
@@ -277,7 +322,7 @@ func printSummary(w io.Writer, rep *Report) {
 	fmt.Fprintf(tw, "server\t%s %s\n", rep.Server.Kind, rep.Server.URL)
 	if rep.LatencyMs.Count > 0 {
 		l := rep.LatencyMs
-		fmt.Fprintf(tw, "input-to-state (CO-corrected)\tp50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms  (floor p99 %.2f ms, n=%d)\n",
+		fmt.Fprintf(tw, "input-to-state (CO-corrected)\tp50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms  (tick-wait floor p99 %.2f ms, n=%d)\n",
 			l.P50, l.P90, l.P99, l.P999, l.Max, rep.LatencyFloorP99Ms, l.Count)
 		if q := rep.LatencyQuietMs; q != nil && rep.QuietSeconds < rep.WindowSeconds {
 			fmt.Fprintf(tw, "  quiet seconds only\tp50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms  (%d of %d s in which other processes used < %d%% CPU)\n",
@@ -314,4 +359,16 @@ func printSummary(w io.Writer, rep *Report) {
 		fmt.Fprintf(tw, "note\t%s\n", n)
 	}
 	_ = tw.Flush()
+}
+
+// quietCPUSeconds is how many seconds of the window ServerCPUQuietPct
+// averages.
+func (rep *Report) quietCPUSeconds() int {
+	n := 0
+	for _, pt := range rep.Timeline {
+		if pt.Phase == "measure" && pt.OtherCPUPct < quietOtherPct {
+			n++
+		}
+	}
+	return n
 }

@@ -32,6 +32,10 @@ func syntheticReport() *Report {
 	worse.Clients, worse.LatencyMs.P99 = 750, 60
 	fail := judge(&worse, 54500*time.Microsecond)
 	fail.Attempt = 2
+	floor := *rep
+	perPlayer, floorPerPlayer, ratio := 800.0, 640.0, 1.25
+	floor.Scenario, floor.Capacity, floor.ServerCPUUsPerClientS = "floor", nil, &floorPerPlayer
+	rep.Floor, rep.ServerCPUVsFloor, rep.ServerCPUUsPerClientS = &floor, &ratio, &perPlayer
 	rep.Capacity = &capacityReport{TargetP99Ms: 54.5, MaxClients: 500, Limit: "750 clients: " + fail.Reason, Steps: []capacityStep{pass, fail}}
 	return rep
 }
@@ -56,10 +60,12 @@ func TestSummaryAndCapacityTable(t *testing.T) {
 	var b bytes.Buffer
 	printSummary(&b, rep)
 	printCapacity(&b, rep.Capacity)
+	printFloorComparison(&b, rep)
 	out := b.String()
 	for _, want := range []string{
 		"input-to-state (CO-corrected)", "floor p99 49.50 ms",
 		"largest passing 500 clients", "p99 60.00 ms > target 54.50 ms", "FAIL (try 2)",
+		"arena/floor", "server CPU per player: arena 800.0 µs/s, floor 640.0 µs/s: 1.25× the floor (target ≤ 1.2×)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

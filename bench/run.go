@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/lesismal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/client"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
@@ -34,7 +35,8 @@ type run struct {
 	srv     *serverTarget
 	clk     clock
 	hc      *http.Client
-	eng     *client.Engine
+	eng     *client.Engine // Tickwire scenarios
+	rawEng  *nbhttp.Engine // raw scenarios (the floor)
 	players []*player
 	cancel  context.CancelCauseFunc
 
@@ -45,6 +47,7 @@ type run struct {
 	errs     counter   // Error envelopes from the server, by code
 
 	sent, acked    atomic.Int64
+	inputBytes     atomic.Int64 // payload bytes of the inputs sent
 	winFrom, winTo atomic.Int64 // the measured window on the run clock
 	tickHz         atomic.Int64 // as the server's Joined said
 	phase          atomic.Pointer[string]
@@ -180,12 +183,21 @@ func (r *run) execute(parent context.Context) (*Report, error) {
 	if r.srv.pid != 0 {
 		out.rssBase, _ = readRSS(strconv.Itoa(r.srv.pid))
 	}
-	eng, err := client.NewEngine(r.cfg.enginePollers())
-	if err != nil {
-		return nil, err
+	if _, raw := r.scn.(rawScenario); raw {
+		eng, err := newRawEngine(r.cfg.enginePollers())
+		if err != nil {
+			return nil, err
+		}
+		r.rawEng = eng
+		defer eng.Stop()
+	} else {
+		eng, err := client.NewEngine(r.cfg.enginePollers())
+		if err != nil {
+			return nil, err
+		}
+		r.eng = eng
+		defer eng.Close()
 	}
-	r.eng = eng
-	defer eng.Close()
 	defer r.hc.CloseIdleConnections()
 
 	var progress sync.WaitGroup

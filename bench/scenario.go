@@ -40,6 +40,10 @@ var scenarios = map[string]scenarioDef{
 		about: "players in arena rooms (clients/rooms each) send one input every 1/input-hz s",
 		new:   newArenaScenario,
 	},
+	"floor": {
+		about: "the socket floor: arena's connections and message rates against a bare nbio WebSocket server (no rooms, no protobuf)",
+		new:   newFloorScenario,
+	},
 	"idle": {
 		about: "connections that only keep alive (a Ping every 10 s); reports server RSS per connection",
 		new:   func(*config) scenario { return idleScenario{} },

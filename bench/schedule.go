@@ -44,7 +44,9 @@ func (h *jobHeap) Pop() any {
 type scheduler struct {
 	r      *run
 	jobs   jobHeap
-	stopAt int64 // nothing due at or after this is sent
+	stopAt int64       // nothing due at or after this is sent
+	raw    rawScenario // set when the scenario encodes its own messages
+	buf    []byte      // the raw scenario's message, reused
 
 	// Envelopes reused for every send; only this goroutine touches them.
 	input    tickwirev1.Input
@@ -55,6 +57,7 @@ type scheduler struct {
 
 func newScheduler(r *run, stopAt int64) *scheduler {
 	s := &scheduler{r: r, stopAt: stopAt}
+	s.raw, _ = r.scn.(rawScenario)
 	s.inputEnv.Msg = &tickwirev1.Envelope_Input{Input: &s.input}
 	s.pingEnv.Msg = &tickwirev1.Envelope_Ping{Ping: &s.ping}
 	return s
@@ -103,23 +106,30 @@ func (s *scheduler) loop(ctx context.Context) {
 // sendInput sends p's input seq, due at due, at now.
 func (s *scheduler) sendInput(p *player, seq uint64, due, now int64) {
 	r := s.r
-	s.input.RoomId, s.input.Seq, s.input.Payload = p.roomID, seq, r.scn.input(p, seq)
-	// The ref names the input in an Error refusing it. Inputs start after
-	// the join's request, so no reply is pending under the same ref.
-	s.inputEnv.Ref = uint32(seq)
-	buf, err := protocol.Encode(&s.inputEnv)
-	if err != nil {
-		p.fail("encode input: " + err.Error())
-		return
+	var msg []byte
+	if s.raw != nil {
+		s.buf = s.raw.encodeInput(s.buf[:0], seq)
+		msg = s.buf
+	} else {
+		s.input.RoomId, s.input.Seq, s.input.Payload = p.roomID, seq, r.scn.input(p, seq)
+		// The ref names the input in an Error refusing it. Inputs start after
+		// the join's request, so no reply is pending under the same ref.
+		s.inputEnv.Ref = uint32(seq)
+		buf, err := protocol.Encode(&s.inputEnv)
+		if err != nil {
+			p.fail("encode input: " + err.Error())
+			return
+		}
+		defer buf.Release()
+		msg = buf.B
 	}
-	defer buf.Release()
 	// Count it sent before it is: the state frame acknowledging it may
 	// arrive on a poller before SendRaw returns here.
 	p.mu.Lock()
 	prev := p.track.sent
 	p.track.noteSent(seq, now)
 	p.mu.Unlock()
-	if err := p.conn.SendRaw(buf.B); err != nil {
+	if err := p.link.SendRaw(msg); err != nil {
 		p.mu.Lock()
 		p.track.sent = prev
 		p.mu.Unlock()
@@ -127,23 +137,31 @@ func (s *scheduler) sendInput(p *player, seq uint64, due, now int64) {
 		return
 	}
 	r.sent.Add(1)
-	p.bytesOut.Add(int64(wireSize(len(buf.B), true)))
+	r.inputBytes.Add(int64(len(msg)))
+	p.bytesOut.Add(int64(wireSize(len(msg), true)))
 	from, to := r.window()
 	r.sendLag.record(p.idx, now-due, due >= from && due < to)
 }
 
 // sendPing sends p a Ping stamped with now; the Pong carries it back.
 func (s *scheduler) sendPing(p *player, now int64) {
-	s.ping.ClientTimeUnixNano = s.r.clk.unix0 + now
-	buf, err := protocol.Encode(&s.pingEnv)
-	if err != nil {
-		p.fail("encode ping: " + err.Error())
-		return
+	var msg []byte
+	if s.raw != nil {
+		s.buf = s.raw.encodePing(s.buf[:0], s.r.clk.unix0+now)
+		msg = s.buf
+	} else {
+		s.ping.ClientTimeUnixNano = s.r.clk.unix0 + now
+		buf, err := protocol.Encode(&s.pingEnv)
+		if err != nil {
+			p.fail("encode ping: " + err.Error())
+			return
+		}
+		defer buf.Release()
+		msg = buf.B
 	}
-	defer buf.Release()
-	if err := p.conn.SendRaw(buf.B); err != nil {
+	if err := p.link.SendRaw(msg); err != nil {
 		p.fail("send ping: " + err.Error())
 		return
 	}
-	p.bytesOut.Add(int64(wireSize(len(buf.B), true)))
+	p.bytesOut.Add(int64(wireSize(len(msg), true)))
 }

@@ -23,6 +23,9 @@ import (
 // for 60 Hz rooms; once it has one (see bench/README.md), -server demo
 // covers every rate and this role can go.
 //
+// With -floor it serves the floor scenario's bare WebSocket server instead
+// (floorserve.go).
+//
 // It logs JSON to logOut, including the line with "url" the parent waits
 // for, and serves until ctx ends.
 func serve(ctx context.Context, args []string, logOut io.Writer) error {
@@ -33,6 +36,7 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to this file")
 	pollers := fs.Int("pollers", 0, "nbio pollers (0: the server's default)")
 	precise := fs.Bool("precise-timers", false, "tick.Options.PreciseTimers")
+	floor := fs.Bool("floor", false, "serve the floor scenario's bare nbio WebSocket server instead of Tickwire")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,6 +53,9 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	}
 	log := zerolog.New(logOut).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 	server.UseNBIOLogger(log)
+	if *floor {
+		return serveFloor(ctx, *addr, *pollers, log)
+	}
 	srv, err := server.New(server.Options{Addr: *addr, Logger: log, Pollers: *pollers})
 	if err != nil {
 		return err

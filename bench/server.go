@@ -25,6 +25,7 @@ const (
 	kindDemo     = "demo"     // examples/demo in a child process
 	kindBench    = "bench"    // this binary's server role in a child process
 	kindExternal = "external" // -addr
+	kindFloor    = "floor"    // this binary's bare WebSocket server (-scenario floor)
 )
 
 // roleEnv, set to roleServer, makes this binary serve instead of load.
@@ -121,15 +122,30 @@ func startServer(ctx context.Context, cfg *config, build *serverBuild) (*serverT
 		args = []string{"-addr", "127.0.0.1:0"}
 		env  = os.Environ()
 		kind = cfg.server
+		path = "/ws"
 	)
-	switch cfg.server {
-	case serverDemo:
+	switch {
+	case cfg.scenario == "floor":
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find this binary to re-run it as the floor server: %w", err)
+		}
+		bin, kind, path = self, kindFloor, floorPath
+		args = append(args, "-floor")
+		if cfg.srvPollers > 0 {
+			args = append(args, "-pollers", strconv.Itoa(cfg.srvPollers))
+		}
+		if cfg.srvProfile != "" {
+			args = append(args, "-cpuprofile", cfg.srvProfile)
+		}
+		env = append(env, roleEnv+"="+roleServer)
+	case cfg.server == serverDemo:
 		bin = cfg.serverBin
 		if bin == "" {
 			bin = build.bin
 		}
 		args = append(args, "-log-format", "json", "-log-level", "info")
-	case serverBench:
+	case cfg.server == serverBench:
 		self, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("find this binary to re-run it as the server: %w", err)
@@ -159,7 +175,7 @@ func startServer(ctx context.Context, cfg *config, build *serverBuild) (*serverT
 	return &serverTarget{
 		kind:     kind,
 		httpBase: "http://" + u.Host + "/",
-		wsURL:    "ws://" + u.Host + "/ws",
+		wsURL:    "ws://" + u.Host + path,
 		pid:      c.cmd.Process.Pid,
 		child:    c,
 	}, nil
@@ -171,6 +187,9 @@ func externalServer(cfg *config) (*serverTarget, error) {
 	base, ws, err := splitAddr(cfg.addr)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.scenario == "floor" {
+		ws = strings.TrimSuffix(ws, "/ws") + floorPath
 	}
 	s := &serverTarget{kind: kindExternal, httpBase: base, wsURL: ws, pid: cfg.serverPID}
 	if s.pid == 0 {
