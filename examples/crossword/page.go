@@ -1,11 +1,10 @@
 package crossword
 
 import (
-	"bytes"
 	"embed"
 	"net/http"
-	"strings"
-	"time"
+
+	"github.com/tickwire/tickwire/internal/pages"
 )
 
 // Path is where Page serves the crossword's browser client: the page itself
@@ -18,10 +17,10 @@ var pageFiles embed.FS
 
 // pageAssets maps the names under Path to their files and content types;
 // "" is the page.
-var pageAssets = map[string]struct{ file, contentType string }{
-	"":         {"page/index.html", "text/html; charset=utf-8"},
-	"page.js":  {"page/page.js", "text/javascript; charset=utf-8"},
-	"board.js": {"page/board.js", "text/javascript; charset=utf-8"},
+var pageAssets = map[string]pages.Asset{
+	"":         {File: "page/index.html", ContentType: pages.HTML},
+	"page.js":  {File: "page/page.js", ContentType: pages.JS},
+	"board.js": {File: "page/board.js", ContentType: pages.JS},
 }
 
 // Page serves the crossword's browser page and its ES modules (page.js, the
@@ -30,22 +29,4 @@ var pageAssets = map[string]struct{ file, contentType string }{
 // OpenWorld adopted); the query parameter room=ID joins that room instead,
 // game=NAME plays a variant registered under another name (tests). Anything
 // else under Path is 404.
-func Page() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, ok := strings.CutPrefix(r.URL.Path, Path)
-		a, known := pageAssets[name]
-		if !ok || !known {
-			http.NotFound(w, r)
-			return
-		}
-		b, err := pageFiles.ReadFile(a.file)
-		if err != nil {
-			http.Error(w, "missing embedded file "+a.file, http.StatusInternalServerError) // go:embed guarantees it
-			return
-		}
-		w.Header().Set("Content-Type", a.contentType)
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-	})
-}
+func Page() http.Handler { return pages.Handler(Path, pageFiles, pageAssets) }

@@ -1,11 +1,10 @@
 package shooter
 
 import (
-	"bytes"
 	"embed"
 	"net/http"
-	"strings"
-	"time"
+
+	"github.com/tickwire/tickwire/internal/pages"
 )
 
 // Path is where Page serves the shooter's browser client: the page itself
@@ -18,11 +17,11 @@ var pageFiles embed.FS
 
 // pageAssets maps the names under Path to their content types; "" is the
 // page.
-var pageAssets = map[string]struct{ file, contentType string }{
-	"":           {"page.html", "text/html; charset=utf-8"},
-	"page.js":    {"page.js", "text/javascript; charset=utf-8"},
-	"nav.js":     {"nav.js", "text/javascript; charset=utf-8"},
-	"predict.js": {"predict.js", "text/javascript; charset=utf-8"},
+var pageAssets = map[string]pages.Asset{
+	"":           {File: "page.html", ContentType: pages.HTML},
+	"page.js":    {File: "page.js", ContentType: pages.JS},
+	"nav.js":     {File: "nav.js", ContentType: pages.JS},
+	"predict.js": {File: "predict.js", ContentType: pages.JS},
 }
 
 // Page serves the shooter's browser page and its ES modules (page.js, the
@@ -32,22 +31,4 @@ var pageAssets = map[string]struct{ file, contentType string }{
 // room (join that public room), code (join by join code), create=1 (a new
 // public room; with private=1, a private one with a join code). Without
 // any of them it quick-joins. Anything else under Path is 404.
-func Page() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, ok := strings.CutPrefix(r.URL.Path, Path)
-		a, known := pageAssets[name]
-		if !ok || !known {
-			http.NotFound(w, r)
-			return
-		}
-		b, err := pageFiles.ReadFile(a.file)
-		if err != nil {
-			http.Error(w, "missing embedded file "+a.file, http.StatusInternalServerError) // go:embed guarantees it
-			return
-		}
-		w.Header().Set("Content-Type", a.contentType)
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-	})
-}
+func Page() http.Handler { return pages.Handler(Path, pageFiles, pageAssets) }

@@ -13,11 +13,10 @@
 package ticker
 
 import (
-	"bytes"
 	"embed"
 	"net/http"
-	"strings"
-	"time"
+
+	"github.com/tickwire/tickwire/internal/pages"
 )
 
 // Path is where Page serves the ticker: the page at Path, its module under it.
@@ -33,31 +32,13 @@ const (
 //go:embed page.html page.js
 var pageFiles embed.FS
 
-var pageAssets = map[string]struct{ file, contentType string }{
-	"":        {"page.html", "text/html; charset=utf-8"},
-	"page.js": {"page.js", "text/javascript; charset=utf-8"},
+var pageAssets = map[string]pages.Asset{
+	"":        {File: "page.html", ContentType: pages.HTML},
+	"page.js": {File: "page.js", ContentType: pages.JS},
 }
 
 // Page serves the ticker page and its module under Path (anything else
 // under it is 404). The page imports the SDK from /sdk/tickwire.js and
 // takes the query parameter name (the chat name; default: remembered, or
 // a random fan-1234).
-func Page() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, ok := strings.CutPrefix(r.URL.Path, Path)
-		a, known := pageAssets[name]
-		if !ok || !known {
-			http.NotFound(w, r)
-			return
-		}
-		b, err := pageFiles.ReadFile(a.file)
-		if err != nil {
-			http.Error(w, "missing embedded file "+a.file, http.StatusInternalServerError) // go:embed guarantees it
-			return
-		}
-		w.Header().Set("Content-Type", a.contentType)
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-	})
-}
+func Page() http.Handler { return pages.Handler(Path, pageFiles, pageAssets) }
