@@ -438,11 +438,13 @@ func (d *Directory) Redeem(ctx context.Context, c lobby.SeatClaims) error {
 	})
 }
 
-// Release implements lobby.Directory.
+// Release implements lobby.Directory, for places in this node's rooms.
 func (d *Directory) Release(ctx context.Context, player, room string, now time.Time) error {
 	return d.st.update(ctx, func() ([]op, error) {
 		cur, srev, held, err := d.readSeat(ctx, player)
-		if err != nil || !held || cur.Room != room {
+		// A node releases places in its own rooms only: after a room moved
+		// (recover.go), the old node's late unseats must not drop them.
+		if err != nil || !held || cur.Room != room || cur.Node != d.node {
 			return nil, err
 		}
 		return d.dropOps(ctx, cur, srev, now, func(lobby.SeatRecord) bool { return true })

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/cluster/natstest"
 	"github.com/tickwire/tickwire/lobby"
@@ -61,7 +62,12 @@ type nodeConfig struct {
 	cluster string
 	secret  []byte
 	ttl     time.Duration
+	// registry holds the node's games (nil: testRegistry()).
+	registry *tick.Registry
 }
+
+// publishSecret guards the test nodes' POST /publish.
+const publishSecret = "test-publish-secret"
 
 var testSecret = []byte("the test cluster's shared secret")
 
@@ -85,8 +91,12 @@ func startNode(t *testing.T, c *natstest.Cluster, name string, cfg nodeConfig) *
 		t.Fatal(err)
 	}
 	tn := &testNode{t: t, name: name, node: node}
-	tn.rooms, err = tick.NewRooms(tick.Options{Registry: testRegistry(), NodeID: name, Logger: log,
-		OnUnseat: func(room string, p tick.PlayerID) { _ = tn.lobby.Release(string(p), room) }})
+	if cfg.registry == nil {
+		cfg.registry = testRegistry()
+	}
+	tn.rooms, err = tick.NewRooms(tick.Options{Registry: cfg.registry, NodeID: name, Logger: log,
+		OnUnseat:   func(room string, p tick.PlayerID) { _ = tn.lobby.Release(string(p), room) },
+		OnSnapshot: node.SaveSnapshot})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +104,9 @@ func startNode(t *testing.T, c *natstest.Cluster, name string, cfg nodeConfig) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn.srv = servertest.StartTestServer(t, server.Options{Logger: log}, func(s *server.Server) {
+	sopts := server.Options{Logger: log, PublishSecret: publishSecret,
+		Channels: channel.Options{Bus: node.ChannelBus(), Node: name}}
+	tn.srv = servertest.StartTestServer(t, sopts, func(s *server.Server) {
 		s.SetLobby(tn.lobby)
 		s.SetRooms(&server.TickRooms{Rooms: tn.rooms, Lobby: tn.lobby})
 		s.OnShutdown(node.Close)

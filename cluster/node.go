@@ -46,6 +46,14 @@ type Node struct {
 	mm     *Matchmaker
 	reg    *registry
 	leases *store
+	snaps  *store // room snapshots (snapshots.go)
+	saver  *saver
+
+	busOnce sync.Once
+	bus     *ChannelBus // made by ChannelBus
+
+	recMu      sync.Mutex
+	recovering map[string]bool // rooms this node is recovering now
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -80,10 +88,11 @@ func New(ctx context.Context, opts Options) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		opts:     opts,
-		log:      opts.Logger.With().Str("component", "cluster").Str("node", opts.Name).Logger(),
-		subject:  "tickwire." + opts.Cluster + ".",
-		instance: randomHex(8),
+		opts:       opts,
+		log:        opts.Logger.With().Str("component", "cluster").Str("node", opts.Name).Logger(),
+		subject:    "tickwire." + opts.Cluster + ".",
+		instance:   randomHex(8),
+		recovering: map[string]bool{},
 	}
 	if n.nc, err = n.connect(); err != nil {
 		return nil, err
@@ -97,6 +106,7 @@ func New(ctx context.Context, opts Options) (*Node, error) {
 	for _, m := range []*mirror{n.dir.mirror, n.mm.mirror, n.reg.mirror} {
 		n.goOwned(func() { m.run(n.ctx) })
 	}
+	n.goOwned(func() { n.saver.run(n.ctx) })
 	return n, nil
 }
 
@@ -132,7 +142,7 @@ func (n *Node) connect() (*nats.Conn, error) {
 	return nc, nil
 }
 
-// open creates or opens the four buckets.
+// open creates or opens the five buckets.
 func (n *Node) open(ctx context.Context) error {
 	js, err := jetstream.New(n.nc)
 	if err != nil {
@@ -156,6 +166,7 @@ func (n *Node) open(ctx context.Context) error {
 		{Bucket: name("tickets"), Replicas: replicas},
 		{Bucket: name("nodes"), Replicas: replicas, TTL: ttl, Memory: true},
 		{Bucket: name("leases"), Replicas: replicas, TTL: ttl, Memory: true},
+		{Bucket: name("snapshots"), Replicas: replicas, MaxBytes: n.opts.SnapshotBytes, MaxValue: int32(n.opts.MaxSnapshotBytes/3*4 + 4096)},
 	} {
 		s, err := openStore(ctx, n.nc, js, c)
 		if err != nil {
@@ -169,6 +180,9 @@ func (n *Node) open(ctx context.Context) error {
 	n.dir.alive = n.reg.alive
 	n.mm = newMatchmaker(stores[name("tickets")], n.opts.TicketRetention, n.log)
 	n.leases = stores[name("leases")]
+	n.snaps = stores[name("snapshots")]
+	n.saver = newSaver(n.snaps, n.opts.Name, max(time.Minute, 4*ttl), n.opts.MaxSnapshotBytes, n.log)
+	n.saver.owns = n.dir.ownsRoom
 	return nil
 }
 
@@ -234,8 +248,9 @@ func (n *Node) Start(ctx context.Context, h Host) error {
 		return fmt.Errorf("cluster: register node %s: %w", n.opts.Name, err)
 	}
 	for subj, handler := range map[string]nats.MsgHandler{
-		n.subject + "host." + enc(n.opts.Name):   n.serveHost,
-		n.subject + "unhost." + enc(n.opts.Name): n.serveUnhost,
+		n.subject + "host." + enc(n.opts.Name):    n.serveHost,
+		n.subject + "unhost." + enc(n.opts.Name):  n.serveUnhost,
+		n.subject + "restore." + enc(n.opts.Name): n.serveRestore,
 	} {
 		sub, err := n.nc.Subscribe(subj, handler)
 		if err != nil {
@@ -310,14 +325,16 @@ func (n *Node) sweepOrphans(now time.Time, missing map[string]time.Time) {
 			delete(missing, node)
 			continue
 		}
+		n.recoverRoomsOf(node) // the leader restores rooms with snapshots at once
 		since, ok := missing[node]
 		if !ok {
 			missing[node] = now
 			continue
 		}
-		if now.Sub(since) >= n.opts.HeartbeatTTL {
-			n.removeRoomsOf(node)
-			delete(missing, node)
+		if gone := now.Sub(since); gone >= n.opts.HeartbeatTTL {
+			// Rooms with snapshots are the leader's to restore; after three
+			// TTLs without one, they go too.
+			n.removeRoomsOf(node, gone >= 3*n.opts.HeartbeatTTL)
 		}
 	}
 	for node := range missing {
@@ -327,17 +344,26 @@ func (n *Node) sweepOrphans(now time.Time, missing map[string]time.Time) {
 	}
 }
 
-// nodeGone is the registry's news that node left or stopped beating.
+// nodeGone is the registry's news that node left or stopped beating: its
+// channel members leave, the leader recovers its rooms that have
+// snapshots, and the others are removed.
 func (n *Node) nodeGone(node string) {
 	if node == n.opts.Name {
 		return
 	}
-	n.goOwned(func() { n.removeRoomsOf(node) })
+	n.goOwned(func() {
+		if n.bus != nil {
+			n.bus.nodeGone(node)
+		}
+		n.recoverRoomsOf(node)
+		n.removeRoomsOf(node, false)
+	})
 }
 
-// removeRoomsOf removes every room of a dead node from the directory, and
+// removeRoomsOf removes the rooms of a dead node from the directory, and
 // with them its players' places: they may join or queue again at once.
-func (n *Node) removeRoomsOf(node string) {
+// Rooms with a snapshot are left for the leader to recover, unless force.
+func (n *Node) removeRoomsOf(node string, force bool) {
 	ids := n.dir.RoomsOf(node)
 	if len(ids) == 0 {
 		return
@@ -346,13 +372,25 @@ func (n *Node) removeRoomsOf(node string) {
 	defer cancel()
 	removed := 0
 	for _, id := range ids {
-		if err := n.dir.RemoveRoom(ctx, id); err != nil {
+		if !force {
+			if _, ok, err := n.readSnapshot(ctx, id); err != nil || ok {
+				continue
+			}
+		}
+		if !n.claimRoom(id) {
+			continue
+		}
+		err := n.dir.removeRoomOf(ctx, id, node)
+		n.unclaimRoom(id)
+		if err != nil {
 			n.log.Warn().Err(err).Str("room", id).Str("of", node).Msg("remove room of a dead node")
 			continue
 		}
 		removed++
 	}
-	n.log.Warn().Str("of", node).Int("rooms", removed).Msg("removed the rooms of a dead node")
+	if removed > 0 {
+		n.log.Warn().Str("of", node).Int("rooms", removed).Msg("removed the rooms of a dead node")
+	}
 }
 
 // runLeader campaigns for the matchmaker lease and, while it holds it,
@@ -474,8 +512,10 @@ func (n *Node) serveUnhost(msg *nats.Msg) {
 }
 
 // Close takes the node out of the cluster: it stops taking matches, hands
-// the matchmaker lease over, removes its rooms from the directory (their
-// players can find new ones at once), deletes its registry entry and
+// the matchmaker lease over, migrates its rooms that have snapshots to
+// other nodes (recover.go; their players rejoin there), removes its other
+// rooms from the directory (their players can find new ones at once),
+// deletes its registry entry and
 // disconnects, waiting for its goroutines or for ctx. Close the lobby and
 // the rooms after it. Close may be called more than once.
 func (n *Node) Close(ctx context.Context) error {
@@ -493,6 +533,12 @@ func (n *Node) Close(ctx context.Context) error {
 	if started {
 		if err := n.reg.beat(ctx, n.info(time.Now(), 0), false); err != nil {
 			n.log.Warn().Err(err).Msg("announce draining")
+		}
+		// Migrate the rooms that can be: their latest snapshots are
+		// written, then other nodes restore them.
+		n.saver.stop(ctx)
+		if moved, left := n.migrateRooms(ctx); moved > 0 {
+			n.log.Info().Int("migrated", moved).Int("removed", len(left)).Msg("rooms handed to other nodes")
 		}
 	}
 	n.goMu.Lock()
@@ -515,7 +561,7 @@ func (n *Node) Close(ctx context.Context) error {
 	}
 	if started {
 		for _, id := range n.dir.RoomsOf(n.opts.Name) {
-			if rerr := n.dir.RemoveRoom(ctx, id); rerr != nil {
+			if rerr := n.dir.removeRoomOf(ctx, id, n.opts.Name); rerr != nil {
 				n.log.Warn().Err(rerr).Str("room", id).Msg("remove own room")
 			}
 		}

@@ -58,6 +58,12 @@ type Options struct {
 	// TicketRetention is how long a finished ticket stays readable. Zero:
 	// 5 minutes (the lobby's default).
 	TicketRetention time.Duration
+	// SnapshotBytes bounds the snapshots bucket (room recovery): when it
+	// is full the oldest snapshots go. Zero: 256 MiB.
+	SnapshotBytes int64
+	// MaxSnapshotBytes bounds one room's snapshot; larger ones are not
+	// saved (counted in SnapshotStats.Refused, logged). Zero: 1 MiB.
+	MaxSnapshotBytes int
 	// Logger gets the node's logs with component "cluster". Zero: none.
 	Logger zerolog.Logger
 }
@@ -119,6 +125,18 @@ func (o Options) normalize() (Options, error) {
 		o.TicketRetention = 5 * time.Minute
 	} else if o.TicketRetention < time.Second {
 		bad("TicketRetention %v: want at least 1s", o.TicketRetention)
+	}
+	switch {
+	case o.SnapshotBytes == 0:
+		o.SnapshotBytes = 256 << 20
+	case o.SnapshotBytes < 1<<20:
+		bad("SnapshotBytes %d: want at least 1 MiB", o.SnapshotBytes)
+	}
+	switch {
+	case o.MaxSnapshotBytes == 0:
+		o.MaxSnapshotBytes = 1 << 20
+	case o.MaxSnapshotBytes < 1<<10 || int64(o.MaxSnapshotBytes) > o.SnapshotBytes/4:
+		bad("MaxSnapshotBytes %d: want 1 KiB .. SnapshotBytes/4", o.MaxSnapshotBytes)
 	}
 	if len(errs) > 0 {
 		return o, errors.New("cluster options: " + strings.Join(errs, "; "))

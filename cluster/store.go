@@ -66,6 +66,10 @@ type storeConfig struct {
 	TTL time.Duration
 	// Memory keeps the bucket in memory (heartbeats, leases).
 	Memory bool
+	// MaxBytes bounds the bucket (0: unbounded); when it is full the
+	// oldest values go (DiscardOld). MaxValue bounds one value (0: none).
+	MaxBytes int64
+	MaxValue int32
 }
 
 // openStore creates or updates the bucket's stream and binds to it.
@@ -96,6 +100,12 @@ func openStore(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg s
 		AllowMsgTTL:            true,
 		SubjectDeleteMarkerTTL: time.Minute, // watchers see keys that age out
 		AllowAtomicPublish:     true,
+	}
+	if cfg.MaxBytes > 0 {
+		sc.MaxBytes, sc.Discard = cfg.MaxBytes, jetstream.DiscardOld
+	}
+	if cfg.MaxValue > 0 {
+		sc.MaxMsgSize = cfg.MaxValue
 	}
 	if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)

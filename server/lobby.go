@@ -92,10 +92,10 @@ func lobbyReply(rep lobby.Reply) *tickwirev1.LobbyReply {
 		out.Rooms = append(out.Rooms, &tickwirev1.RoomListing{Id: r.ID, Game: r.Game, Players: uint32(r.Players), MaxPlayers: uint32(r.MaxPlayers), Private: r.Private, Joinable: r.Joinable})
 	}
 	if g := rep.Grant; g != nil {
-		out.Grant = &tickwirev1.Grant{RoomId: g.RoomID, JoinCode: g.JoinCode, Seat: g.Seat}
+		out.Grant = &tickwirev1.Grant{RoomId: g.RoomID, JoinCode: g.JoinCode, Seat: g.Seat, Url: g.URL}
 	}
 	if t := rep.Ticket; t != nil {
-		out.Ticket = &tickwirev1.Ticket{TicketId: t.TicketID, Game: t.Game, Status: t.Status, RoomId: t.RoomID, Seat: t.Seat}
+		out.Ticket = &tickwirev1.Ticket{TicketId: t.TicketID, Game: t.Game, Status: t.Status, RoomId: t.RoomID, Seat: t.Seat, Url: t.URL}
 	}
 	return out
 }

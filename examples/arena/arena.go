@@ -23,6 +23,10 @@ const (
 	MaxPlayers = 50
 	// ReconnectGrace is how long a dropped player's bumper waits for them.
 	ReconnectGrace = 10 * time.Second
+	// SnapshotEvery is how often a room's state is saved for recovery in
+	// a cluster (tick.GameInfo.SnapshotEvery): a room restored on another
+	// node after its node died goes back at most this far.
+	SnapshotEvery = 2 * time.Second
 )
 
 // The rules, in world units and seconds.
@@ -42,7 +46,7 @@ const (
 )
 
 func init() {
-	tick.Register(tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers, ReconnectGrace: ReconnectGrace}, New)
+	tick.Register(tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers, ReconnectGrace: ReconnectGrace, SnapshotEvery: SnapshotEvery}, New)
 }
 
 // New returns the Game of one new arena room.
@@ -54,6 +58,9 @@ func New() tick.Game[*arenav1.State, *arenav1.Input] {
 type Arena struct {
 	ids    []string          // seated players, sorted: every loop is in this order, so a room replays exactly
 	pilots map[string]*pilot // what the game remembers per player beyond the state
+	// awaited are the players of a restored room who have not joined
+	// again, with the time they have left to; their bumpers stand still.
+	awaited map[string]time.Duration
 }
 
 // pilot is the per-player memory that clients do not need to see.
@@ -63,7 +70,10 @@ type pilot struct {
 	lastHitBy      string  // who gets the score if this player goes down
 }
 
-var _ tick.Game[*arenav1.State, *arenav1.Input] = (*Arena)(nil)
+var (
+	_ tick.Game[*arenav1.State, *arenav1.Input] = (*Arena)(nil)
+	_ tick.Restorer[*arenav1.State]             = (*Arena)(nil)
+)
 
 // Init sets up an empty arena.
 func (a *Arena) Init(r *tick.Room[*arenav1.State]) error {
@@ -73,12 +83,36 @@ func (a *Arena) Init(r *tick.Room[*arenav1.State]) error {
 	return nil
 }
 
-// Join spawns p at a free spot with full hp.
+// Restore takes over a room restored from a snapshot (cluster recovery):
+// its players' bumpers are in the state but none is seated. Each keeps
+// his place, hp and score for ReconnectGrace; one who does not join again
+// by then is removed.
+func (a *Arena) Restore(r *tick.Room[*arenav1.State]) error {
+	s := r.State()
+	if s.Players == nil {
+		s.Players = map[string]*arenav1.Player{}
+	}
+	a.awaited = make(map[string]time.Duration, len(s.Players))
+	for id, pl := range s.Players {
+		pl.Vx, pl.Vy = 0, 0
+		a.awaited[id] = ReconnectGrace
+	}
+	return nil
+}
+
+// Join spawns p at a free spot with full hp, or, in a restored room, puts
+// him back where the snapshot left him.
 func (a *Arena) Join(r *tick.Room[*arenav1.State], p tick.PlayerID) error {
 	id := string(p)
 	a.pilots[id] = &pilot{}
 	i, _ := slices.BinarySearch(a.ids, id)
 	a.ids = slices.Insert(a.ids, i, id)
+	if _, ok := r.State().Players[id]; ok && a.awaited != nil {
+		if _, ok := a.awaited[id]; ok {
+			delete(a.awaited, id)
+			return nil
+		}
+	}
 	pl := &arenav1.Player{Hp: MaxHP}
 	r.State().Players[id] = pl
 	a.spawn(r, id, pl)
@@ -114,6 +148,16 @@ func (a *Arena) Input(r *tick.Room[*arenav1.State], p tick.PlayerID, in *arenav1
 func (a *Arena) Tick(r *tick.Room[*arenav1.State], dt time.Duration) {
 	sec := dt.Seconds()
 	players := r.State().Players
+	for id, left := range a.awaited {
+		if left -= dt; left > 0 {
+			a.awaited[id] = left
+			continue
+		}
+		delete(a.awaited, id)
+		if _, seated := a.pilots[id]; !seated {
+			delete(players, id)
+		}
+	}
 	keep := math.Pow(KnockDecay, sec)
 	for _, id := range a.ids {
 		pl, pi := players[id], a.pilots[id]

@@ -55,7 +55,7 @@ func TestRegistered(t *testing.T) {
 	if !ok {
 		t.Fatal("arena is not registered")
 	}
-	want := tick.GameInfo{Name: "arena", TickHz: 20, MinPlayers: 1, MaxPlayers: 50, ReconnectGrace: 10 * time.Second,
+	want := tick.GameInfo{Name: "arena", TickHz: 20, MinPlayers: 1, MaxPlayers: 50, ReconnectGrace: 10 * time.Second, SnapshotEvery: 2 * time.Second,
 		StateType: "tickwire.arena.v1.State", InputType: "tickwire.arena.v1.Input"}
 	if info != want {
 		t.Errorf("info = %+v, want %+v", info, want)

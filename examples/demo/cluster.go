@@ -12,9 +12,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/cluster"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/tick"
 )
 
 // clusterFlags are the demo's cluster-mode flags. Without -nats the demo
@@ -89,22 +91,49 @@ func (c *clusterFlags) options(addr string, tls bool, log zerolog.Logger) (clust
 	return o, nil
 }
 
-// newLobby makes the demo's lobby. Without -nats it is lobby.New(opts):
-// embedded. With -nats the process joins the cluster as a node: the lobby
-// uses the cluster's directory, matchmaker and signing key, the node
-// registers and heartbeats, and srv's shutdown takes the node out of the
-// cluster before the lobby and rooms close (register this before them).
-func newLobby(ctx context.Context, c *clusterFlags, addr string, srv *server.Server, opts lobby.Options) (*lobby.Lobby, error) {
+// connect joins the cluster as a node when -nats is set; without it, it
+// returns nil (embedded). tls says whether the server speaks https. The
+// node is made before the server and the rooms, which take its channel
+// bus and snapshot hook; newLobby starts it.
+func (c *clusterFlags) connect(ctx context.Context, addr string, tls bool, log zerolog.Logger) (*cluster.Node, error) {
 	if c == nil || c.nats == "" {
+		return nil, nil
+	}
+	copts, err := c.options(addr, tls, log)
+	if err != nil {
+		return nil, err
+	}
+	return cluster.New(ctx, copts)
+}
+
+// channelOptions are the server's channel options: on a node, the
+// cluster's channel bus, so a publish on any node reaches every node's
+// subscribers.
+func channelOptions(node *cluster.Node) channel.Options {
+	if node == nil {
+		return channel.Options{}
+	}
+	return channel.Options{Bus: node.ChannelBus(), Node: node.Name()}
+}
+
+// snapshotHook is tick.Options.OnSnapshot: on a node, rooms of games that
+// opt in (arena) are saved for recovery on another node.
+func snapshotHook(node *cluster.Node) func(tick.RoomSnapshot) {
+	if node == nil {
+		return nil
+	}
+	return node.SaveSnapshot
+}
+
+// newLobby makes the demo's lobby. Without a node it is lobby.New(opts):
+// embedded. On a node the lobby uses the cluster's directory, matchmaker
+// and signing key, the node registers and heartbeats, and srv's shutdown
+// takes the node out of the cluster (migrating rooms with snapshots)
+// before the lobby and rooms close (register this before them). On error
+// the node is closed.
+func newLobby(ctx context.Context, node *cluster.Node, srv *server.Server, opts lobby.Options) (*lobby.Lobby, error) {
+	if node == nil {
 		return lobby.New(opts)
-	}
-	copts, err := c.options(addr, srv.TLS(), opts.Logger)
-	if err != nil {
-		return nil, err
-	}
-	node, err := cluster.New(ctx, copts)
-	if err != nil {
-		return nil, err
 	}
 	lob, err := lobby.New(node.LobbyOptions(opts))
 	if err != nil {

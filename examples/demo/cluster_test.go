@@ -39,18 +39,23 @@ func clusterNode(t *testing.T, args ...string) *lobby.Lobby {
 	addr := l.Addr().String()
 	_ = l.Close()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	srv, err := server.New(server.Options{Addr: addr, Logger: log})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	node, err := cf.connect(ctx, addr, false, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Options{Addr: addr, Logger: log, Channels: channelOptions(node)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var lob *lobby.Lobby
-	rooms, err := tick.NewRooms(tick.Options{Registerer: srv.Registry(), OnUnseat: func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) }})
+	rooms, err := tick.NewRooms(tick.Options{Registerer: srv.Registry(), OnSnapshot: snapshotHook(node),
+		OnUnseat: func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	lob, err = newLobby(ctx, cf, addr, srv, lobby.Options{Rooms: rooms, Logger: log, Registerer: srv.Registry()})
+	lob, err = newLobby(ctx, node, srv, lobby.Options{Rooms: rooms, Logger: log, Registerer: srv.Registry()})
 	if err != nil {
 		t.Fatal(err)
 	}

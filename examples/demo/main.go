@@ -129,6 +129,15 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	if secret == "" {
 		secret = rand.Text() // the ticker's publisher still posts through the API
 	}
+	node, err := c.cluster.connect(ctx, c.addr, c.tlsCert != "", log) // nil without -nats
+	if err != nil {
+		return err
+	}
+	closeNode := func() {
+		if node != nil {
+			_ = node.Close(context.Background())
+		}
+	}
 	srv, err := server.New(server.Options{
 		Addr:          c.addr,
 		TLSCertFile:   c.tlsCert,
@@ -136,12 +145,15 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 		Origins:       origins,
 		Logger:        log,
 		PublishSecret: secret,
+		Channels:      channelOptions(node),
 	})
 	if err != nil {
+		closeNode()
 		return err
 	}
 	if c.dataDir == "" {
 		if c.dataDir, err = crossword.DefaultDataDir(); err != nil {
+			closeNode()
 			return err
 		}
 	}
@@ -149,6 +161,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	// directory. A clone of the default registry keeps run re-entrant.
 	reg := tick.DefaultRegistry().Clone()
 	if err := crossword.Register(reg, crossword.Config{DataDir: c.dataDir, Registerer: srv.Registry()}); err != nil {
+		closeNode()
 		return err
 	}
 	var lob *lobby.Lobby // set before any room exists
@@ -159,11 +172,13 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 		NodeID:        "demo",
 		PreciseTimers: c.precise,
 		OnUnseat:      func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) },
+		OnSnapshot:    snapshotHook(node),
 	})
 	if err != nil {
+		closeNode()
 		return err
 	}
-	lob, err = newLobby(ctx, c.cluster, c.addr, srv, lobby.Options{Rooms: rooms, Node: "demo", Logger: log, Registerer: srv.Registry()})
+	lob, err = newLobby(ctx, node, srv, lobby.Options{Rooms: rooms, Node: "demo", Logger: log, Registerer: srv.Registry()})
 	if err != nil {
 		_ = rooms.Close(context.Background())
 		return err

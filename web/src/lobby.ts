@@ -23,6 +23,13 @@ export interface LobbyRoom {
 export interface LobbySeat {
   room_id: string;
   seat: string;
+  /**
+   * In a cluster, the base URL (http(s)://host:port) of the node running the
+   * room when it is not this server: open `${url}/ws` and present the seat
+   * there (the seat names its node; any other node refuses it). Absent: this
+   * server. The SDK does not follow it by itself: pass it to connect().
+   */
+  url?: string;
 }
 
 /** What POST /lobby/rooms returns. */
@@ -37,6 +44,8 @@ export interface LobbyTicket {
   status: "searching" | "matched" | "expired" | "cancelled";
   room_id?: string;
   seat?: string;
+  /** In a cluster, the node to connect to for the seat, when not this server (see LobbySeat.url). */
+  url?: string;
 }
 
 /** What POST /lobby/tickets takes: party lists the player ids kept together (you among them). */

@@ -2070,10 +2070,14 @@ func (x *RoomListing) GetJoinable() bool {
 }
 
 type Grant struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RoomId        string                 `protobuf:"bytes,1,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
-	JoinCode      string                 `protobuf:"bytes,2,opt,name=join_code,json=joinCode,proto3" json:"join_code,omitempty"`
-	Seat          string                 `protobuf:"bytes,3,opt,name=seat,proto3" json:"seat,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	RoomId   string                 `protobuf:"bytes,1,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
+	JoinCode string                 `protobuf:"bytes,2,opt,name=join_code,json=joinCode,proto3" json:"join_code,omitempty"`
+	Seat     string                 `protobuf:"bytes,3,opt,name=seat,proto3" json:"seat,omitempty"`
+	// In a cluster, the public base URL (http(s)://host:port) of the node
+	// running the room: open /ws there and present the seat. Empty: this
+	// server.
+	Url           string `protobuf:"bytes,4,opt,name=url,proto3" json:"url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2129,14 +2133,23 @@ func (x *Grant) GetSeat() string {
 	return ""
 }
 
+func (x *Grant) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
 type Ticket struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	TicketId string                 `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
 	Game     string                 `protobuf:"bytes,2,opt,name=game,proto3" json:"game,omitempty"`
 	// searching, matched, expired or cancelled.
-	Status        string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
-	RoomId        string `protobuf:"bytes,4,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
-	Seat          string `protobuf:"bytes,5,opt,name=seat,proto3" json:"seat,omitempty"`
+	Status string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	RoomId string `protobuf:"bytes,4,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
+	Seat   string `protobuf:"bytes,5,opt,name=seat,proto3" json:"seat,omitempty"`
+	// In a cluster, the node to open /ws at for the seat (see Grant.url).
+	Url           string `protobuf:"bytes,6,opt,name=url,proto3" json:"url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2202,6 +2215,13 @@ func (x *Ticket) GetRoomId() string {
 func (x *Ticket) GetSeat() string {
 	if x != nil {
 		return x.Seat
+	}
+	return ""
+}
+
+func (x *Ticket) GetUrl() string {
+	if x != nil {
+		return x.Url
 	}
 	return ""
 }
@@ -2985,17 +3005,19 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\vmax_players\x18\x04 \x01(\rR\n" +
 	"maxPlayers\x12\x18\n" +
 	"\aprivate\x18\x05 \x01(\bR\aprivate\x12\x1a\n" +
-	"\bjoinable\x18\x06 \x01(\bR\bjoinable\"Q\n" +
+	"\bjoinable\x18\x06 \x01(\bR\bjoinable\"c\n" +
 	"\x05Grant\x12\x17\n" +
 	"\aroom_id\x18\x01 \x01(\tR\x06roomId\x12\x1b\n" +
 	"\tjoin_code\x18\x02 \x01(\tR\bjoinCode\x12\x12\n" +
-	"\x04seat\x18\x03 \x01(\tR\x04seat\"~\n" +
+	"\x04seat\x18\x03 \x01(\tR\x04seat\x12\x10\n" +
+	"\x03url\x18\x04 \x01(\tR\x03url\"\x90\x01\n" +
 	"\x06Ticket\x12\x1b\n" +
 	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x12\n" +
 	"\x04game\x18\x02 \x01(\tR\x04game\x12\x16\n" +
 	"\x06status\x18\x03 \x01(\tR\x06status\x12\x17\n" +
 	"\aroom_id\x18\x04 \x01(\tR\x06roomId\x12\x12\n" +
-	"\x04seat\x18\x05 \x01(\tR\x04seat\"9\n" +
+	"\x04seat\x18\x05 \x01(\tR\x04seat\x12\x10\n" +
+	"\x03url\x18\x06 \x01(\tR\x03url\"9\n" +
 	"\tSubscribe\x12\x18\n" +
 	"\achannel\x18\x01 \x01(\tR\achannel\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"'\n" +
