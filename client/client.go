@@ -185,11 +185,14 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 
 // HandshakeError is a refused WebSocket handshake.
 type HandshakeError struct {
-	Status int
+	Status int // the HTTP status, when known (0: not known)
 	Err    error
 }
 
 func (e *HandshakeError) Error() string {
+	if e.Status == 0 { // nbio did not hand over the response's status
+		return fmt.Sprintf("handshake refused: %v", e.Err)
+	}
 	return fmt.Sprintf("handshake refused: HTTP %d: %v", e.Status, e.Err)
 }
 
