@@ -2,12 +2,7 @@ package web
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,45 +12,6 @@ import (
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
 )
-
-// blockingProxy is an HTTP reverse proxy in front of a Tickwire server
-// that, while blocked, refuses every WebSocket upgrade with 403, as
-// corporate proxies that do not speak WebSocket do. Everything else (the
-// page, the SDK, the lobby, the fallback's event stream and POSTs) it
-// passes through, streaming responses as they come.
-type blockingProxy struct {
-	blocked atomic.Bool
-	rp      *httputil.ReverseProxy
-}
-
-func (p *blockingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p.blocked.Load() && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		http.Error(w, "WebSockets are blocked by this proxy", http.StatusForbidden)
-		return
-	}
-	p.rp.ServeHTTP(w, r)
-}
-
-// startBlockingProxy starts a blockingProxy for srv on loopback.
-func startBlockingProxy(t *testing.T, srv *server.Server) (*blockingProxy, string) {
-	t.Helper()
-	backend, err := url.Parse(servertest.URL(srv, false, "/"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	transport := &http.Transport{}
-	rp := httputil.NewSingleHostReverseProxy(backend)
-	rp.FlushInterval = -1 // an event stream: pass every write on at once
-	rp.Transport = transport
-	p := &blockingProxy{rp: rp}
-	ts := httptest.NewServer(p)
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		ts.Close()
-		transport.CloseIdleConnections()
-	})
-	return p, ts.URL
-}
 
 // wsRefused reports whether a page error is the proxy refusing a
 // WebSocket, which is expected while it blocks them.
@@ -71,8 +27,8 @@ func wsRefused(e string) bool {
 // session moves back to one, as the same player in the same seat.
 func TestFallbackInChromium(t *testing.T) {
 	srv := startLobbyArena(t)
-	proxy, base := startBlockingProxy(t, srv)
-	proxy.blocked.Store(true)
+	proxy, base := servertest.StartBlockingProxy(t, srv)
+	proxy.Block(true)
 	ctx := browsertest.New(t)
 	pageErrors := listenPage(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/test/sdk.html")); err != nil {
@@ -116,7 +72,7 @@ func TestFallbackInChromium(t *testing.T) {
 	// Still blocked: the background retries fail and the session stays on the fallback.
 	browsertest.WaitFor(t, ctx, 10*time.Second, `t.c.transport === "fallback" && t.c.status === "open"`)
 
-	proxy.blocked.Store(false)
+	proxy.Block(false)
 	browsertest.WaitFor(t, ctx, 15*time.Second, `t.c.transport === "websocket" && t.events.some((e) => e.startsWith("rejoined")) && t.room.replica.isReady`)
 	after := eval[map[string]any](t, ctx, fmt.Sprintf(`(() => ({ player: t.c.playerId, room: t.room.id, status: t.c.status,
 		seated: t.room.state.players[%q] !== undefined, events: t.events.join(", "), seq: t.room.sendInput({ dx: 0, dy: 1 }) }))()`, me))

@@ -3,13 +3,8 @@ package ticker_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,46 +15,8 @@ import (
 	"github.com/tickwire/tickwire/internal/browsertest"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
-	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
 )
-
-// wsBlockingProxy is a reverse proxy in front of the server that, while
-// blocked, refuses WebSocket upgrades with 403, as proxies that do not
-// speak WebSocket do, and passes everything else through, streaming.
-// (Chromium's DevTools request blocking does not apply to WebSockets.)
-type wsBlockingProxy struct {
-	blocked atomic.Bool
-	rp      *httputil.ReverseProxy
-}
-
-func (p *wsBlockingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p.blocked.Load() && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		http.Error(w, "WebSockets are blocked by this proxy", http.StatusForbidden)
-		return
-	}
-	p.rp.ServeHTTP(w, r)
-}
-
-func startWSBlockingProxy(t *testing.T, s *server.Server) (*wsBlockingProxy, string) {
-	t.Helper()
-	backend, err := url.Parse(servertest.URL(s, false, "/"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	transport := &http.Transport{}
-	rp := httputil.NewSingleHostReverseProxy(backend)
-	rp.FlushInterval = -1 // an event stream: pass every write on at once
-	rp.Transport = transport
-	p := &wsBlockingProxy{rp: rp}
-	ts := httptest.NewServer(p)
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		ts.Close()
-		transport.CloseIdleConnections()
-	})
-	return p, ts.URL
-}
 
 // TestTickerPageWithWebSocketsBlocked: behind a proxy that refuses
 // WebSockets the ticker page falls back to HTTP (Server-Sent Events down,
@@ -68,8 +25,8 @@ func startWSBlockingProxy(t *testing.T, s *server.Server) (*wsBlockingProxy, str
 // and the updates go on.
 func TestTickerPageWithWebSocketsBlocked(t *testing.T) {
 	s := startTicker(t)
-	proxy, base := startWSBlockingProxy(t, s)
-	proxy.blocked.Store(true)
+	proxy, base := servertest.StartBlockingProxy(t, s)
+	proxy.Block(true)
 	ctx := browsertest.New(t)
 	var mu sync.Mutex
 	var problems []string
@@ -122,7 +79,7 @@ func TestTickerPageWithWebSocketsBlocked(t *testing.T) {
 
 	// WebSockets work again: the page moves back (the SDK retries in the
 	// background with backoff from 3 s) and the updates go on.
-	proxy.blocked.Store(false)
+	proxy.Block(false)
 	browsertest.WaitFor(t, ctx, 40*time.Second, `window.ticker.status === "live" && window.ticker.transport === "websocket"`)
 	before = eval[float64](t, ctx, `window.ticker.updates`)
 	browsertest.WaitFor(t, ctx, 15*time.Second, fmt.Sprintf(`window.ticker.updates >= %v + 5`, before))
