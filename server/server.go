@@ -40,7 +40,6 @@ type Server struct {
 	log     zerolog.Logger
 	mux     *http.ServeMux
 	engine  *nbhttp.Engine
-	pool    *workerPool // runs nbio's handler jobs (non-blocking IO mode)
 	metrics *metrics
 
 	echo     *websocket.Upgrader
@@ -153,11 +152,10 @@ func (s *Server) Start() error {
 	if conf.NPoller <= 0 {
 		conf.NPoller = runtime.GOMAXPROCS(0)
 	}
-	// Handlers run on a fixed pool of long-lived workers (executor.go):
-	// nbio's default pool starts a goroutine per message. Running them
-	// inline on the pollers saved ~8% of a core at 20k echoes/s but
-	// deadlocks nbio v1.6.8: its HTTP parser holds its lock while a
-	// request completes, and an inline executor can then run the
+	// Handlers run on nbio's goroutine pool (one goroutine per message).
+	// Running them inline on the pollers saved ~8% of a core at 20k
+	// echoes/s but deadlocks nbio v1.6.8: its HTTP parser holds its lock
+	// while a request completes, and an inline executor can then run the
 	// connection's queued close job, which takes the same lock
 	// (BENCHMARKS.md).
 	switch s.opts.IOMode {
@@ -165,9 +163,6 @@ func (s *Server) Start() error {
 		conf.IOMod = nbhttp.IOModBlocking
 	case IOModeMixed:
 		conf.IOMod = nbhttp.IOModMixed
-	default:
-		s.pool = newWorkerPool(4*runtime.GOMAXPROCS(0), 4096)
-		conf.ServerExecutor = s.pool.Go
 	}
 	if s.TLS() {
 		tc, err := s.tlsConfig()
@@ -186,7 +181,6 @@ func (s *Server) Start() error {
 	s.echo.Engine = s.engine
 	s.game.Engine = s.engine
 	if err := s.engine.Start(); err != nil {
-		s.stopPool()
 		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
 	}
 	s.wg.Go(s.janitor)
@@ -292,16 +286,8 @@ wait:
 			err = fmt.Errorf("shutdown engine: %w", e)
 		}
 	}
-	s.stopPool()
 	s.log.Info().Msg("stopped")
 	return errors.Join(append(errs, err)...)
-}
-
-// stopPool stops the handler workers once the engine no longer feeds them.
-func (s *Server) stopPool() {
-	if s.pool != nil {
-		s.pool.Stop()
-	}
 }
 
 // gatedListener lets Shutdown stop accepting without closing nbio's accept
