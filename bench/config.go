@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/examples/arena"
+	"github.com/tickwire/tickwire/examples/crossword"
 )
 
 // Server kinds for -server.
@@ -59,6 +60,8 @@ type config struct {
 	srvProfile string // the -server bench child's CPU profile
 	srvPollers int    // the -server bench child's nbio pollers
 	srvPrecise bool   // the -server bench child's tick.Options.PreciseTimers
+
+	playShare float64 // crossword: share of inputs that try to play
 
 	floor           bool // after the run, the floor scenario at the same rates
 	floorFrameBytes int  // the floor's state message size; 0: the arena's
@@ -153,6 +156,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.srvProfile, "server-cpuprofile", "", "with -server bench or -scenario floor: write the server's CPU profile to this file (with -floor, the floor server's to NAME-floor.EXT)")
 	fs.IntVar(&c.srvPollers, "server-pollers", 0, "with -server bench: the server's nbio pollers (0: server.Options' default, GOMAXPROCS)")
 	fs.BoolVar(&c.srvPrecise, "server-precise-timers", false, "with -server bench: tick.Options.PreciseTimers (rooms woken by timer goroutines that sleep the last 2 ms in the kernel)")
+	fs.Float64Var(&c.playShare, "play-share", 0.1, "crossword: share of a bot's inputs that try to play a word (the others pan its view)")
 	fs.BoolVar(&c.floor, "floor", false, "after the run, run the floor scenario (a bare WebSocket server, no rooms, no protobuf) at the same clients and rates and report server CPU per player against it")
 	fs.IntVar(&c.floorFrameBytes, "floor-frame-bytes", 0, "floor: state message size in bytes (0: with -floor the arena run's mean frame, else an arena delta of clients/rooms players)")
 	fs.IntVar(&c.floorInputBytes, "floor-input-bytes", 0, "floor: input message size in bytes (0: with -floor the arena run's mean input, else an arena input's size)")
@@ -166,6 +170,17 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if c.scenario == "idle" && !set["ping-interval"] {
 		c.pingIval = 10 * time.Second
+	}
+	if c.scenario == "crossword" { // the world's rate, one action a second, one world
+		if !set["hz"] {
+			c.hz = crossword.TickHz
+		}
+		if !set["input-hz"] {
+			c.inputHz = 1
+		}
+		if !set["rooms"] {
+			c.rooms = 1
+		}
 	}
 	if !math.IsNaN(targetMs) && !math.IsInf(targetMs, 0) {
 		c.targetP99 = time.Duration(targetMs * float64(time.Millisecond))
@@ -205,6 +220,17 @@ func (c *config) validate(set map[string]bool) error {
 		} else if n := c.perRoom(); n > arena.MaxPlayers && c.scenario == "arena" {
 			bad("-clients %d / -rooms %d: %d players in a room, the arena seats at most %d", c.clients, c.rooms, n, arena.MaxPlayers)
 		}
+	}
+	if c.scenario == "crossword" {
+		if c.rooms != 1 {
+			bad("-rooms %d: the crossword has one world (-rooms 1)", c.rooms)
+		}
+		if c.hz != crossword.TickHz {
+			bad("-hz %d: the crossword world ticks at %d Hz", c.hz, crossword.TickHz)
+		}
+	}
+	if !(c.playShare >= 0 && c.playShare <= 1) {
+		bad("-play-share %g: want 0..1", c.playShare)
 	}
 	if c.hz < 1 || c.hz > 120 {
 		bad("-hz %d: want 1..120", c.hz)

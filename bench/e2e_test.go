@@ -299,3 +299,88 @@ func checkSaneLoad(t *testing.T, rep map[string]any) {
 		t.Errorf("server_rss_mb = %v", v)
 	}
 }
+
+// TestCrosswordRun runs the crossword scenario for real against the demo
+// in a child process (its world in a temporary -data-dir): 20 bots in the
+// one world, panning and playing, for 3 s. Every contract key is there,
+// some plays are accepted, and the inbound byte count agrees with the
+// server's own count of what it wrote, topic frames and all
+// (TestEnvelopeWireSize checks it to the byte).
+func TestCrosswordRun(t *testing.T) {
+	t.Parallel()
+	rep, summary := runBench(t, "-scenario", "crossword", "-clients", "20", "-input-hz", "2", "-play-share", "0.5",
+		"-duration", "3s", "-warmup", "2s", "-grace", "1s")
+	for _, k := range append(contractKeys, "server_cpu_us_per_client_s", "server_bytes_out_per_client_s",
+		"crossword.pans", "crossword.plays", "crossword.plays_accepted", "crossword.plays_refused",
+		"crossword.swaps", "crossword.play_latency_ms.p99", "crossword.finder_ms.p99", "crossword.board_tiles") {
+		num(t, rep, k)
+	}
+	for k, want := range map[string]float64{"clients": 20, "rooms": 1, "tick_hz": 10, "failed": 0, "inputs_lost": 0,
+		"connected": 20, "server_rooms": 1, "crossword.replica_errors": 0, "crossword.world_players": 20} {
+		if got := num(t, rep, k); got != want {
+			t.Errorf("%s = %v, want %v", k, got, want)
+		}
+	}
+	prev := 0.0
+	for _, q := range []string{"p50", "p90", "p99", "p999", "max"} {
+		v := num(t, rep, "latency_ms."+q)
+		if v < prev || v <= 0 || v > 2000 {
+			t.Errorf("latency_ms.%s = %v: want increasing percentiles in (0, 2000]", q, v)
+		}
+		prev = v
+	}
+	// 20 bots × 2 inputs/s × 3 s, give or take the edges; each a pan, a
+	// play or a swap.
+	sent := num(t, rep, "inputs_sent")
+	if sent < 110 || sent > 130 {
+		t.Errorf("inputs_sent = %v, want about 120", sent)
+	}
+	if n := num(t, rep, "crossword.pans") + num(t, rep, "crossword.plays") + num(t, rep, "crossword.swaps"); n != sent {
+		t.Errorf("pans + plays + swaps = %v, inputs_sent %v", n, sent)
+	}
+	if n := num(t, rep, "crossword.plays_accepted"); n < 1 {
+		t.Errorf("no play accepted: %v", rep["crossword"])
+	}
+	if a, r, p := num(t, rep, "crossword.plays_accepted"), num(t, rep, "crossword.plays_refused"), num(t, rep, "crossword.plays"); a+r != p {
+		t.Errorf("plays: %v accepted + %v refused != %v sent", a, r, p)
+	}
+	if v := num(t, rep, "crossword.board_tiles"); v < 2 {
+		t.Errorf("board_tiles = %v", v)
+	}
+	// Overview, leaderboard, own state and the chunks in view.
+	if v := num(t, rep, "crossword.topics_per_bot"); v < 4 || v > 100 {
+		t.Errorf("topics_per_bot = %v", v)
+	}
+	// The two counts are read a few milliseconds apart at each edge of the
+	// window, and frames come in bursts at every tick: a tick's worth of
+	// difference is 3% of 3 s.
+	if in, srv := num(t, rep, "bytes_in_per_client_s"), num(t, rep, "server_bytes_out_per_client_s"); in <= 0 || in < srv*0.9 || in > srv*1.1 {
+		t.Errorf("bytes_in_per_client_s %v, the server wrote %v per client per second", in, srv)
+	}
+	if v := num(t, rep, "frames_per_client_s"); v < 10 {
+		t.Errorf("frames_per_client_s = %v, want at least one frame per tick", v)
+	}
+	if v := num(t, rep, "tick_ms.p50"); v < 0 || v > 100 {
+		t.Errorf("tick_ms.p50 = %v", v)
+	}
+	if !strings.Contains(summary, "crossword ") || !strings.Contains(summary, "accepted") {
+		t.Errorf("summary:\n%s", summary)
+	}
+}
+
+// TestCrosswordBenchServer runs the crossword against the bench's own
+// server role (-server bench -crossword), the one that can write a server
+// CPU profile.
+func TestCrosswordBenchServer(t *testing.T) {
+	t.Parallel()
+	rep, _ := runBench(t, "-scenario", "crossword", "-server", "bench", "-clients", "5",
+		"-duration", "1s", "-warmup", "1s")
+	for k, want := range map[string]float64{"tick_hz": 10, "failed": 0, "connected": 5, "server_rooms": 1} {
+		if got := num(t, rep, k); got != want {
+			t.Errorf("%s = %v, want %v", k, got, want)
+		}
+	}
+	if s, _ := rep["server"].(map[string]any); s["kind"] != kindBench {
+		t.Errorf("server = %v", rep["server"])
+	}
+}

@@ -113,6 +113,9 @@ type Report struct {
 	Timeline []timePoint     `json:"timeline"`
 	Capacity *capacityReport `json:"capacity,omitempty"`
 
+	// Crossword is the crossword scenario's account of its bots' actions.
+	Crossword *crosswordReport `json:"crossword,omitempty"`
+
 	// Floor is the -floor run: the floor scenario at this run's clients,
 	// groups, rates and message sizes, against a bare WebSocket server.
 	Floor *Report `json:"floor,omitempty"`
@@ -219,6 +222,9 @@ func (r *run) report(out *outcome) *Report {
 	}
 	if rep.OtherCPUPct != nil && *rep.OtherCPUPct > 25 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("other processes used %.0f%% CPU during the window: the machine was shared", *rep.OtherCPUPct))
+	}
+	if rs, ok := r.scn.(reportingScenario); ok {
+		rs.fillReport(r, rep)
 	}
 	if r.srv.child != nil {
 		n := r.srv.child.logWarnings()
@@ -349,6 +355,9 @@ func printSummary(w io.Writer, rep *Report) {
 	fmt.Fprintf(tw, "traffic\t%.0f B/s per client (in %.0f, out %.0f), %.1f frames/s per client\n",
 		rep.BytesPerClientS, rep.BytesInPerClientS, rep.BytesOutPerClientS, rep.FramesPerClientS)
 	fmt.Fprintf(tw, "clients\t%d connected, %d failed; inputs %d sent, %d lost, %d refused\n", rep.Connected, rep.Failed, rep.InputsSent, rep.InputsLost, rep.InputsRefused)
+	if rep.Crossword != nil {
+		printCrossword(tw, rep.Crossword)
+	}
 	if len(rep.Failures) > 0 {
 		fmt.Fprintf(tw, "failures\t%s\n", strings.Join(topFailures(rep.Failures, 5), "; "))
 	}

@@ -199,6 +199,9 @@ func (r *run) execute(parent context.Context) (*Report, error) {
 		defer eng.Close()
 	}
 	defer r.hc.CloseIdleConnections()
+	if bg, ok := r.scn.(backgroundScenario); ok {
+		defer bg.start(ctx, r)()
+	}
 
 	var progress sync.WaitGroup
 	progCtx, stopProgress := context.WithCancel(context.Background())

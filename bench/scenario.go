@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"slices"
+
+	"github.com/tickwire/tickwire/protocol"
 )
 
 // scenario is one kind of load: what each client does once its connection
@@ -22,6 +24,27 @@ type scenario interface {
 	sendsInputs() bool
 	// rooms is the number of rooms the scenario uses.
 	rooms() int
+}
+
+// envelopeScenario is a scenario whose clients read what the server
+// sends (the crossword's bots keep topic replicas). onEnvelope runs on a
+// client poller for every Envelope, with its size on the wire (payload
+// bytes, as the server sent them) and the time the generic accounting read
+// (now, on the run clock); it must not block.
+type envelopeScenario interface {
+	onEnvelope(p *player, env *protocol.Envelope, size int, now int64)
+}
+
+// backgroundScenario is a scenario with work of its own beside the
+// clients (the crossword's planner): start runs it for the whole run and
+// returns what stops it and waits for it.
+type backgroundScenario interface {
+	start(ctx context.Context, r *run) (stop func())
+}
+
+// reportingScenario adds its own block to the report.
+type reportingScenario interface {
+	fillReport(r *run, rep *Report)
 }
 
 // scenarioDef registers a scenario under its -scenario name.
@@ -49,8 +72,8 @@ var scenarios = map[string]scenarioDef{
 		new:   func(*config) scenario { return idleScenario{} },
 	},
 	"crossword": {
-		about:       "bots pan their view and play words on the shared crossword board",
-		unavailable: crosswordUnavailable,
+		about: "bots in the one crossword world pan their view and play words (a play attempt with probability -play-share per input)",
+		new:   newCrosswordScenario,
 	},
 }
 

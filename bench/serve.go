@@ -12,13 +12,16 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/tickwire/tickwire/examples/arena"
+	"github.com/tickwire/tickwire/examples/crossword"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
 )
 
 // serve is the bench's server role (-server bench): the demo's server
 // packages and arena game, without the lobby (joins are open), with the
-// arena registered at -hz instead of its own rate. It exists
+// arena registered at -hz instead of its own rate, and with -crossword the
+// crossword's one world as the demo runs it (its -data-dir a temporary
+// directory of the parent's). It exists
 // because JoinRoom has no tick-rate field yet, so the demo cannot be asked
 // for 60 Hz rooms; once it has one (see bench/README.md), -server demo
 // covers every rate and this role can go.
@@ -37,6 +40,8 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	pollers := fs.Int("pollers", 0, "nbio pollers (0: the server's default)")
 	precise := fs.Bool("precise-timers", false, "tick.Options.PreciseTimers")
 	floor := fs.Bool("floor", false, "serve the floor scenario's bare nbio WebSocket server instead of Tickwire")
+	withCrossword := fs.Bool("crossword", false, "also host the crossword's one world (at its own 10 Hz)")
+	dataDir := fs.String("data-dir", "", "with -crossword: where the world is kept (empty: in memory)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,6 +73,11 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	info.TickHz = *hz
 	games := tick.NewRegistry()
 	tick.RegisterIn(games, info, arena.New)
+	if *withCrossword {
+		if err := crossword.Register(games, crossword.Config{DataDir: *dataDir, Registerer: srv.Registry()}); err != nil {
+			return err
+		}
+	}
 	rooms, err := tick.NewRooms(tick.Options{Logger: log, Registerer: srv.Registry(), NodeID: "bench", Registry: games, PreciseTimers: *precise})
 	if err != nil {
 		return err
@@ -75,6 +85,12 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
 	srv.OnShutdown(rooms.Close)
 	srv.Handle("GET /debug/ticks", server.TickStatsHandler(rooms))
+	if *withCrossword {
+		if _, err := crossword.OpenWorld(ctx, rooms, nil); err != nil {
+			_ = rooms.Close(context.Background())
+			return err
+		}
+	}
 	if err := srv.Start(); err != nil {
 		_ = rooms.Close(context.Background())
 		return err

@@ -51,6 +51,7 @@ type serverTarget struct {
 	wsURL    string // "ws://127.0.0.1:PORT/ws"
 	pid      int    // 0 when unknown: no CPU or RSS then
 	child    *child // nil for an external server
+	dataDir  string // the child's temporary -data-dir (its crossword world), removed by stop
 }
 
 // stop shuts a child server down gracefully (SIGINT), killing it if it
@@ -59,7 +60,11 @@ func (s *serverTarget) stop() error {
 	if s.child == nil {
 		return nil
 	}
-	return s.child.stop()
+	err := s.child.stop()
+	if s.dataDir != "" {
+		_ = os.RemoveAll(s.dataDir)
+	}
+	return err
 }
 
 // exited reports whether a child server has ended already (it crashed).
@@ -118,12 +123,23 @@ func startServer(ctx context.Context, cfg *config, build *serverBuild) (*serverT
 		return externalServer(cfg)
 	}
 	var (
-		bin  string
-		args = []string{"-addr", "127.0.0.1:0"}
-		env  = os.Environ()
-		kind = cfg.server
-		path = "/ws"
+		bin     string
+		args    = []string{"-addr", "127.0.0.1:0"}
+		env     = os.Environ()
+		kind    = cfg.server
+		path    = "/ws"
+		dataDir string
 	)
+	// A Tickwire child keeps its crossword world in a directory of its own:
+	// never the user's, never another run's (its lock would refuse the
+	// world), and gone when the child stops.
+	if cfg.scenario != "floor" && (cfg.server == serverDemo || cfg.scenario == "crossword") {
+		var err error
+		if dataDir, err = os.MkdirTemp("", "tickwire-bench-data-"); err != nil {
+			return nil, fmt.Errorf("the server's data directory: %w", err)
+		}
+		args = append(args, "-data-dir", dataDir)
+	}
 	switch {
 	case cfg.scenario == "floor":
 		self, err := os.Executable()
@@ -152,6 +168,9 @@ func startServer(ctx context.Context, cfg *config, build *serverBuild) (*serverT
 		}
 		bin = self
 		args = append(args, "-hz", strconv.Itoa(cfg.hz))
+		if cfg.scenario == "crossword" {
+			args = append(args, "-crossword")
+		}
 		if cfg.srvPrecise {
 			args = append(args, "-precise-timers")
 		}
@@ -165,11 +184,17 @@ func startServer(ctx context.Context, cfg *config, build *serverBuild) (*serverT
 	}
 	c, base, err := startChild(ctx, bin, args, env)
 	if err != nil {
+		if dataDir != "" {
+			_ = os.RemoveAll(dataDir)
+		}
 		return nil, err
 	}
 	u, err := url.Parse(base)
 	if err != nil {
 		_ = c.stop()
+		if dataDir != "" {
+			_ = os.RemoveAll(dataDir)
+		}
 		return nil, fmt.Errorf("server said it serves %q: %w", base, err)
 	}
 	return &serverTarget{
@@ -178,6 +203,7 @@ func startServer(ctx context.Context, cfg *config, build *serverBuild) (*serverT
 		wsURL:    "ws://" + u.Host + path,
 		pid:      c.cmd.Process.Pid,
 		child:    c,
+		dataDir:  dataDir,
 	}, nil
 }
 
