@@ -46,6 +46,9 @@ func (g *Game) play(r *tick.Room[*crosswordv1.State], pl *player, in *crosswordv
 		s.Overview.Tiles[regionOf(t.x, t.y)]++
 	}
 	for key, c := range fresh {
+		if s.Chunks[key] == nil {
+			g.chunkAdded(key)
+		}
 		s.Chunks[key] = c
 		g.clock++
 		g.chunkVer[chunkTopic(key)] = g.clock

@@ -32,6 +32,10 @@ func ChunkTopic(cx, cy int) string {
 // view moves to other chunks.
 func (g *Game) Topics(r *tick.Room[*crosswordv1.State], p tick.PlayerID, dst []string) []string {
 	if pl := g.players[string(p)]; pl != nil {
+		if pl.topicsGen != g.chunkGen && g.newChunkInView(pl) {
+			g.buildTopics(r.State(), pl)
+		}
+		pl.topicsGen = g.chunkGen
 		return append(dst, pl.topics...)
 	}
 	return append(dst, TopicOverview, TopicLeaderboard)
@@ -131,13 +135,55 @@ func (g *Game) setView(s *crosswordv1.State, pl *player, v *crosswordv1.View) {
 	if pl.topics != nil && old != nil && chunksOf(old) == [4]int{cx0, cy0, cx1, cy1} {
 		return
 	}
+	g.buildTopics(s, pl)
+}
+
+// buildTopics lists pl's topics: its own, the overview, the leaderboard,
+// and the non-empty chunks overlapping its view. An empty chunk is no
+// topic: a client draws its absence as empty cells, and a chunk's first
+// tile makes it a topic of everyone looking at it (Topics), with its
+// snapshot. Panning over empty board therefore sends nothing.
+func (g *Game) buildTopics(s *crosswordv1.State, pl *player) {
+	c := chunksOf(pl.st.View)
 	t := append(pl.topics[:0], TopicOverview, TopicLeaderboard, TopicMe+pl.id)
-	for cy := cy0; cy <= cy1; cy++ {
-		for cx := cx0; cx <= cx1; cx++ {
-			t = append(t, ChunkTopic(cx, cy))
+	for cy := c[1]; cy <= c[3]; cy++ {
+		for cx := c[0]; cx <= c[2]; cx++ {
+			if s.Chunks[uint32(cy*ChunksPerSide+cx)] != nil {
+				t = append(t, ChunkTopic(cx, cy))
+			}
 		}
 	}
 	pl.topics = t
+	pl.topicsGen = g.chunkGen
+}
+
+// chunkAdded records that chunk key got its first tile.
+func (g *Game) chunkAdded(key uint32) {
+	g.chunkGen++
+	if len(g.newChunks) == maxNewChunks {
+		g.newChunks = append(g.newChunks[:0], g.newChunks[1:]...)
+	}
+	g.newChunks = append(g.newChunks, newChunk{gen: g.chunkGen, cx: int(key % ChunksPerSide), cy: int(key / ChunksPerSide)})
+}
+
+// newChunkInView reports whether a chunk that got its first tile since
+// pl's topics were built lies in pl's view (or pl is too far behind to
+// tell).
+func (g *Game) newChunkInView(pl *player) bool {
+	if pl.st.View == nil {
+		return false
+	}
+	if len(g.newChunks) == 0 || g.newChunks[0].gen > pl.topicsGen+1 {
+		return true
+	}
+	c := chunksOf(pl.st.View)
+	for i := len(g.newChunks) - 1; i >= 0 && g.newChunks[i].gen > pl.topicsGen; i-- {
+		n := g.newChunks[i]
+		if n.cx >= c[0] && n.cx <= c[2] && n.cy >= c[1] && n.cy <= c[3] {
+			return true
+		}
+	}
+	return false
 }
 
 // chunksOf returns the chunk range a view covers.

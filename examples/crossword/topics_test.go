@@ -32,26 +32,21 @@ func TestTopicsFollowTheView(t *testing.T) {
 	if !slices.Contains(got, TopicOverview) || !slices.Contains(got, TopicLeaderboard) || !slices.Contains(got, "me:a") {
 		t.Fatalf("topics %q lack the overview, leaderboard or own topic", got)
 	}
-	// A newcomer looks at 64×64 cells around the centre: chunks 510..513.
-	chunks := chunkTopics(got)
-	if len(chunks) != 16 || !slices.Contains(chunks, "c:510,510") || !slices.Contains(chunks, "c:513,513") {
-		t.Fatalf("a newcomer's chunks %q", chunks)
+	// An empty board has no chunk topics: panning over it sends nothing.
+	if chunks := chunkTopics(got); len(chunks) != 0 {
+		t.Fatalf("chunks %q on an empty board", chunks)
 	}
 	for _, tc := range []struct {
 		x, y, w, h int
-		want       int
-		first      string
 		view       *crosswordv1.View
 	}{
-		{0, 0, 128, 128, 64, "c:0,0", &crosswordv1.View{X: 0, Y: 0, W: 128, H: 128}},
-		{1, 1, 128, 128, 81, "c:0,0", &crosswordv1.View{X: 1, Y: 1, W: 128, H: 128}},                                                               // unaligned: 9×9
-		{-50, 100, 5000, 16, 8 * 2, "c:0,6", &crosswordv1.View{X: 0, Y: 100, W: MaxView, H: 16}},                                                   // cut and moved inside
-		{WorldSize, WorldSize, 0, 0, 64, "c:1016,1016", &crosswordv1.View{X: WorldSize - MaxView, Y: WorldSize - MaxView, W: MaxView, H: MaxView}}, // 0 is the largest
+		{0, 0, 128, 128, &crosswordv1.View{X: 0, Y: 0, W: 128, H: 128}},
+		{-50, 100, 5000, 16, &crosswordv1.View{X: 0, Y: 100, W: MaxView, H: 16}},                                                   // cut and moved inside
+		{WorldSize, WorldSize, 0, 0, &crosswordv1.View{X: WorldSize - MaxView, Y: WorldSize - MaxView, W: MaxView, H: MaxView}}, // 0 is the largest
 	} {
 		w.view("a", tc.x, tc.y, tc.w, tc.h)
-		chunks := chunkTopics(w.topics("a"))
-		if len(chunks) != tc.want || chunks[0] != tc.first {
-			t.Errorf("view %d,%d %d×%d: %d chunks from %s, want %d from %s", tc.x, tc.y, tc.w, tc.h, len(chunks), chunks[0], tc.want, tc.first)
+		if chunks := chunkTopics(w.topics("a")); len(chunks) != 0 {
+			t.Errorf("view %d,%d %d×%d: chunks %q of an empty board", tc.x, tc.y, tc.w, tc.h, chunks)
 		}
 		if v := w.player("a").View; v.X != tc.view.X || v.Y != tc.view.Y || v.W != tc.view.W || v.H != tc.view.H {
 			t.Errorf("view %d,%d %d×%d became %v, want %v", tc.x, tc.y, tc.w, tc.h, v, tc.view)
@@ -62,6 +57,36 @@ func TestTopicsFollowTheView(t *testing.T) {
 	w.refused("a", C-1, C, true, "cat", ReasonOutOfView)
 	w.view("a", C-64, C-64, 128, 128)
 	w.mustPlay("a", C-1, C, true, "cat")
+	// Its chunks are topics now: of a, who looks at them, and of b, who
+	// joins later looking at the centre, not of either looking elsewhere.
+	want := []string{ChunkTopic((C-1)/ChunkSize, C/ChunkSize), ChunkTopic((C+1)/ChunkSize, C/ChunkSize)}
+	slices.Sort(want)
+	want = slices.Compact(want)
+	got = chunkTopics(w.topics("a"))
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("a's chunks after its play = %q, want %q", got, want)
+	}
+	w.view("a", 0, 0, 128, 128)
+	if chunks := chunkTopics(w.topics("a")); len(chunks) != 0 {
+		t.Errorf("a's chunks looking at the empty corner = %q", chunks)
+	}
+}
+
+// TestFirstTileMakesAChunkATopicOfItsViewers: a player looking at an empty
+// chunk gets it as a topic when someone else puts the first tile there.
+func TestFirstTileMakesAChunkATopicOfItsViewers(t *testing.T) {
+	w := newWorld(t, Config{}, "a", "b")
+	w.view("b", C-64, C-64, 128, 128)
+	if chunks := chunkTopics(w.topics("b")); len(chunks) != 0 {
+		t.Fatalf("b's chunks on an empty board = %q", chunks)
+	}
+	w.view("a", C-64, C-64, 128, 128)
+	w.rack("a", "catxyzq")
+	w.mustPlay("a", C-1, C, true, "cat")
+	if chunks := chunkTopics(w.topics("b")); !slices.Contains(chunks, ChunkTopic(C/ChunkSize, C/ChunkSize)) {
+		t.Errorf("b's chunks after a's first word = %q, want the centre's", chunks)
+	}
 }
 
 func TestTopicVersions(t *testing.T) {

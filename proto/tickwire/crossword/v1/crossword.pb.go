@@ -16,8 +16,9 @@
 //   "leaderboard" leaderboard (every player, always)
 //   "me:<player>" players[<player>] only: the receiver's own rack, score,
 //                 lives, view and last refusal (that player only)
-//   "c:<cx>,<cy>" chunks[cy·chunks_per_side + cx] only, absent while the
-//                 chunk is empty (one per chunk overlapping the view)
+//   "c:<cx>,<cy>" chunks[cy·chunks_per_side + cx] only: one per non-empty
+//                 chunk overlapping the view (an empty chunk is no topic;
+//                 its first tile makes it one, with a snapshot)
 //
 // The room's own (full) State holds everything, and is what the game
 // snapshots to disk; clients never receive it whole.
