@@ -308,6 +308,10 @@ func (p *roomPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool, t
 	return p.s.sendState(p, topic, frame, lastInputSeq, snapshot)
 }
 
+// Flush implements tick.Flusher: the room's tick is done, so the state
+// frames it batched go out in one write.
+func (p *roomPeer) Flush() { p.s.flushState() }
+
 // Send implements Peer. A Left also ends the session's seat.
 func (p *roomPeer) Send(env *protocol.Envelope) {
 	if env.GetJoined() != nil && p.ref != 0 {

@@ -60,6 +60,11 @@ type session struct {
 	closeCode int       // the code close sent (0: none, or the peer closed)
 
 	game *gameState // nil on /echo
+
+	// batch holds state frames framed for the wire, written at once by
+	// flushBatch when the room's tick is done (Peer.Flush) or before any
+	// other write; nil when empty. Only while the outbox is empty.
+	batch *protocol.Buffer
 }
 
 // outFrame is one frame waiting in the outbox; data is owned by the outbox.
@@ -135,7 +140,7 @@ func (s *session) written(n int) bool {
 // overflowing its outbox.
 func (s *session) send(mt websocket.MessageType, data []byte) bool {
 	s.mu.Lock()
-	if s.closing {
+	if s.closing || !s.flushBatchLocked() {
 		s.mu.Unlock()
 		return false
 	}
@@ -184,7 +189,20 @@ func (s *session) sendState(room *roomPeer, topic string, shared []byte, lastInp
 		return false
 	}
 	if len(s.outbox) == 0 && !s.behind() {
+		if f, ok := s.t.(framer); ok {
+			if s.batch == nil {
+				s.batch = protocol.GetBuffer()
+			}
+			s.batch.B = f.appendFrame(s.batch.B, websocket.BinaryMessage, buf.B)
+			if len(s.batch.B) >= s.srv.opts.WriteHighWater {
+				return s.flushBatchLocked()
+			}
+			return true
+		}
 		return s.writeLocked(websocket.BinaryMessage, buf.B)
+	}
+	if !s.flushBatchLocked() {
+		return false
 	}
 	if !snapshot {
 		s.srv.metrics.droppedDeltas.Inc()
@@ -206,6 +224,41 @@ func (s *session) sendState(room *roomPeer, topic string, shared []byte, lastInp
 	return true
 }
 
+// flushState writes the state frames batched during a tick (Peer.Flush).
+func (s *session) flushState() {
+	s.mu.Lock()
+	s.flushBatchLocked()
+	s.mu.Unlock()
+}
+
+// flushBatchLocked writes the batch in one write, counted in flight like
+// any frame. It reports false when the write failed. s.mu must be held.
+func (s *session) flushBatchLocked() bool {
+	b := s.batch
+	if b == nil {
+		return true
+	}
+	s.batch = nil
+	defer b.Release()
+	if s.closing {
+		return false
+	}
+	size := int64(len(b.B))
+	if s.counted && s.inflight.Add(size) == size {
+		s.progress.Store(time.Now().UnixNano())
+	}
+	if err := s.t.(framer).writeFramed(b.B); err != nil {
+		if s.counted {
+			s.inflight.Add(-size)
+		}
+		s.srv.metrics.writeErrors.Inc()
+		s.closing, s.closeBy = true, time.Time{} // as writeLocked
+		return false
+	}
+	s.srv.metrics.bytesOut.Add(float64(size))
+	return true
+}
+
 // kick asks the flusher to write the outbox as soon as the socket drains.
 // It takes no lock, so callers may hold s.mu.
 func (s *session) kick() {
@@ -222,6 +275,9 @@ func (s *session) kick() {
 func (s *session) flush() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.flushBatchLocked() {
+		return
+	}
 	for len(s.outbox) > 0 && !s.closing && !s.behind() {
 		f := s.outbox[0]
 		s.outbox[0] = outFrame{}
@@ -252,6 +308,7 @@ func (s *session) close(code int, reason string) {
 		s.mu.Unlock()
 		return
 	}
+	s.flushBatchLocked() // frames already accepted go before the close
 	s.closing, s.closeCode = true, code
 	s.closeBy = time.Now().Add(s.srv.opts.CloseGrace)
 	s.outbox, s.outBytes = nil, 0
@@ -288,6 +345,7 @@ func (s *session) isClosing() bool {
 func (s *session) sweep(now time.Time) {
 	o := &s.srv.opts
 	s.mu.Lock()
+	s.flushBatchLocked() // a room that failed mid-tick never flushed
 	closing, closeBy := s.closing, s.closeBy
 	queued := len(s.outbox) > 0
 	s.mu.Unlock()

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"encoding/binary"
+
 	"github.com/lesismal/nbio"
 	"github.com/lesismal/nbio/nbhttp/websocket"
 )
@@ -35,6 +37,16 @@ type transport interface {
 	closedAfterFlush() bool
 }
 
+// framer is a transport that can take several messages in one write: the
+// session frames a tick's state frames into one buffer and writes it once
+// (one syscall per player per tick instead of one per frame).
+type framer interface {
+	// appendFrame appends message data, framed as on the wire, to dst.
+	appendFrame(dst []byte, mt websocket.MessageType, data []byte) []byte
+	// writeFramed writes what appendFrame built, without blocking.
+	writeFramed(b []byte) error
+}
+
 // wsTransport is a WebSocket connection.
 type wsTransport struct{ conn *websocket.Conn }
 
@@ -47,6 +59,32 @@ func (t wsTransport) wireSize(_ websocket.MessageType, n int) int64 {
 	return int64(n) + frameOverhead(n)
 }
 func (t wsTransport) abort() error           { return t.conn.Close() }
+
+var _ framer = wsTransport{}
+
+// appendFrame appends a server frame: FIN, the opcode, the length, no mask.
+// /ws never compresses what it sends (README, design notes), so the frame
+// is what WriteMessage would write.
+func (t wsTransport) appendFrame(dst []byte, mt websocket.MessageType, data []byte) []byte {
+	n := len(data)
+	switch {
+	case n < 126:
+		dst = append(dst, 0x80|byte(mt), byte(n))
+	case n <= 65535:
+		dst = append(dst, 0x80|byte(mt), 126, byte(n>>8), byte(n))
+	default:
+		dst = append(dst, 0x80|byte(mt), 127)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+	}
+	return append(dst, data...)
+}
+
+// writeFramed writes frames to the connection under the WebSocket: the
+// session serializes its writes, and nbio writes each call whole.
+func (t wsTransport) writeFramed(b []byte) error {
+	_, err := t.conn.Conn.Write(b)
+	return err
+}
 func (t wsTransport) counted() bool          { return !t.conn.IsBlockingMod() }
 func (t wsTransport) closedAfterFlush() bool { return false }
 

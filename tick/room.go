@@ -36,6 +36,14 @@ type Peer interface {
 	Send(env *protocol.Envelope)
 }
 
+// Flusher is an optional capability of a Peer: after each tick's frames
+// the room calls Flush on every seated player's peer, so a peer may batch
+// the tick's state frames (a player of a game with Topics gets several)
+// and write them at once. Flush must not block.
+type Flusher interface {
+	Flush()
+}
+
 // slot is one seated player. Fields without a comment belong to the room's
 // goroutine.
 type slot struct {
@@ -255,6 +263,11 @@ func (rm *room) runTick(due, start time.Time) {
 	}
 	if rm.failure == nil {
 		rm.broadcast(start)
+	}
+	for _, s := range rm.order {
+		if f, ok := s.peer.(Flusher); ok {
+			f.Flush()
+		}
 	}
 	if rm.failure == nil && rm.onSnapshot != nil && rm.info.SnapshotEvery > 0 && due.Sub(rm.lastSnap) >= rm.info.SnapshotEvery {
 		rm.snapshot(due)
