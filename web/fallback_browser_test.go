@@ -59,7 +59,9 @@ func TestFallbackInChromium(t *testing.T) {
 	// The input went up in a POST and its acknowledgement came down the stream.
 	browsertest.WaitFor(t, ctx, 10*time.Second, fmt.Sprintf(`t.room.lastInputSeq === 1 && t.room.inputLatency.count === 1 && t.room.state.players[%q] !== undefined`, me))
 	frames := eval[float64](t, ctx, `t.room.replica.deltas`)
-	browsertest.WaitFor(t, ctx, 10*time.Second, fmt.Sprintf(`t.room.replica.deltas > %v + 10`, frames))
+	// Deltas keep coming while the player moves (each poll steers; a
+	// player that stopped at a wall would change nothing, and send nothing).
+	browsertest.WaitFor(t, ctx, 10*time.Second, fmt.Sprintf(`(t.room.sendInput({ dx: t.room.lastSentSeq %% 2 ? -1 : 1, dy: 1 }), t.room.replica.deltas > %v + 10)`, frames))
 	// A dropped fallback connection reconnects over the fallback (the
 	// WebSocket is still blocked) and rejoins the seat.
 	eval[bool](t, ctx, `(t.c.drop(), true)`)
