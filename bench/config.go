@@ -136,7 +136,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.Float64Var(&c.inputHz, "input-hz", 20, "inputs per second per client (arena)")
 	fs.DurationVar(&c.pingIval, "ping-interval", time.Second, "Ping envelope interval per client, for RTT (idle: 10s unless set)")
 	fs.DurationVar(&c.grace, "grace", 2*time.Second, "after the window, how long inputs may still be acknowledged before they count as lost")
-	fs.StringVar(&c.addr, "addr", "", "an already running server (host:port or http://host:port); empty starts one in a child process")
+	fs.StringVar(&c.addr, "addr", "", "an already running server (host:port or http://host:port), or several nodes of a cluster, comma-separated (arena: room slot r on node r mod n); empty starts one in a child process")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "with -addr: the server's pid for CPU and RSS (0: find the process listening on the port)")
 	fs.StringVar(&c.server, "server", serverDemo, "child server without -addr: demo (examples/demo) or bench (the same server packages, rooms created at -hz)")
 	fs.StringVar(&c.serverBin, "server-bin", "", "prebuilt demo binary for -server demo (empty: go build ./examples/demo)")
@@ -257,8 +257,13 @@ func (c *config) validate(set map[string]bool) error {
 		bad("-server %q: want demo or bench", c.server)
 	}
 	if c.addr != "" {
-		if _, _, err := splitAddr(c.addr); err != nil {
-			bad("-addr %q: %v", c.addr, err)
+		for _, a := range strings.Split(c.addr, ",") {
+			if _, _, err := splitAddr(a); err != nil {
+				bad("-addr %q: %v", a, err)
+			}
+		}
+		if strings.Contains(c.addr, ",") && c.scenario != "arena" {
+			bad("-addr with several nodes: only -scenario arena spreads its rooms over them")
 		}
 		if set["server"] || set["server-bin"] {
 			bad("-server and -server-bin start a child server: not with -addr")

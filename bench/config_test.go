@@ -31,6 +31,8 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-ramp", "0", "-input-hz", "500"}, []string{"-ramp 0", "-input-hz 500"}},
 		{[]string{"-addr", "localhost"}, []string{`-addr "localhost": want host:port`}},
 		{[]string{"-addr", "ftp://x:1"}, []string{`scheme "ftp"`}},
+		{[]string{"-addr", "127.0.0.1:1,localhost"}, []string{`-addr "localhost": want host:port`}},
+		{[]string{"-addr", "127.0.0.1:1,127.0.0.1:2", "-scenario", "idle"}, []string{"only -scenario arena"}},
 		{[]string{"-addr", "127.0.0.1:1", "-server", "bench"}, []string{"not with -addr"}},
 		{[]string{"-server-pid", "42"}, []string{"-server-pid 42: only with -addr"}},
 		{[]string{"-server", "nginx"}, []string{`-server "nginx": want demo or bench`}},
@@ -79,5 +81,18 @@ func TestFlagDefaults(t *testing.T) {
 	}
 	if n := c.nextClients(1000); n != 1500 {
 		t.Errorf("next step after 1000 = %d", n)
+	}
+}
+
+func TestWSURLForSpreadsRoomsOverNodes(t *testing.T) {
+	s := &serverTarget{wsURL: "ws://a/ws", wsURLs: []string{"ws://a/ws", "ws://b/ws", "ws://c/ws"}}
+	// 4 rooms over 3 nodes: client i is in room slot i mod 4, on node slot mod 3.
+	for idx, want := range []string{"ws://a/ws", "ws://b/ws", "ws://c/ws", "ws://a/ws", "ws://a/ws", "ws://b/ws"} {
+		if got := s.wsURLFor(idx, 4); got != want {
+			t.Errorf("client %d dials %s, want %s", idx, got, want)
+		}
+	}
+	if got := (&serverTarget{wsURL: "ws://a/ws"}).wsURLFor(7, 4); got != "ws://a/ws" {
+		t.Errorf("one node: client dials %s", got)
 	}
 }

@@ -80,7 +80,7 @@ func (r *run) connect(ctx context.Context, p *player) {
 		err = raw.dial(dctx, r, p)
 	} else {
 		var c *client.Conn
-		c, err = client.Dial(dctx, r.srv.wsURL, client.Options{
+		c, err = client.Dial(dctx, r.srv.wsURLFor(p.idx, r.scn.rooms()), client.Options{
 			Engine:      r.eng,
 			OnEnvelope:  p.onEnvelope,
 			DialTimeout: dialTimeout,

@@ -49,9 +49,21 @@ type serverTarget struct {
 	kind     string
 	httpBase string // "http://127.0.0.1:PORT/"
 	wsURL    string // "ws://127.0.0.1:PORT/ws"
-	pid      int    // 0 when unknown: no CPU or RSS then
-	child    *child // nil for an external server
-	dataDir  string // the child's temporary -data-dir (its crossword world), removed by stop
+	// wsURLs are every node's /ws when -addr lists several (a cluster):
+	// the players of room slot r use node r mod len(wsURLs). wsURL is the
+	// first; ticks, CPU and RSS come from the first node only.
+	wsURLs  []string
+	pid     int    // 0 when unknown: no CPU or RSS then
+	child   *child // nil for an external server
+	dataDir string // the child's temporary -data-dir (its crossword world), removed by stop
+}
+
+// wsURLFor returns the /ws URL client idx dials: its room slot's node.
+func (s *serverTarget) wsURLFor(idx, rooms int) string {
+	if len(s.wsURLs) < 2 {
+		return s.wsURL
+	}
+	return s.wsURLs[(idx%max(rooms, 1))%len(s.wsURLs)]
 }
 
 // stop shuts a child server down gracefully (SIGINT), killing it if it
@@ -210,7 +222,8 @@ func startServer(ctx context.Context, cfg *config, build *serverBuild) (*serverT
 // externalServer describes -addr; its pid comes from -server-pid or from
 // the process listening on its port, when this machine has one.
 func externalServer(cfg *config) (*serverTarget, error) {
-	base, ws, err := splitAddr(cfg.addr)
+	addrs := strings.Split(cfg.addr, ",")
+	base, ws, err := splitAddr(addrs[0])
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +231,13 @@ func externalServer(cfg *config) (*serverTarget, error) {
 		ws = strings.TrimSuffix(ws, "/ws") + floorPath
 	}
 	s := &serverTarget{kind: kindExternal, httpBase: base, wsURL: ws, pid: cfg.serverPID}
+	for _, a := range addrs {
+		_, u, err := splitAddr(a)
+		if err != nil {
+			return nil, err
+		}
+		s.wsURLs = append(s.wsURLs, u)
+	}
 	if s.pid == 0 {
 		u, _ := url.Parse(base)
 		if _, port, err := net.SplitHostPort(u.Host); err == nil {

@@ -168,7 +168,7 @@ func (n *Node) open(ctx context.Context) error {
 		{Bucket: name("leases"), Replicas: replicas, TTL: ttl, Memory: true},
 		{Bucket: name("snapshots"), Replicas: replicas, MaxBytes: n.opts.SnapshotBytes, MaxValue: int32(n.opts.MaxSnapshotBytes/3*4 + 4096)},
 	} {
-		s, err := openStore(ctx, n.nc, js, c)
+		s, err := n.openStoreWaiting(ctx, js, c)
 		if err != nil {
 			return fmt.Errorf("cluster: %w", err)
 		}
@@ -184,6 +184,37 @@ func (n *Node) open(ctx context.Context) error {
 	n.saver = newSaver(n.snaps, n.opts.Name, max(time.Minute, 4*ttl), n.opts.MaxSnapshotBytes, n.log)
 	n.saver.owns = n.dir.ownsRoom
 	return nil
+}
+
+// startupPatience is how long a starting node waits for JetStream to take
+// its buckets: a NATS cluster started moments before is still electing its
+// leaders, and refuses or times out meanwhile.
+const startupPatience = 30 * time.Second
+
+// openStoreWaiting is openStore, retried (each attempt up to 5 s) until it
+// works, ctx ends or startupPatience has passed.
+func (n *Node) openStoreWaiting(ctx context.Context, js jetstream.JetStream, c storeConfig) (*store, error) {
+	deadline := time.Now().Add(startupPatience)
+	logged := false
+	for {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		s, err := openStore(actx, n.nc, js, c)
+		cancel()
+		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
+			return s, err
+		}
+		if !logged {
+			n.log.Warn().Err(err).Str("bucket", c.Bucket).Msg("waiting for JetStream")
+			logged = true
+		}
+		t := time.NewTimer(500 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+	}
 }
 
 // goOwned starts fn on a goroutine Close waits for, unless closed.
