@@ -59,6 +59,7 @@ type Server struct {
 	nextID   atomic.Uint64
 
 	flushCh    chan *session
+	writeCh    chan *session // sessions with a batch of state frames to write
 	draining   atomic.Bool
 	started    atomic.Bool
 	stopped    chan struct{}
@@ -81,6 +82,7 @@ func New(opts Options) (*Server, error) {
 		sessions: make(map[*session]struct{}),
 		players:  make(map[string]*session),
 		flushCh:  make(chan *session, 1024),
+		writeCh:  make(chan *session, 8192),
 		stopped:  make(chan struct{}),
 	}
 	var err error
@@ -185,6 +187,9 @@ func (s *Server) Start() error {
 	}
 	s.wg.Go(s.janitor)
 	s.wg.Go(s.flusher)
+	for range runtime.GOMAXPROCS(0) {
+		s.wg.Go(s.writer)
+	}
 	s.log.Info().Str("addr", s.Addr()).Bool("tls", s.TLS()).Str("io_mode", s.opts.IOMode).Msg("serving")
 	return nil
 }
@@ -370,6 +375,21 @@ func (s *Server) flusher() {
 		case <-s.stopped:
 			return
 		case sess := <-s.flushCh:
+			sess.flush()
+		}
+	}
+}
+
+// writer writes the state frames rooms batched (Peer.Flush), off the
+// rooms' goroutines: a room of thousands of players would otherwise spend
+// its tick in write syscalls. Writers run on every core; each session's
+// writes stay ordered by its lock.
+func (s *Server) writer() {
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case sess := <-s.writeCh:
 			sess.flush()
 		}
 	}

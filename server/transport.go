@@ -58,7 +58,7 @@ func (t wsTransport) write(mt websocket.MessageType, data []byte) error {
 func (t wsTransport) wireSize(_ websocket.MessageType, n int) int64 {
 	return int64(n) + frameOverhead(n)
 }
-func (t wsTransport) abort() error           { return t.conn.Close() }
+func (t wsTransport) abort() error { return t.conn.Close() }
 
 var _ framer = wsTransport{}
 

@@ -167,13 +167,13 @@ type Game struct {
 	online  int
 
 	// Topic versions: each change takes the next value of clock.
-	clock       uint64
-	chunkVer    map[string]uint64 // by chunk topic name; absent: 1
+	clock    uint64
+	chunkVer map[string]uint64 // by chunk topic name; absent: 1
 	// newChunks lists the chunks that got their first tile, newest last,
 	// numbered by chunkGen: a player's topics (only non-empty chunks) are
 	// rebuilt when one of them is in its view.
-	newChunks []newChunk
-	chunkGen  uint64
+	newChunks   []newChunk
+	chunkGen    uint64
 	overviewVer uint64
 	leaderVer   uint64
 	// overviewDirty and leaderDirty say the overview or the leaderboard's
@@ -199,14 +199,14 @@ const maxNewChunks = 256
 
 // player is what the game keeps of a player beyond its state message.
 type player struct {
-	id      string
-	st      *crosswordv1.Player // in the state's players map
-	topics  []string            // the topics it receives, rebuilt on a change of view
+	id     string
+	st     *crosswordv1.Player // in the state's players map
+	topics []string            // the topics it receives, rebuilt on a change of view
 	// topicsGen is the chunkGen its topics were built at.
 	topicsGen uint64
-	version uint64              // of its "me:" topic
-	online  bool
-	region  int64 // overview region of its view's centre while online, -1 otherwise
+	version   uint64 // of its "me:" topic
+	online    bool
+	region    int64 // overview region of its view's centre while online, -1 otherwise
 
 	actedTick  uint64    // the tick of its last play or swap, accepted or not
 	lastSubmit uint64    // hash of its last play or swap

@@ -41,7 +41,7 @@ func TestTopicsFollowTheView(t *testing.T) {
 		view       *crosswordv1.View
 	}{
 		{0, 0, 128, 128, &crosswordv1.View{X: 0, Y: 0, W: 128, H: 128}},
-		{-50, 100, 5000, 16, &crosswordv1.View{X: 0, Y: 100, W: MaxView, H: 16}},                                                   // cut and moved inside
+		{-50, 100, 5000, 16, &crosswordv1.View{X: 0, Y: 100, W: MaxView, H: 16}},                                                // cut and moved inside
 		{WorldSize, WorldSize, 0, 0, &crosswordv1.View{X: WorldSize - MaxView, Y: WorldSize - MaxView, W: MaxView, H: MaxView}}, // 0 is the largest
 	} {
 		w.view("a", tc.x, tc.y, tc.w, tc.h)
