@@ -347,8 +347,8 @@ func TestCrosswordRun(t *testing.T) {
 	if v := num(t, rep, "crossword.board_tiles"); v < 2 {
 		t.Errorf("board_tiles = %v", v)
 	}
-	// Overview, leaderboard, own state and the chunks in view.
-	if v := num(t, rep, "crossword.topics_per_bot"); v < 4 || v > 100 {
+	// Overview, leaderboard, own state and the non-empty chunks in view.
+	if v := num(t, rep, "crossword.topics_per_bot"); v < 3 || v > 100 {
 		t.Errorf("topics_per_bot = %v", v)
 	}
 	// The two counts are read a few milliseconds apart at each edge of the
@@ -357,8 +357,10 @@ func TestCrosswordRun(t *testing.T) {
 	if in, srv := num(t, rep, "bytes_in_per_client_s"), num(t, rep, "server_bytes_out_per_client_s"); in <= 0 || in < srv*0.9 || in > srv*1.1 {
 		t.Errorf("bytes_in_per_client_s %v, the server wrote %v per client per second", in, srv)
 	}
-	if v := num(t, rep, "frames_per_client_s"); v < 10 {
-		t.Errorf("frames_per_client_s = %v, want at least one frame per tick", v)
+	// Every input's seq comes back in a frame (frames only go out when
+	// something changed: an empty board sends nothing on a pan).
+	if v, hz := num(t, rep, "frames_per_client_s"), num(t, rep, "input_hz"); v < hz*0.9 {
+		t.Errorf("frames_per_client_s = %v, want at least one frame per input (%v/s)", v, hz)
 	}
 	if v := num(t, rep, "tick_ms.p50"); v < 0 || v > 100 {
 		t.Errorf("tick_ms.p50 = %v", v)

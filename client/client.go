@@ -49,6 +49,28 @@ func NewEngine(pollers int) (*Engine, error) {
 // Close stops the engine and every connection still on it.
 func (e *Engine) Close() { e.nb.Stop() }
 
+// freshStopPatience bounds closeFresh.
+const freshStopPatience = 2 * time.Second
+
+// closeFresh stops an engine that may have been started moments ago (a
+// private engine whose dial failed at once). nbio v1.6.8's poller resets
+// its shutdown flag when its loop starts, so a Stop that comes before the
+// poller goroutine ran is lost and Stop waits forever. closeFresh waits
+// for Stop at most freshStopPatience; past that the engine's poller and
+// the stopping goroutine are abandoned (two idle goroutines) rather than
+// hanging the caller. Pass Options.Engine to avoid private engines (README,
+// design notes: "Known nbio limitations").
+func (e *Engine) closeFresh() {
+	done := make(chan struct{})
+	go func() { e.nb.Stop(); close(done) }()
+	t := time.NewTimer(freshStopPatience)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C: // abandoned: see above
+	}
+}
+
 // Options configures Dial. The zero value works against ws:// URLs.
 type Options struct {
 	// Engine to run on; nil starts a private one that Close stops.
@@ -171,7 +193,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 	ws, resp, err := d.DialContext(ctx, url, opts.Header)
 	if err != nil {
 		if c.ownEngine != nil {
-			c.ownEngine.Close()
+			c.ownEngine.closeFresh()
 		}
 		if resp != nil {
 			return nil, &HandshakeError{Status: resp.StatusCode, Err: err}
