@@ -309,14 +309,17 @@ func (p *roomPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool, t
 }
 
 // Flush implements tick.Flusher: the room's tick is done, so the state
-// frames it batched go out in one write, by a writer goroutine (or here,
-// when the writers are swamped).
-func (p *roomPeer) Flush() {
-	select {
-	case p.s.srv.writeCh <- p.s:
-	default:
-		p.s.flushState()
+// frames it batched go out in one write: here, or for a crowded room by a
+// writer goroutine (here too when the writers are swamped).
+func (p *roomPeer) Flush(crowded bool) {
+	if crowded {
+		select {
+		case p.s.srv.writeCh <- p.s:
+			return
+		default:
+		}
 	}
+	p.s.flushState()
 }
 
 // Send implements Peer. A Left also ends the session's seat.

@@ -39,10 +39,18 @@ type Peer interface {
 // Flusher is an optional capability of a Peer: after each tick's frames
 // the room calls Flush on every seated player's peer, so a peer may batch
 // the tick's state frames (a player of a game with Topics gets several)
-// and write them at once. Flush must not block.
+// and write them at once. crowded says the room has more than CrowdedRoom
+// players: its one goroutine would spend its tick in write syscalls, so
+// the peer had better hand the write to another goroutine (in a small
+// room writing at once is cheaper: rooms already run on every core).
+// Flush must not block.
 type Flusher interface {
-	Flush()
+	Flush(crowded bool)
 }
+
+// CrowdedRoom is the number of players above which Flusher.Flush is told
+// the room is crowded.
+const CrowdedRoom = 256
 
 // slot is one seated player. Fields without a comment belong to the room's
 // goroutine.
@@ -264,9 +272,10 @@ func (rm *room) runTick(due, start time.Time) {
 	if rm.failure == nil {
 		rm.broadcast(start)
 	}
+	crowded := len(rm.order) > CrowdedRoom
 	for _, s := range rm.order {
 		if f, ok := s.peer.(Flusher); ok {
-			f.Flush()
+			f.Flush(crowded)
 		}
 	}
 	if rm.failure == nil && rm.onSnapshot != nil && rm.info.SnapshotEvery > 0 && due.Sub(rm.lastSnap) >= rm.info.SnapshotEvery {
