@@ -10,11 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -71,102 +69,30 @@ func startWorld(t *testing.T) string {
 	return servertest.URL(srv, false, "")
 }
 
-// tab is one page in headless Chromium in a browser context of its own
-// (its own storage: another guest), with what makes it fail: uncaught
-// exceptions, console errors, failed requests, HTTP errors.
-type tab struct {
-	t    *testing.T
-	name string
-	ctx  context.Context
-	mu   sync.Mutex
-	errs []string
-}
+// tab is a browsertest.Tab with this test's page actions.
+type tab struct{ *browsertest.Tab }
 
 func newTab(t *testing.T, browser context.Context, name string) *tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	b := &tab{t: t, name: name, ctx: ctx}
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("%s: new browser context: %v", name, err)
-	}
-	if err := chromedp.Listen(ctx, b.record); err != nil {
-		t.Fatalf("%s: listen: %v", name, err)
-	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(960, 600)); err != nil {
-		t.Fatalf("%s: viewport: %v", name, err)
-	}
-	// Every tab believes it has the focus, as a tab in its own window would.
-	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
-		t.Fatalf("%s: focus emulation: %v", name, err)
-	}
+	b := &tab{browsertest.NewTab(t, browser, name, true)}
+	b.State = `JSON.stringify({ error: window.crossword?.error, message: window.crossword?.message,
+				banner: window.crossword?.banner, me: window.crossword?.me?.(), topics: window.crossword?.topics?.(), stats: window.crossword?.stats })`
 	return b
 }
 
-func (b *tab) record(ev any) {
-	if e := browsertest.Problem(ev); e != "" {
-		b.mu.Lock()
-		b.errs = append(b.errs, e)
-		b.mu.Unlock()
-	}
-}
-
-func (b *tab) pageErrors() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.errs)
-}
-
-func (b *tab) navigate(url string) {
-	b.t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.Navigate(url)); err != nil {
-		b.t.Fatalf("%s: navigate %s: %v", b.name, url, err)
-	}
-}
-
-// eval evaluates a JavaScript expression on the page and decodes its value.
-func eval[T any](b *tab, expr string) T {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		b.t.Fatalf("%s: evaluate %s: %v (page errors: %v)", b.name, expr, err, b.pageErrors())
-	}
-	return v
-}
-
-// waitFor polls a JavaScript boolean expression until it is true.
-func (b *tab) waitFor(timeout time.Duration, what, expr string) {
-	b.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			state, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify({ error: window.crossword?.error, message: window.crossword?.message,
-				banner: window.crossword?.banner, me: window.crossword?.me?.(), topics: window.crossword?.topics?.(), stats: window.crossword?.stats })`))
-			b.t.Fatalf("%s: %s: not within %v (last error %v; page %s; page errors %v)", b.name, what, timeout, err, state, b.pageErrors())
-		}
-		time.Sleep(25 * time.Millisecond) // the polling interval
-	}
-}
+func eval[T any](b *tab, expr string) T { return browsertest.Eval[T](b.Tab, expr) }
 
 // typeKeys presses and releases each key of s as a keyboard would (kb.Enter, kb.Tab, kb.Escape are keys too).
 func (b *tab) typeKeys(s string) {
-	b.t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.KeyEvent(s)); err != nil {
-		b.t.Fatalf("%s: keys %q: %v", b.name, s, err)
+	b.T.Helper()
+	if err := chromedp.Do(b.Ctx, chromedp.KeyEvent(s)); err != nil {
+		b.T.Fatalf("%s: keys %q: %v", b.Name, s, err)
 	}
 }
 
 // mouse sends one mouse event at (x, y), CSS px; held says the left button is down (for moves).
 func (b *tab) mouse(typ input.DispatchMouseEventType, x, y float64, held bool) {
-	b.t.Helper()
+	b.T.Helper()
 	opt := func(p *input.DispatchMouseEventParams) {
 		if typ != input.DispatchMouseEventTypeMouseMoved || held {
 			p.Button, p.Buttons = input.MouseButtonLeft, 1
@@ -175,14 +101,14 @@ func (b *tab) mouse(typ input.DispatchMouseEventType, x, y float64, held bool) {
 			p.ClickCount = 1
 		}
 	}
-	if err := chromedp.Do(b.ctx, chromedp.MouseEvent(typ, x, y, opt)); err != nil {
-		b.t.Fatalf("%s: mouse %s: %v", b.name, typ, err)
+	if err := chromedp.Do(b.Ctx, chromedp.MouseEvent(typ, x, y, opt)); err != nil {
+		b.T.Fatalf("%s: mouse %s: %v", b.Name, typ, err)
 	}
 }
 
 // clickCell clicks the centre of board cell (x, y).
 func (b *tab) clickCell(x, y int) {
-	b.t.Helper()
+	b.T.Helper()
 	p := eval[point](b, fmt.Sprintf("window.crossword.toScreen(%d, %d)", x, y))
 	b.mouse(input.DispatchMouseEventTypeMousePressed, p.X, p.Y, true)
 	b.mouse(input.DispatchMouseEventTypeMouseReleased, p.X, p.Y, true)
@@ -190,7 +116,7 @@ func (b *tab) clickCell(x, y int) {
 
 // dragToCell drags a free tile with letter from the rack onto cell (x, y).
 func (b *tab) dragToCell(letter byte, x, y int) {
-	b.t.Helper()
+	b.T.Helper()
 	from := eval[point](b, fmt.Sprintf(`(() => { const r = document.querySelector('#rack .tile[data-letter=%q]:not(.used)').getBoundingClientRect();
 		return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; })()`, string(letter)))
 	to := eval[point](b, fmt.Sprintf("window.crossword.toScreen(%d, %d)", x, y))
@@ -201,20 +127,6 @@ func (b *tab) dragToCell(letter byte, x, y int) {
 		b.mouse(input.DispatchMouseEventTypeMouseMoved, from.X+(to.X-from.X)*f, from.Y+(to.Y-from.Y)*f, true)
 	}
 	b.mouse(input.DispatchMouseEventTypeMouseReleased, to.X, to.Y, true)
-}
-
-func (b *tab) screenshot(paths ...string) {
-	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		b.t.Fatalf("%s: screenshot: %v", b.name, err)
-	}
-	for _, p := range paths {
-		if err := os.WriteFile(p, png, 0o644); err != nil {
-			b.t.Fatal(err)
-		}
-		b.t.Logf("%s: screenshot %s (%d KB)", b.name, p, len(png)/1024)
-	}
 }
 
 type (
@@ -328,11 +240,11 @@ func TestCrosswordInChromium(t *testing.T) {
 	bob := newTab(t, browser, "bob")
 	step("Chromium and the crossword world started")
 
-	ann.navigate(base + crossword.Path)
-	bob.navigate(base + crossword.Path)
+	ann.Navigate(base + crossword.Path)
+	bob.Navigate(base + crossword.Path)
 	const ready = `window.crossword?.ready === true && window.crossword.stats.draws > 0 && window.crossword.sentView() !== null`
-	ann.waitFor(15*time.Second, "ann joins", ready)
-	bob.waitFor(15*time.Second, "bob joins", ready)
+	ann.WaitFor(15*time.Second, "ann joins", ready)
+	bob.WaitFor(15*time.Second, "bob joins", ready)
 	ids := []string{eval[string](ann, "window.crossword.playerId"), eval[string](bob, "window.crossword.playerId")}
 	worlds := []string{eval[string](ann, "window.crossword.roomId"), eval[string](bob, "window.crossword.roomId")}
 	if ids[0] == ids[1] || worlds[0] != worlds[1] {
@@ -343,7 +255,7 @@ func TestCrosswordInChromium(t *testing.T) {
 	for _, b := range []*tab{ann, bob} {
 		// An empty board has no chunk topics (the first word makes them).
 		if topics := eval[[]string](b, "window.crossword.topics()"); slices.Contains(topics, centreChunk) || !slices.Contains(topics, "overview") || !slices.Contains(topics, "me:"+eval[string](b, "window.crossword.playerId")) {
-			t.Fatalf("%s's topics %v: want the overview and its own, no chunk of the empty board", b.name, topics)
+			t.Fatalf("%s's topics %v: want the overview and its own, no chunk of the empty board", b.Name, topics)
 		}
 	}
 	step("ann (%s) and bob (%s) are in world %s", ids[0], ids[1], worlds[0])
@@ -357,24 +269,24 @@ func TestCrosswordInChromium(t *testing.T) {
 			t.Fatalf("no word in ann's racks (last %q)", a.Rack)
 		}
 		eval[int](ann, `window.crossword.swap("")`)
-		ann.waitFor(10*time.Second, "ann swaps her rack", fmt.Sprintf(`!window.crossword.busy() && window.crossword.me().rack !== %q`, a.Rack))
+		ann.WaitFor(10*time.Second, "ann swaps her rack", fmt.Sprintf(`!window.crossword.busy() && window.crossword.me().rack !== %q`, a.Rack))
 		a = ann.me()
 		w1, _ = bestWord(a.Rack, 5, func(s string) string { return s })
 	}
 	x0 := c - len(w1)/2
 	ann.clickCell(x0, c)
-	ann.waitFor(5*time.Second, "ann's cursor", fmt.Sprintf(`JSON.stringify(window.crossword.cursor()) === '{"x":%d,"y":%d,"dir":"across"}'`, x0, c))
+	ann.WaitFor(5*time.Second, "ann's cursor", fmt.Sprintf(`JSON.stringify(window.crossword.cursor()) === '{"x":%d,"y":%d,"dir":"across"}'`, x0, c))
 	ann.typeKeys(w1)
 	if got := eval[int](ann, "window.crossword.pending().length"); got != len(w1) {
 		t.Fatalf("ann typed %q; %d tiles pending (message %q)", w1, got, eval[string](ann, "window.crossword.message"))
 	}
 	ann.typeKeys(kb.Enter)
-	ann.waitFor(10*time.Second, "ann's word is accepted", `window.crossword.me().words === 1 && window.crossword.pending().length === 0`)
+	ann.WaitFor(10*time.Second, "ann's word is accepted", `window.crossword.me().words === 1 && window.crossword.pending().length === 0`)
 	tilesAre := func(word string, x, y, dx, dy int) string {
 		return fmt.Sprintf(`(() => { const w = %q; for (let i = 0; i < w.length; i++) if (window.crossword.tileAt(%d + %d * i, %d + %d * i) !== w[i]) return false; return true; })()`, word, x, dx, y, dy)
 	}
-	bob.waitFor(10*time.Second, "bob sees ann's word", tilesAre(w1, x0, c, 1, 0))
-	ann.waitFor(5*time.Second, "ann's page says what it scored", `window.crossword.message.startsWith("+")`)
+	bob.WaitFor(10*time.Second, "bob sees ann's word", tilesAre(w1, x0, c, 1, 0))
+	ann.WaitFor(5*time.Second, "ann's page says what it scored", `window.crossword.message.startsWith("+")`)
 	step("ann played %q at (%d, %d) across from rack %q; bob's page shows it", w1, x0, c, a.Rack)
 
 	// Bob, a newcomer, may build on Ann's tiles: a word down that ends on
@@ -398,28 +310,28 @@ func TestCrosswordInChromium(t *testing.T) {
 	if got := eval[[]map[string]any](bob, "window.crossword.pending()"); len(got) != len(s2) {
 		t.Fatalf("bob dragged %q; pending %v (message %q)", s2, got, eval[string](bob, "window.crossword.message"))
 	}
-	if err := chromedp.Do(bob.ctx, chromedp.Click(chromedp.CSS("#submit"))); err != nil {
+	if err := chromedp.Do(bob.Ctx, chromedp.Click(chromedp.CSS("#submit"))); err != nil {
 		t.Fatal(err)
 	}
-	bob.waitFor(10*time.Second, "bob's word is accepted", `window.crossword.me().words === 1`)
-	ann.waitFor(10*time.Second, "ann sees bob's word", tilesAre(w2, xb, yb, 0, 1))
+	bob.WaitFor(10*time.Second, "bob's word is accepted", `window.crossword.me().words === 1`)
+	ann.WaitFor(10*time.Second, "ann sees bob's word", tilesAre(w2, xb, yb, 0, 1))
 	step("bob dragged %q onto (%d, %d) down, making %q; ann's page shows it", s2, xb, yb, w2)
 
 	// A play that touches no tile is refused with its reason; nothing changes.
 	far := [2]int{c + 6, c - 6}
-	ann.waitFor(5*time.Second, "ann's rack", `window.crossword.me().rack.length > 0`)
+	ann.WaitFor(5*time.Second, "ann's rack", `window.crossword.me().rack.length > 0`)
 	letter := eval[string](ann, "window.crossword.me().rack[0]")
 	if msg := eval[string](ann, fmt.Sprintf("window.crossword.place(%d, %d, %q)", far[0], far[1], letter)); msg != "" {
 		t.Fatalf("ann cannot place %q at %v: %s", letter, far, msg)
 	}
 	eval[int](ann, "window.crossword.submit()")
-	ann.waitFor(10*time.Second, "ann's lone tile is refused", `window.crossword.refusals.length === 1 && !window.crossword.busy()`)
+	ann.WaitFor(10*time.Second, "ann's lone tile is refused", `window.crossword.refusals.length === 1 && !window.crossword.busy()`)
 	reason := eval[string](ann, "window.crossword.refusals[0]")
 	if shown := eval[string](ann, `document.getElementById("message").textContent`); !strings.Contains(shown, reason) || reason == "" {
 		t.Errorf("ann's page shows %q for the refusal %q", shown, reason)
 	}
 	ann.typeKeys(kb.Escape)
-	ann.waitFor(5*time.Second, "ann's refused tile is cleared", `window.crossword.pending().length === 0`)
+	ann.WaitFor(5*time.Second, "ann's refused tile is cleared", `window.crossword.pending().length === 0`)
 	if got := eval[string](bob, fmt.Sprintf("window.crossword.tileAt(%d, %d)", far[0], far[1])); got != "" {
 		t.Errorf("the refused tile shows in bob's tab as %q", got)
 	}
@@ -428,13 +340,13 @@ func TestCrosswordInChromium(t *testing.T) {
 	// Bob jumps far away with a click near the overview map's top-right
 	// corner: his page sends a View, the server moves his chunk topics, and
 	// his page drops the replicas of the chunks at the centre.
-	bob.waitFor(5*time.Second, "bob's rack", `window.crossword.me().rack.length > 0`)
+	bob.WaitFor(5*time.Second, "bob's rack", `window.crossword.me().rack.length > 0`)
 	m := eval[box](bob, `(() => { const r = document.getElementById("map").getBoundingClientRect(); return { X: r.left, Y: r.top, W: r.width, H: r.height }; })()`)
 	bob.mouse(input.DispatchMouseEventTypeMousePressed, m.X+m.W-6, m.Y+6, true)
 	bob.mouse(input.DispatchMouseEventTypeMouseReleased, m.X+m.W-6, m.Y+6, true)
-	bob.waitFor(5*time.Second, "bob's camera jumps", fmt.Sprintf(`window.crossword.camera().x > %d && window.crossword.camera().y < %d`, c+500, c-500))
+	bob.WaitFor(5*time.Second, "bob's camera jumps", fmt.Sprintf(`window.crossword.camera().x > %d && window.crossword.camera().y < %d`, c+500, c-500))
 	away := int(eval[float64](bob, "window.crossword.camera().x"))
-	bob.waitFor(10*time.Second, "bob's view moves away", fmt.Sprintf(`window.crossword.me().view.x > %d && !window.crossword.topics().some((t) => t === %q)`, away-200, centreChunk))
+	bob.WaitFor(10*time.Second, "bob's view moves away", fmt.Sprintf(`window.crossword.me().view.x > %d && !window.crossword.topics().some((t) => t === %q)`, away-200, centreChunk))
 	topics := eval[[]string](bob, "window.crossword.topics()")
 	for _, tp := range topics {
 		var cx, cy int
@@ -465,13 +377,13 @@ func TestCrosswordInChromium(t *testing.T) {
 	xa := x0 + ka
 	ann.clickCell(xa, c+1)
 	ann.typeKeys(kb.Tab)
-	ann.waitFor(5*time.Second, "ann's cursor points down", fmt.Sprintf(`JSON.stringify(window.crossword.cursor()) === '{"x":%d,"y":%d,"dir":"down"}'`, xa, c+1))
+	ann.WaitFor(5*time.Second, "ann's cursor points down", fmt.Sprintf(`JSON.stringify(window.crossword.cursor()) === '{"x":%d,"y":%d,"dir":"down"}'`, xa, c+1))
 	ann.typeKeys(s3 + kb.Enter)
-	ann.waitFor(10*time.Second, "ann's second word is accepted", `window.crossword.me().words === 2`)
-	ann.waitFor(5*time.Second, "ann's page shows her second word", tilesAre(w3, xa, c, 0, 1))
+	ann.WaitFor(10*time.Second, "ann's second word is accepted", `window.crossword.me().words === 2`)
+	ann.WaitFor(5*time.Second, "ann's page shows her second word", tilesAre(w3, xa, c, 0, 1))
 	// The play reached Bob's overview (published about once a second) but
 	// not his board: no frame of the centre's chunks came since he left.
-	bob.waitFor(10*time.Second, "bob's overview counts ann's new tiles", fmt.Sprintf(`window.crossword.overview().totalTiles >= %d`, totalBefore+len(s3)))
+	bob.WaitFor(10*time.Second, "bob's overview counts ann's new tiles", fmt.Sprintf(`window.crossword.overview().totalTiles >= %d`, totalBefore+len(s3)))
 	if got := eval[string](bob, fmt.Sprintf("window.crossword.tileAt(%d, %d)", xa, c+1)); got != "" {
 		t.Errorf("bob looks away yet his page has %q at (%d, %d)", got, xa, c+1)
 	}
@@ -488,29 +400,29 @@ func TestCrosswordInChromium(t *testing.T) {
 
 	// Bob's home button takes him back to the centre: the chunks come back
 	// as snapshots, with Ann's word.
-	if err := chromedp.Do(bob.ctx, chromedp.Click(chromedp.CSS("#home"))); err != nil {
+	if err := chromedp.Do(bob.Ctx, chromedp.Click(chromedp.CSS("#home"))); err != nil {
 		t.Fatal(err)
 	}
-	bob.waitFor(10*time.Second, "bob looks back and sees ann's second word", tilesAre(w3, xa, c, 0, 1)+" && "+tilesAre(w1, x0, c, 1, 0)+" && "+tilesAre(w2, xb, yb, 0, 1))
+	bob.WaitFor(10*time.Second, "bob looks back and sees ann's second word", tilesAre(w3, xa, c, 0, 1)+" && "+tilesAre(w1, x0, c, 1, 0)+" && "+tilesAre(w2, xb, yb, 0, 1))
 	step("bob looked back: his page shows all three words")
 
 	// The arrow keys pan, the wheel zooms.
 	cam := eval[map[string]float64](bob, "window.crossword.camera()")
 	bob.typeKeys(kb.ArrowRight + kb.ArrowRight)
-	bob.waitFor(5*time.Second, "the arrow keys pan", fmt.Sprintf(`window.crossword.camera().x === %g`, cam["x"]+8))
-	if err := chromedp.Do(bob.ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, 480, 300, func(p *input.DispatchMouseEventParams) {
+	bob.WaitFor(5*time.Second, "the arrow keys pan", fmt.Sprintf(`window.crossword.camera().x === %g`, cam["x"]+8))
+	if err := chromedp.Do(bob.Ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, 480, 300, func(p *input.DispatchMouseEventParams) {
 		p.DeltaX, p.DeltaY = 0.01, -240 // Chromium wants both, and cdproto omits zeros
 	})); err != nil {
 		t.Fatal(err)
 	}
-	bob.waitFor(5*time.Second, "the wheel zooms in", fmt.Sprintf(`window.crossword.camera().z > %g`, cam["z"]))
+	bob.WaitFor(5*time.Second, "the wheel zooms in", fmt.Sprintf(`window.crossword.camera().z > %g`, cam["z"]))
 
 	// A dropped connection: the SDK reconnects and rejoins the world as the
 	// same player, and the topics come back as fresh snapshots.
 	session := eval[string](bob, "window.crossword.client.sessionId")
 	eval[bool](bob, "window.crossword.drop(), true")
-	bob.waitFor(15*time.Second, "bob rejoins", `window.crossword.stats.rejoins === 1 && window.crossword.banner === "" && window.crossword.me() !== null`)
-	bob.waitFor(10*time.Second, "bob's board is back", tilesAre(w3, xa, c, 0, 1)+" && "+tilesAre(w2, xb, yb, 0, 1))
+	bob.WaitFor(15*time.Second, "bob rejoins", `window.crossword.stats.rejoins === 1 && window.crossword.banner === "" && window.crossword.me() !== null`)
+	bob.WaitFor(10*time.Second, "bob's board is back", tilesAre(w3, xa, c, 0, 1)+" && "+tilesAre(w2, xb, yb, 0, 1))
 	if got := eval[[]string](bob, "[window.crossword.client.playerId, window.crossword.client.sessionId]"); got[0] != ids[1] || got[1] == session {
 		t.Errorf("after the drop bob is %q in session %q (was %q in %q)", got[0], got[1], ids[1], session)
 	}
@@ -524,22 +436,22 @@ func TestCrosswordInChromium(t *testing.T) {
 		bob.mouse(input.DispatchMouseEventTypeMousePressed, p.X, p.Y, true)
 		bob.mouse(input.DispatchMouseEventTypeMouseReleased, p.X, p.Y, true)
 	}
-	bob.waitFor(5*time.Second, "two tiles chosen", `document.querySelectorAll("#rack .tile.selected").length === 2 && document.getElementById("swap").textContent === "Swap 2"`)
-	if err := chromedp.Do(bob.ctx, chromedp.Click(chromedp.CSS("#swap"))); err != nil {
+	bob.WaitFor(5*time.Second, "two tiles chosen", `document.querySelectorAll("#rack .tile.selected").length === 2 && document.getElementById("swap").textContent === "Swap 2"`)
+	if err := chromedp.Do(bob.Ctx, chromedp.Click(chromedp.CSS("#swap"))); err != nil {
 		t.Fatal(err)
 	}
-	bob.waitFor(10*time.Second, "bob's swap costs a life", fmt.Sprintf(`window.crossword.me().lives === %d && window.crossword.message.startsWith("Swapped") && !window.crossword.busy()`, lives-1))
+	bob.WaitFor(10*time.Second, "bob's swap costs a life", fmt.Sprintf(`window.crossword.me().lives === %d && window.crossword.message.startsWith("Swapped") && !window.crossword.busy()`, lives-1))
 	step("bob swapped two tiles for a life: %s", eval[string](bob, "window.crossword.message"))
 
 	// Both pages agree on the leaderboard: the two players, with their scores.
 	scores := fmt.Sprintf(`(() => { const lb = window.crossword.leaderboard(); return lb.length === 2 && lb.find((e) => e.playerId === %q)?.score === %d && lb.find((e) => e.playerId === %q)?.score === %d; })()`,
 		ids[0], ann.me().Score, ids[1], bob.me().Score)
-	ann.waitFor(10*time.Second, "ann's leaderboard", scores)
-	bob.waitFor(10*time.Second, "bob's leaderboard", scores)
+	ann.WaitFor(10*time.Second, "ann's leaderboard", scores)
+	bob.WaitFor(10*time.Second, "bob's leaderboard", scores)
 
 	dir := artifactDir(t)
-	ann.screenshot(filepath.Join(dir, "ann.png"))
-	bob.screenshot(filepath.Join(dir, "bob.png"))
+	ann.Screenshot(filepath.Join(dir, "ann.png"))
+	bob.Screenshot(filepath.Join(dir, "bob.png"))
 	if *updateScreenshot {
 		// The README's screenshot: a few more words each, then Bob's tab,
 		// where Ann's recent tiles are ringed and his own are gold.
@@ -552,18 +464,18 @@ func TestCrosswordInChromium(t *testing.T) {
 			x0, y0, x1, y1 = min(x0, int(tv.X)), min(y0, int(tv.Y)), max(x1, int(tv.X)), max(y1, int(tv.Y))
 		}
 		eval[bool](bob, fmt.Sprintf("window.crossword.zoomTo(26), window.crossword.panTo(%g, %g), true", float64(x0+x1+1)/2, float64(y0+y1+1)/2+2))
-		bob.waitFor(10*time.Second, "bob's leaderboard is up to date", fmt.Sprintf(`(() => { const lb = window.crossword.leaderboard();
+		bob.WaitFor(10*time.Second, "bob's leaderboard is up to date", fmt.Sprintf(`(() => { const lb = window.crossword.leaderboard();
 			return lb.find((e) => e.playerId === %q)?.score === %d && lb.find((e) => e.playerId === %q)?.score === %d; })()`, ids[0], ann.me().Score, ids[1], bob.me().Score))
-		bob.waitFor(5*time.Second, "the server has bob's new view", `(() => { const c = window.crossword, v = JSON.stringify(c.wantedView()); return JSON.stringify(c.sentView()) === v && JSON.stringify(c.me().view) === v; })()`)
+		bob.WaitFor(5*time.Second, "the server has bob's new view", `(() => { const c = window.crossword, v = JSON.stringify(c.wantedView()); return JSON.stringify(c.sentView()) === v && JSON.stringify(c.me().view) === v; })()`)
 		bob.clickCell(x1+2, y0+1)
-		bob.waitFor(5*time.Second, "bob's cursor", `window.crossword.cursor() !== null`)
-		bob.screenshot(filepath.Join("..", "..", "docs", "crossword.png"))
+		bob.WaitFor(5*time.Second, "bob's cursor", `window.crossword.cursor() !== null`)
+		bob.Screenshot(filepath.Join("..", "..", "docs", "crossword.png"))
 	}
 	for _, b := range []*tab{ann, bob} {
-		if errs := b.pageErrors(); len(errs) > 0 {
-			t.Errorf("%s: page errors: %v", b.name, errs)
+		if errs := b.PageErrors(); len(errs) > 0 {
+			t.Errorf("%s: page errors: %v", b.Name, errs)
 		}
-		t.Logf("%s: %s", b.name, eval[string](b, "JSON.stringify(window.crossword.stats)"))
+		t.Logf("%s: %s", b.Name, eval[string](b, "JSON.stringify(window.crossword.stats)"))
 	}
 	step("done; screenshots in %s", dir)
 }
@@ -623,7 +535,7 @@ func playSomewhere(t *testing.T, b *tab) {
 		}
 	}
 	if !best.found {
-		t.Logf("%s: no word for rack %q", b.name, me.Rack)
+		t.Logf("%s: no word for rack %q", b.Name, me.Rack)
 		return
 	}
 	for i := range len(best.word) {
@@ -631,12 +543,12 @@ func playSomewhere(t *testing.T, b *tab) {
 			continue
 		}
 		if msg := eval[string](b, fmt.Sprintf("window.crossword.place(%d, %d, %q)", best.x+i*best.dx, best.y+i*best.dy, best.word[i:i+1])); msg != "" {
-			t.Fatalf("%s: place %q: %s", b.name, best.word, msg)
+			t.Fatalf("%s: place %q: %s", b.Name, best.word, msg)
 		}
 	}
 	eval[int](b, "window.crossword.submit()") // held back until the cooldown since the last play ends
-	b.waitFor(10*time.Second, "the play is answered", `!window.crossword.busy()`)
-	t.Logf("%s played %q at (%d, %d): %s", b.name, best.word, best.x, best.y, eval[string](b, "window.crossword.message"))
+	b.WaitFor(10*time.Second, "the play is answered", `!window.crossword.busy()`)
+	t.Logf("%s played %q at (%d, %d): %s", b.Name, best.word, best.x, best.y, eval[string](b, "window.crossword.message"))
 	eval[bool](b, "window.crossword.clear(), true")
 }
 

@@ -8,11 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -38,138 +36,44 @@ func init() {
 		})
 }
 
-// tab is one page in headless Chromium, with what makes it fail: uncaught
-// exceptions, console errors, failed requests, HTTP errors.
-type tab struct {
-	t    *testing.T
-	name string
-	ctx  context.Context
-	mu   sync.Mutex
-	errs []string
-}
+// tab is a browsertest.Tab with this test's page actions.
+type tab struct{ *browsertest.Tab }
 
-// newTab opens a tab of 960×600 in browser's default browser context, or,
-// with own, in a browser context of its own (its own storage and cookies:
-// another guest, as another browser would be).
 func newTab(t *testing.T, browser context.Context, name string, own bool) *tab {
 	t.Helper()
-	b := &tab{t: t, name: name, ctx: browser}
-	if own {
-		ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-		t.Cleanup(cancel)
-		if err := chromedp.Do(ctx); err != nil {
-			t.Fatalf("%s: new browser context: %v", name, err)
-		}
-		b.ctx = ctx
-	}
-	if err := chromedp.Listen(b.ctx, b.record); err != nil {
-		t.Fatalf("%s: listen: %v", name, err)
-	}
-	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(960, 600)); err != nil {
-		t.Fatalf("%s: viewport: %v", name, err)
-	}
-	// Every tab believes it has the focus, as a tab in its own window
-	// would: no blur events, keys reach it whichever window is in front.
-	if _, err := chromedp.Call(b.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
-		t.Fatalf("%s: focus emulation: %v", name, err)
-	}
+	b := &tab{browsertest.NewTab(t, browser, name, own)}
+	b.State = `JSON.stringify({ error: window.shooter?.error, banner: window.shooter?.banner, stats: window.shooter?.stats,
+				view: window.shooter?.snapshot?.().players, focus: document.hasFocus(), visibility: document.visibilityState,
+				overlay: document.getElementById("overlay")?.textContent, rooms: window.roomBrowser?.error })`
 	return b
 }
 
-func (b *tab) record(ev any) {
-	e := browsertest.Problem(ev)
-	if e != "" {
-		b.mu.Lock()
-		b.errs = append(b.errs, e)
-		b.mu.Unlock()
-	}
-}
-
-func (b *tab) pageErrors() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.errs...)
-}
-
-func (b *tab) navigate(url string) {
-	b.t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.Navigate(url)); err != nil {
-		b.t.Fatalf("%s: navigate %s: %v", b.name, url, err)
-	}
-}
-
-// eval evaluates a JavaScript expression on the page and decodes its value.
-func eval[T any](b *tab, expr string) T {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		b.t.Fatalf("%s: evaluate %s: %v (page errors: %v)", b.name, expr, err, b.pageErrors())
-	}
-	return v
-}
-
-// waitFor polls a JavaScript boolean expression until it is true. An
-// evaluation that fails (the page is navigating) counts as false.
-func (b *tab) waitFor(timeout time.Duration, what, expr string) {
-	b.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			state, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify({ error: window.shooter?.error, banner: window.shooter?.banner, stats: window.shooter?.stats,
-				view: window.shooter?.snapshot?.().players, focus: document.hasFocus(), visibility: document.visibilityState,
-				overlay: document.getElementById("overlay")?.textContent, rooms: window.roomBrowser?.error })`))
-			b.t.Fatalf("%s: %s: not within %v (last error %v; page %s; page errors %v)", b.name, what, timeout, err, state, b.pageErrors())
-		}
-		time.Sleep(25 * time.Millisecond) // the polling interval
-	}
-}
+func eval[T any](b *tab, expr string) T { return browsertest.Eval[T](b.Tab, expr) }
 
 // key presses (down) or releases a key as a keyboard would.
 func (b *tab) key(r rune, down bool) {
-	b.t.Helper()
+	b.T.Helper()
 	want := kb.KeyUp
 	if down {
 		want = kb.KeyDown
 	}
 	for _, ev := range kb.Encode(r) {
 		if ev.Type == want {
-			if _, err := chromedp.Call(b.ctx, input.DispatchKeyEvent, *ev); err != nil {
-				b.t.Fatalf("%s: key %q: %v", b.name, r, err)
+			if _, err := chromedp.Call(b.Ctx, input.DispatchKeyEvent, *ev); err != nil {
+				b.T.Fatalf("%s: key %q: %v", b.Name, r, err)
 			}
 		}
 	}
 }
 
 func (b *tab) mouse(typ input.DispatchMouseEventType, x, y float64) {
-	b.t.Helper()
+	b.T.Helper()
 	opts := []chromedp.MouseOption{chromedp.ButtonNone}
 	if typ != input.DispatchMouseEventTypeMouseMoved {
 		opts = []chromedp.MouseOption{chromedp.ButtonLeft, chromedp.ClickCount(1)}
 	}
-	if err := chromedp.Do(b.ctx, chromedp.MouseEvent(typ, x, y, opts...)); err != nil {
-		b.t.Fatalf("%s: mouse %s: %v", b.name, typ, err)
-	}
-}
-
-func (b *tab) screenshot(paths ...string) {
-	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		b.t.Fatalf("%s: screenshot: %v", b.name, err)
-	}
-	for _, p := range paths {
-		if err := os.WriteFile(p, png, 0o644); err != nil {
-			b.t.Fatal(err)
-		}
-		b.t.Logf("%s: screenshot %s (%d KB)", b.name, p, len(png)/1024)
+	if err := chromedp.Do(b.Ctx, chromedp.MouseEvent(typ, x, y, opts...)); err != nil {
+		b.T.Fatalf("%s: mouse %s: %v", b.Name, typ, err)
 	}
 }
 
@@ -263,12 +167,12 @@ func TestShooterInChromium(t *testing.T) {
 	step("Chromium and the demo started")
 
 	// Ann creates a room; Bob joins it by id.
-	ann.navigate(base + "/examples/shooter/?game=" + quietShooter + "&create=1")
-	ann.waitFor(15*time.Second, "ann joins", `window.shooter?.ready === true && window.shooter.stats.draws > 0`)
+	ann.Navigate(base + "/examples/shooter/?game=" + quietShooter + "&create=1")
+	ann.WaitFor(15*time.Second, "ann joins", `window.shooter?.ready === true && window.shooter.stats.draws > 0`)
 	roomID := eval[string](ann, "window.shooter.roomId")
 	annID := eval[string](ann, "window.shooter.playerId")
-	bob.navigate(base + "/examples/shooter/?game=" + quietShooter + "&room=" + roomID)
-	bob.waitFor(15*time.Second, "bob joins", `window.shooter?.ready === true && window.shooter.stats.draws > 0`)
+	bob.Navigate(base + "/examples/shooter/?game=" + quietShooter + "&room=" + roomID)
+	bob.WaitFor(15*time.Second, "bob joins", `window.shooter?.ready === true && window.shooter.stats.draws > 0`)
 	bobID := eval[string](bob, "window.shooter.playerId")
 	if got := eval[string](bob, "window.shooter.roomId"); got != roomID || bobID == annID || bobID == "" {
 		t.Fatalf("bob is %q in room %q; want another player than ann (%q) in %q", bobID, got, annID, roomID)
@@ -287,8 +191,8 @@ func TestShooterInChromium(t *testing.T) {
 	arrived := func(id string, p spot) string {
 		return fmt.Sprintf(`(() => { const p = window.shooter.state().players[%q]; return p !== undefined && Math.hypot(p.x - %g, p.y - %g) < 1; })()`, id, p.X, p.Y)
 	}
-	ann.waitFor(25*time.Second, "ann reaches her spot", arrived(annID, pa))
-	bob.waitFor(25*time.Second, "bob reaches his spot", arrived(bobID, pb))
+	ann.WaitFor(25*time.Second, "ann reaches her spot", arrived(annID, pa))
+	bob.WaitFor(25*time.Second, "bob reaches his spot", arrived(bobID, pb))
 	eval[bool](ann, "window.shooter.stop(), true")
 	eval[bool](bob, "window.shooter.stop(), true")
 	// Where each one actually came to rest (on a loaded machine the
@@ -297,21 +201,21 @@ func TestShooterInChromium(t *testing.T) {
 	still := func(id string) string {
 		return fmt.Sprintf(`(() => { const p = window.shooter.state().players[%q]; return p !== undefined && p.vx === 0 && p.vy === 0; })()`, id)
 	}
-	ann.waitFor(10*time.Second, "ann stands still", still(annID))
-	bob.waitFor(10*time.Second, "bob stands still", still(bobID))
+	ann.WaitFor(10*time.Second, "ann stands still", still(annID))
+	bob.WaitFor(10*time.Second, "bob stands still", still(bobID))
 	pa = spot{ann.view().Players[annID].X, ann.view().Players[annID].Y}
 	pb = spot{bob.view().Players[bobID].X, bob.view().Players[bobID].Y}
-	ann.waitFor(10*time.Second, "ann sees bob there", arrived(bobID, pb))
-	bob.waitFor(10*time.Second, "bob sees ann there", arrived(annID, pa))
+	ann.WaitFor(10*time.Second, "ann sees bob there", arrived(bobID, pb))
+	bob.WaitFor(10*time.Second, "bob sees ann there", arrived(annID, pa))
 	step("they met at (%.0f, %.0f) and (%.0f, %.0f)", pa.X, pa.Y, pb.X, pb.Y)
 
 	// A move in Ann's tab (W held) shows up in Bob's: Ann goes up.
 	ann.key('w', true)
-	bob.waitFor(10*time.Second, "bob sees ann move up",
+	bob.WaitFor(10*time.Second, "bob sees ann move up",
 		fmt.Sprintf(`(() => { const p = window.shooter.state().players[%q]; return p.y < %g && Math.abs(p.x - %g) < 1; })()`, annID, pa.Y-40, pa.X))
 	ann.key('w', false)
-	ann.waitFor(5*time.Second, "ann's own tab moved her up", fmt.Sprintf(`window.shooter.me().y < %g`, pa.Y-40))
-	bob.waitFor(5*time.Second, "bob sees ann stop", fmt.Sprintf(`window.shooter.state().players[%q].vy === 0`, annID))
+	ann.WaitFor(5*time.Second, "ann's own tab moved her up", fmt.Sprintf(`window.shooter.me().y < %g`, pa.Y-40))
+	bob.WaitFor(5*time.Second, "bob sees ann stop", fmt.Sprintf(`window.shooter.state().players[%q].vy === 0`, annID))
 	annAt := bob.view().Players[annID]
 	step("bob saw ann move up from y=%.0f to y=%.1f", pa.Y, annAt.Y)
 
@@ -330,13 +234,13 @@ func TestShooterInChromium(t *testing.T) {
 			sawShot = sawShot || p.Owner == annID
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("ann fired at bob for 10 s without a hit (page errors %v %v)", ann.pageErrors(), bob.pageErrors())
+			t.Fatalf("ann fired at bob for 10 s without a hit (page errors %v %v)", ann.PageErrors(), bob.PageErrors())
 		}
 		time.Sleep(20 * time.Millisecond) // the polling interval
 	}
 	dir := artifactDir(t)
-	ann.screenshot(filepath.Join(dir, "ann.png"))
-	bob.screenshot(filepath.Join(dir, "bob.png"))
+	ann.Screenshot(filepath.Join(dir, "ann.png"))
+	bob.Screenshot(filepath.Join(dir, "bob.png"))
 	ann.mouse(input.DispatchMouseEventTypeMouseReleased, target.X, target.Y)
 	for _, p := range bob.view().Projectiles {
 		sawShot = sawShot || p.Owner == annID
@@ -347,7 +251,7 @@ func TestShooterInChromium(t *testing.T) {
 	// Once the server has applied an input with the trigger released and
 	// the last shots have landed, both tabs agree on Bob's health.
 	released := eval[int](ann, "window.shooter.room.lastSentSeq")
-	ann.waitFor(10*time.Second, "ann's last shots land", fmt.Sprintf(`window.shooter.room.lastInputSeq > %d && Object.keys(window.shooter.state().projectiles).length === 0`, released))
+	ann.WaitFor(10*time.Second, "ann's last shots land", fmt.Sprintf(`window.shooter.room.lastInputSeq > %d && Object.keys(window.shooter.state().projectiles).length === 0`, released))
 	var hpAnn, hpBob int
 	for deadline = time.Now().Add(10 * time.Second); ; {
 		hpAnn = eval[int](ann, fmt.Sprintf(`window.shooter.state().players[%q].hp`, bobID))
@@ -361,7 +265,7 @@ func TestShooterInChromium(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // the polling interval
 	}
 	if hpBob > 0 {
-		bob.waitFor(5*time.Second, "bob's overlay shows his hp", fmt.Sprintf(`document.getElementById("overlay").textContent.includes("hp %d ")`, hpBob))
+		bob.WaitFor(5*time.Second, "bob's overlay shows his hp", fmt.Sprintf(`document.getElementById("overlay").textContent.includes("hp %d ")`, hpBob))
 	}
 	step("ann hit bob: his hp is %d in both tabs; screenshots in %s", hpBob, dir)
 
@@ -369,17 +273,17 @@ func TestShooterInChromium(t *testing.T) {
 	// himself dead and waiting to respawn, both scoreboards count the kill.
 	ann.key('2', true)
 	ann.key('2', false)
-	bob.waitFor(5*time.Second, "bob sees ann switch to the cannon", fmt.Sprintf(`window.shooter.state().players[%q].weapon === 2`, annID))
+	bob.WaitFor(5*time.Second, "bob sees ann switch to the cannon", fmt.Sprintf(`window.shooter.state().players[%q].weapon === 2`, annID))
 	if hpBob > 0 {
 		ann.mouse(input.DispatchMouseEventTypeMousePressed, target.X, target.Y)
-		bob.waitFor(10*time.Second, "ann kills bob", fmt.Sprintf(`window.shooter.state().players[%q].hp === 0`, bobID))
+		bob.WaitFor(10*time.Second, "ann kills bob", fmt.Sprintf(`window.shooter.state().players[%q].hp === 0`, bobID))
 		ann.mouse(input.DispatchMouseEventTypeMouseReleased, target.X, target.Y)
 	}
-	bob.waitFor(5*time.Second, "bob's page says he will respawn", `window.shooter.banner.includes("respawning in")`)
+	bob.WaitFor(5*time.Second, "bob's page says he will respawn", `window.shooter.banner.includes("respawning in")`)
 	scored := fmt.Sprintf(`(() => { const sb = window.shooter.state().scoreboard;
 		return sb.some((s) => s.playerId === %q && s.kills === 1) && sb.some((s) => s.playerId === %q && s.deaths === 1); })()`, annID, bobID)
-	ann.waitFor(5*time.Second, "ann's scoreboard counts the kill", scored)
-	bob.waitFor(5*time.Second, "bob's scoreboard counts the kill", scored)
+	ann.WaitFor(5*time.Second, "ann's scoreboard counts the kill", scored)
+	bob.WaitFor(5*time.Second, "bob's scoreboard counts the kill", scored)
 	step("ann switched to the cannon and killed bob; both scoreboards say so")
 
 	// Reconnect: Ann's connection drops; the SDK reconnects, rejoins, and
@@ -387,7 +291,7 @@ func TestShooterInChromium(t *testing.T) {
 	session := eval[string](ann, "window.shooter.client.sessionId")
 	before := ann.view().Players[annID]
 	eval[bool](ann, "window.shooter.drop(), true")
-	ann.waitFor(15*time.Second, "ann rejoins", `window.shooter.stats.disconnects >= 1 && window.shooter.stats.rejoins >= 1 && window.shooter.me() !== null && window.shooter.banner === ""`)
+	ann.WaitFor(15*time.Second, "ann rejoins", `window.shooter.stats.disconnects >= 1 && window.shooter.stats.rejoins >= 1 && window.shooter.me() !== null && window.shooter.banner === ""`)
 	if got := eval[[]string](ann, "[window.shooter.client.playerId, window.shooter.room.id, window.shooter.client.sessionId]"); got[0] != annID || got[1] != roomID || got[2] == session {
 		t.Fatalf("after the drop ann is %q in %q, session %q (was %q); want the same player and room in a new session", got[0], got[1], got[2], session)
 	}
@@ -400,68 +304,68 @@ func TestShooterInChromium(t *testing.T) {
 		k, sign = 'a', -1
 	}
 	ann.key(k, true)
-	bob.waitFor(10*time.Second, "bob sees ann move on from where she was",
+	bob.WaitFor(10*time.Second, "bob sees ann move on from where she was",
 		fmt.Sprintf(`(() => { const p = window.shooter.state().players[%q]; return %g * (p.x - %g) > 30 && Math.abs(p.y - %g) < 1; })()`, annID, sign, before.X, before.Y))
 	ann.key(k, false)
 	step("ann's connection dropped; she rejoined as %s in %s at (%.1f, %.1f) and moved on", annID, roomID, after.X, after.Y)
 
 	// The room browser (a third guest, reached from the landing page) lists
 	// a new shooter room, with bots, and its join link takes it there.
-	bob.navigate(base + "/examples/shooter/?create=1")
-	bob.waitFor(15*time.Second, "bob joins a new room", `window.shooter?.ready === true && window.shooter.stats.draws > 0`)
+	bob.Navigate(base + "/examples/shooter/?create=1")
+	bob.WaitFor(15*time.Second, "bob joins a new room", `window.shooter?.ready === true && window.shooter.stats.draws > 0`)
 	room2 := eval[string](bob, "window.shooter.roomId")
 	if room2 == roomID {
 		t.Fatalf("?create=1 joined the old room %s", room2)
 	}
 	rooms := newTab(t, browser, "rooms", false)
-	rooms.navigate(base + "/")
-	if err := chromedp.Do(rooms.ctx, chromedp.Click(chromedp.CSS(`a[href="/examples/rooms/"]`))); err != nil {
+	rooms.Navigate(base + "/")
+	if err := chromedp.Do(rooms.Ctx, chromedp.Click(chromedp.CSS(`a[href="/examples/rooms/"]`))); err != nil {
 		t.Fatalf("the landing page's link to the room browser: %v", err)
 	}
 	link := fmt.Sprintf(`#rooms td[data-room=%q] a`, room2)
-	rooms.waitFor(15*time.Second, "the room browser lists the room", fmt.Sprintf(`document.querySelector(%q) !== null`, link))
+	rooms.WaitFor(15*time.Second, "the room browser lists the room", fmt.Sprintf(`document.querySelector(%q) !== null`, link))
 	if got := eval[[]string](rooms, fmt.Sprintf(`[document.querySelector(%q).getAttribute("href"), window.roomBrowser.games.map((g) => g.name).join(",")]`, link)); got[0] != "/examples/shooter/?room="+room2 || !strings.Contains(got[1], "shooter") {
 		t.Errorf("room browser: join link %q, games %q", got[0], got[1])
 	}
-	if err := chromedp.Do(rooms.ctx, chromedp.Click(chromedp.CSS(link))); err != nil {
+	if err := chromedp.Do(rooms.Ctx, chromedp.Click(chromedp.CSS(link))); err != nil {
 		t.Fatal(err)
 	}
-	rooms.waitFor(15*time.Second, "the join link joins the room", fmt.Sprintf(`window.shooter?.ready === true && window.shooter.roomId === %q`, room2))
+	rooms.WaitFor(15*time.Second, "the join link joins the room", fmt.Sprintf(`window.shooter?.ready === true && window.shooter.roomId === %q`, room2))
 	if id := eval[string](rooms, "window.shooter.playerId"); id == bobID || id == annID {
 		t.Errorf("the room browser's tab plays as %s, another tab's player", id)
 	}
-	bob.waitFor(10*time.Second, "bots in bob's new room", `window.shooter.stats.frames > 0 && window.shooter.state().scoreboard.some((s) => s.bot)`)
-	rooms.waitFor(5*time.Second, "the overlay is up to date", `!document.getElementById("overlay").textContent.includes("tick 0 ")`)
-	rooms.screenshot(filepath.Join(dir, "rooms-join.png"))
+	bob.WaitFor(10*time.Second, "bots in bob's new room", `window.shooter.stats.frames > 0 && window.shooter.state().scoreboard.some((s) => s.bot)`)
+	rooms.WaitFor(5*time.Second, "the overlay is up to date", `!document.getElementById("overlay").textContent.includes("tick 0 ")`)
+	rooms.Screenshot(filepath.Join(dir, "rooms-join.png"))
 	step("the room browser listed %s and its link joined it", room2)
 
 	// The room browser's forms: the third guest creates a private room (its
 	// join code on the overlay, the room not in the list), and Ann joins it
 	// by that code.
-	rooms.navigate(base + "/examples/rooms/")
-	rooms.waitFor(10*time.Second, "the room browser offers the shooter", `document.querySelector('#createGame option[value="shooter"]') !== null`)
-	if err := chromedp.Do(rooms.ctx, chromedp.Click(chromedp.CSS("#private")), chromedp.Click(chromedp.CSS("#create button"))); err != nil {
+	rooms.Navigate(base + "/examples/rooms/")
+	rooms.WaitFor(10*time.Second, "the room browser offers the shooter", `document.querySelector('#createGame option[value="shooter"]') !== null`)
+	if err := chromedp.Do(rooms.Ctx, chromedp.Click(chromedp.CSS("#private")), chromedp.Click(chromedp.CSS("#create button"))); err != nil {
 		t.Fatal(err)
 	}
-	rooms.waitFor(15*time.Second, "a private room", `window.shooter?.ready === true && window.shooter.joinCode !== "" && location.search.startsWith("?code=")`)
+	rooms.WaitFor(15*time.Second, "a private room", `window.shooter?.ready === true && window.shooter.joinCode !== "" && location.search.startsWith("?code=")`)
 	code := eval[string](rooms, "window.shooter.joinCode")
 	room3 := eval[string](rooms, "window.shooter.roomId")
-	rooms.waitFor(5*time.Second, "the overlay shows the join code", fmt.Sprintf(`document.getElementById("overlay").textContent.includes("join code %s")`, code))
-	ann.navigate(base + "/examples/rooms/")
-	ann.waitFor(10*time.Second, "ann's room browser lists the rooms", fmt.Sprintf(`window.roomBrowser?.rooms.some((r) => r.id === %q) === true`, room2))
+	rooms.WaitFor(5*time.Second, "the overlay shows the join code", fmt.Sprintf(`document.getElementById("overlay").textContent.includes("join code %s")`, code))
+	ann.Navigate(base + "/examples/rooms/")
+	ann.WaitFor(10*time.Second, "ann's room browser lists the rooms", fmt.Sprintf(`window.roomBrowser?.rooms.some((r) => r.id === %q) === true`, room2))
 	if eval[bool](ann, fmt.Sprintf(`window.roomBrowser.rooms.some((r) => r.id === %q)`, room3)) {
 		t.Errorf("the room browser lists the private room %s", room3)
 	}
-	if err := chromedp.Do(ann.ctx, chromedp.SendKeys(chromedp.CSS("#code"), strings.ToLower(code)), chromedp.Click(chromedp.CSS("#joinCode button"))); err != nil {
+	if err := chromedp.Do(ann.Ctx, chromedp.SendKeys(chromedp.CSS("#code"), strings.ToLower(code)), chromedp.Click(chromedp.CSS("#joinCode button"))); err != nil {
 		t.Fatal(err)
 	}
-	ann.waitFor(15*time.Second, "ann joins by code", fmt.Sprintf(`window.shooter?.ready === true && window.shooter.roomId === %q`, room3))
+	ann.WaitFor(15*time.Second, "ann joins by code", fmt.Sprintf(`window.shooter?.ready === true && window.shooter.roomId === %q`, room3))
 	step("the third guest created private room %s (code %s); ann joined it by code", room3, code)
 
 	if *updateScreenshot {
 		// The README's screenshot: Bob walks towards the nearest bot until
 		// two are well on screen, then fires at the nearest.
-		bob.waitFor(60*time.Second, "two bots on bob's screen", `(() => {
+		bob.WaitFor(60*time.Second, "two bots on bob's screen", `(() => {
 			const sh = window.shooter, st = sh.state(), me = sh.me();
 			const bots = Object.values(st.players).filter((p) => p.bot && p.hp > 0)
 				.sort((a, b) => Math.hypot(a.x - me.x, a.y - me.y) - Math.hypot(b.x - me.x, b.y - me.y));
@@ -474,16 +378,16 @@ func TestShooterInChromium(t *testing.T) {
 			const s = window.shooter.toScreen(bots[0].x, bots[0].y); return { X: s.x, Y: s.y }; })()`)
 		bob.mouse(input.DispatchMouseEventTypeMouseMoved, target.X, target.Y)
 		bob.mouse(input.DispatchMouseEventTypeMousePressed, target.X, target.Y)
-		bob.waitFor(10*time.Second, "shots in the air", `Object.keys(window.shooter.state().projectiles).length >= 4`)
-		bob.screenshot(filepath.Join("..", "..", "docs", "shooter.png"))
+		bob.WaitFor(10*time.Second, "shots in the air", `Object.keys(window.shooter.state().projectiles).length >= 4`)
+		bob.Screenshot(filepath.Join("..", "..", "docs", "shooter.png"))
 		bob.mouse(input.DispatchMouseEventTypeMouseReleased, target.X, target.Y)
 	}
 
 	for _, b := range []*tab{ann, bob, rooms} {
-		if errs := b.pageErrors(); len(errs) > 0 {
-			t.Errorf("%s: page errors: %v", b.name, errs)
+		if errs := b.PageErrors(); len(errs) > 0 {
+			t.Errorf("%s: page errors: %v", b.Name, errs)
 		}
-		t.Logf("%s: %s", b.name, eval[string](b, "JSON.stringify(window.shooter.stats)"))
+		t.Logf("%s: %s", b.Name, eval[string](b, "JSON.stringify(window.shooter.stats)"))
 	}
 	step("done")
 }
