@@ -350,7 +350,7 @@ func (c *Conn) Request(ctx context.Context, env *protocol.Envelope) (*protocol.E
 	select {
 	case reply := <-ch:
 		if e := reply.GetError(); e != nil {
-			return reply, &protocol.Error{Code: e.Code, Msg: e.Message}
+			return reply, &protocol.Error{Code: e.Code, Msg: e.Message, URL: e.Url, RoomID: e.RoomId}
 		}
 		return reply, nil
 	case <-c.done:

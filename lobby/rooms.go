@@ -304,16 +304,30 @@ func compareBool(a, b bool) int {
 // the returned record's JoinCode, forgotten when it ends, never closed for
 // being idle.
 func (l *Lobby) Adopt(ctx context.Context, h *tick.Handle, private bool) (RoomRecord, error) {
+	return l.AdoptAs(ctx, h, private, "")
+}
+
+// AdoptAs is Adopt with a join code of the caller's choosing (normalized
+// like a typed one; empty: a random one). Join codes are unique among live
+// rooms of the whole directory, so a fixed code makes a room one of a
+// kind: in a cluster, the second node to adopt a room under the same code
+// gets ErrJoinCodeTaken (the crossword's one world uses this).
+func (l *Lobby) AdoptAs(ctx context.Context, h *tick.Handle, private bool, joinCode string) (RoomRecord, error) {
 	if err := l.checkOpen(); err != nil {
 		return RoomRecord{}, err
 	}
 	info := h.Info()
 	rec := RoomRecord{ID: info.ID, Game: info.Game, Node: l.opts.Node, Private: private, MaxPlayers: info.MaxPlayers, Created: l.now()}
 	var err error
-	for range 8 {
-		rec.JoinCode = newJoinCode()
-		if err = l.dir.AddRoom(ctx, rec, nil); !errors.Is(err, ErrJoinCodeTaken) {
-			break
+	if joinCode != "" {
+		rec.JoinCode = normalizeCode(joinCode)
+		err = l.dir.AddRoom(ctx, rec, nil)
+	} else {
+		for range 8 {
+			rec.JoinCode = newJoinCode()
+			if err = l.dir.AddRoom(ctx, rec, nil); !errors.Is(err, ErrJoinCodeTaken) {
+				break
+			}
 		}
 	}
 	if err != nil {

@@ -17,6 +17,9 @@ type Code = tickwirev1.ErrorCode
 type Error struct {
 	Code Code
 	Msg  string
+	// URL and RoomID are the node to go to and the room to join there, for
+	// ROOM_ELSEWHERE (the player holds a place in it: join it by id).
+	URL, RoomID string
 }
 
 // Errorf returns an *Error with a formatted message.
@@ -37,7 +40,7 @@ func (e *Error) Is(target error) bool {
 
 // Proto converts e to its wire form.
 func (e *Error) Proto() *tickwirev1.Error {
-	return &tickwirev1.Error{Code: e.Code, Message: e.Msg}
+	return &tickwirev1.Error{Code: e.Code, Message: e.Msg, Url: e.URL, RoomId: e.RoomID}
 }
 
 // AsError returns err as an *Error: err itself when it wraps one, else an

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/tickwire/tickwire/lobby"
@@ -85,6 +86,12 @@ func (t *TickRooms) lobbyRoom(ctx context.Context, req *tickwirev1.JoinRoom, pla
 		}
 		if err != nil {
 			return nil, err
+		}
+		if g.URL != "" {
+			// A cluster node's room (the crossword's one world, say): this
+			// connection cannot sit in it. The client goes there.
+			return nil, &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_ELSEWHERE,
+				Msg: fmt.Sprintf("room %s runs on another node: connect to %s and join it by id", g.RoomID, g.URL), URL: g.URL, RoomID: g.RoomID}
 		}
 		seat = g.Seat
 	}

@@ -190,7 +190,10 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready chan<- *ser
 	// for its writers.
 	srv.OnShutdown(lob.Close)
 	srv.OnShutdown(rooms.Close)
-	if _, err := crossword.OpenWorld(ctx, rooms, lob); err != nil {
+	switch _, err := crossword.OpenWorld(ctx, rooms, lob); {
+	case errors.Is(err, crossword.ErrWorldElsewhere):
+		log.Info().Msg("the crossword world runs on another node; its players are sent there")
+	case err != nil:
 		// A damaged world is reported, never replaced: the rest of the
 		// demo runs without the crossword.
 		log.Error().Err(err).Msg("crossword not started")

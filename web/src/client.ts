@@ -586,7 +586,7 @@ export class Client extends Emitter<ClientEvents> {
         this.emit("state", m.value);
         break;
       case "error": {
-        const err = new TickwireError(m.value.code, m.value.message);
+        const err = new TickwireError(m.value.code, m.value.message, m.value.url, m.value.roomId);
         if (p !== undefined) {
           p.reject(err);
           return;

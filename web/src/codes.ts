@@ -55,6 +55,10 @@ export class TickwireError extends Error {
     /** The wire error code; UNSPECIFIED for local failures (timeouts, lost connections). */
     readonly code: ErrorCode,
     message: string,
+    /** For ROOM_ELSEWHERE (cluster mode): the public URL of the node running the room; connect there and join roomId. */
+    readonly url = "",
+    /** The room the error is about (ROOM_ELSEWHERE: the room to join on url's node). */
+    readonly roomId = "",
   ) {
     super(code === ErrorCode.UNSPECIFIED ? message : `${errorCodeName(code)}: ${message}`);
   }

@@ -76,9 +76,17 @@ try {
   client = await connect("/ws");
   room = await join(client);
 } catch (e) {
-  hook.error = String(e?.message ?? e);
-  fatal(`Could not join: ${hook.error}`);
-  console.error("crossword:", e);
+  if (e?.code === v1.ErrorCode.ROOM_ELSEWHERE && e.url) {
+    // Cluster mode: the world runs on another node. Play there.
+    showBanner(`The world is on ${e.url}: going there…`, "warn");
+    const there = new URL(location.pathname, e.url);
+    there.searchParams.set("room", e.roomId);
+    location.assign(there.href);
+  } else {
+    hook.error = String(e?.message ?? e);
+    fatal(`Could not join: ${hook.error}`);
+    console.error("crossword:", e);
+  }
 }
 if (room !== undefined) start();
 

@@ -83,6 +83,8 @@ const (
 	ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE ErrorCode = 24
 	// The session is not subscribed to that channel.
 	ErrorCode_ERROR_CODE_NOT_SUBSCRIBED ErrorCode = 25
+	// The room runs on another node of the cluster: Error.url names it.
+	ErrorCode_ERROR_CODE_ROOM_ELSEWHERE ErrorCode = 26
 )
 
 // Enum value maps for ErrorCode.
@@ -114,6 +116,7 @@ var (
 		23: "ERROR_CODE_SUBSCRIPTION_LIMIT",
 		24: "ERROR_CODE_MESSAGE_TOO_LARGE",
 		25: "ERROR_CODE_NOT_SUBSCRIBED",
+		26: "ERROR_CODE_ROOM_ELSEWHERE",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":         0,
@@ -142,6 +145,7 @@ var (
 		"ERROR_CODE_SUBSCRIPTION_LIMIT":  23,
 		"ERROR_CODE_MESSAGE_TOO_LARGE":   24,
 		"ERROR_CODE_NOT_SUBSCRIBED":      25,
+		"ERROR_CODE_ROOM_ELSEWHERE":      26,
 	}
 )
 
@@ -2796,9 +2800,13 @@ type Error struct {
 	Code    ErrorCode              `protobuf:"varint,1,opt,name=code,proto3,enum=tickwire.v1.ErrorCode" json:"code,omitempty"`
 	Message string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	// For an error about an input (INPUT_REFUSED, BAD_INPUT, RATE_LIMITED):
-	// the room and the Input.seq it refers to.
-	RoomId        string `protobuf:"bytes,3,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
-	InputSeq      uint64 `protobuf:"varint,4,opt,name=input_seq,json=inputSeq,proto3" json:"input_seq,omitempty"`
+	// the room and the Input.seq it refers to. For ROOM_ELSEWHERE: the room.
+	RoomId   string `protobuf:"bytes,3,opt,name=room_id,json=roomId,proto3" json:"room_id,omitempty"`
+	InputSeq uint64 `protobuf:"varint,4,opt,name=input_seq,json=inputSeq,proto3" json:"input_seq,omitempty"`
+	// For ROOM_ELSEWHERE: the public URL of the cluster node running the
+	// room (http(s)://host:port); connect there and join room_id (the player
+	// holds a place in it).
+	Url           string `protobuf:"bytes,5,opt,name=url,proto3" json:"url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2859,6 +2867,13 @@ func (x *Error) GetInputSeq() uint64 {
 		return x.InputSeq
 	}
 	return 0
+}
+
+func (x *Error) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
 }
 
 var File_tickwire_v1_tickwire_proto protoreflect.FileDescriptor
@@ -3052,12 +3067,13 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x15client_time_unix_nano\x18\x01 \x01(\x03R\x12clientTimeUnixNano\"l\n" +
 	"\x04Pong\x121\n" +
 	"\x15client_time_unix_nano\x18\x01 \x01(\x03R\x12clientTimeUnixNano\x121\n" +
-	"\x15server_time_unix_nano\x18\x02 \x01(\x03R\x12serverTimeUnixNano\"\x83\x01\n" +
+	"\x15server_time_unix_nano\x18\x02 \x01(\x03R\x12serverTimeUnixNano\"\x95\x01\n" +
 	"\x05Error\x12*\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x16.tickwire.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x17\n" +
 	"\aroom_id\x18\x03 \x01(\tR\x06roomId\x12\x1b\n" +
-	"\tinput_seq\x18\x04 \x01(\x04R\binputSeq*\x98\x06\n" +
+	"\tinput_seq\x18\x04 \x01(\x04R\binputSeq\x12\x10\n" +
+	"\x03url\x18\x05 \x01(\tR\x03url*\xb7\x06\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\"\n" +
@@ -3085,7 +3101,8 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x1cERROR_CODE_CHANNEL_FORBIDDEN\x10\x16\x12!\n" +
 	"\x1dERROR_CODE_SUBSCRIPTION_LIMIT\x10\x17\x12 \n" +
 	"\x1cERROR_CODE_MESSAGE_TOO_LARGE\x10\x18\x12\x1d\n" +
-	"\x19ERROR_CODE_NOT_SUBSCRIBED\x10\x19B;Z9github.com/tickwire/tickwire/proto/tickwire/v1;tickwirev1b\x06proto3"
+	"\x19ERROR_CODE_NOT_SUBSCRIBED\x10\x19\x12\x1d\n" +
+	"\x19ERROR_CODE_ROOM_ELSEWHERE\x10\x1aB;Z9github.com/tickwire/tickwire/proto/tickwire/v1;tickwirev1b\x06proto3"
 
 var (
 	file_tickwire_v1_tickwire_proto_rawDescOnce sync.Once
