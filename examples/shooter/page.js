@@ -87,9 +87,17 @@ try {
   client = await connect("/ws");
   room = await join(client);
 } catch (e) {
-  hook.error = String(e?.message ?? e);
-  fatal(`Could not join: ${hook.error}`);
-  console.error("shooter:", e);
+  if (e?.codeName === "room_elsewhere" && e.url) {
+    // Cluster mode: the room runs on another node; the player holds a
+    // place there. Play there.
+    const there = new URL(location.pathname, e.url);
+    there.searchParams.set("room", e.roomId);
+    location.assign(there.href);
+  } else {
+    hook.error = String(e?.message ?? e);
+    fatal(`Could not join: ${hook.error}`);
+    console.error("shooter:", e);
+  }
 }
 if (room !== undefined) start();
 
