@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/cluster/natstest"
 	"github.com/tickwire/tickwire/examples/crossword"
+	"github.com/tickwire/tickwire/internal/browsertest"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
+	"github.com/tickwire/tickwire/web"
 )
 
 // TestOneCrosswordWorldPerCluster: every node registers the crossword and
@@ -65,5 +68,40 @@ func TestOneCrosswordWorldPerCluster(t *testing.T) {
 	}
 	if reply.GetJoined().GetGame() != crossword.Name {
 		t.Fatalf("joining the world on its node: %v", reply)
+	}
+}
+
+// TestCrosswordPageFollowsTheWorld: a browser opening the crossword on the
+// node that does not run the world is sent to the node that does, and
+// plays there.
+func TestCrosswordPageFollowsTheWorld(t *testing.T) {
+	c := natstest.StartCluster(t, natstest.Options{})
+	var nodes []*testNode
+	for _, name := range []string{"w1", "w2"} {
+		reg := testRegistry()
+		if err := crossword.Register(reg, crossword.Config{}); err != nil {
+			t.Fatal(err)
+		}
+		tn := startNode(t, c, name, nodeConfig{registry: reg})
+		tn.srv.Handle("GET "+crossword.Path, crossword.Page())
+		tn.srv.Handle("GET "+web.Prefix, web.Handler())
+		nodes = append(nodes, tn)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := crossword.OpenWorld(ctx, nodes[0].rooms, nodes[0].lobby); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := crossword.OpenWorld(ctx, nodes[1].rooms, nodes[1].lobby); !errors.Is(err, crossword.ErrWorldElsewhere) {
+		t.Fatalf("second node: %v", err)
+	}
+	tab := browsertest.NewTab(t, browsertest.New(t), "ann", false)
+	tab.Navigate(nodes[1].url() + crossword.Path)
+	tab.WaitFor(20*time.Second, "the page plays on the world's node", `location.origin === `+strconv.Quote(nodes[0].url())+` && !!window.crossword?.roomId`)
+	if got := browsertest.Eval[string](tab, "window.crossword.roomId"); len(nodes[0].rooms.List(crossword.Name)) != 1 || got != nodes[0].rooms.List(crossword.Name)[0].ID {
+		t.Errorf("the page joined room %q, want the world on the first node", got)
+	}
+	if errs := tab.PageErrors(); len(errs) != 0 {
+		t.Errorf("page errors: %v", errs)
 	}
 }
