@@ -156,14 +156,19 @@ func TestJoinCodeAcrossNodes(t *testing.T) {
 	if code := api(t, nodes[1].url(), "POST", "/lobby/rooms", carl.Token, map[string]any{"game": "party"}, &pub); code != 200 {
 		t.Fatalf("create public room: %d", code)
 	}
+	// Room lists read each node's mirror of the directory, which a KV
+	// watch keeps current: the new room shows up on every node shortly.
 	for _, tn := range nodes {
-		var list struct {
-			Rooms []lobby.RoomListing `json:"rooms"`
-		}
-		api(t, tn.url(), "GET", "/lobby/rooms?game=party", carl.Token, nil, &list)
-		if len(list.Rooms) != 1 || list.Rooms[0].ID != pub.RoomID {
-			t.Fatalf("%s lists %+v, want only %s", tn.name, list.Rooms, pub.RoomID)
-		}
+		servertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+			var list struct {
+				Rooms []lobby.RoomListing `json:"rooms"`
+			}
+			api(t, tn.url(), "GET", "/lobby/rooms?game=party", carl.Token, nil, &list)
+			if len(list.Rooms) != 1 || list.Rooms[0].ID != pub.RoomID {
+				return fmt.Errorf("%s lists %+v, want only %s", tn.name, list.Rooms, pub.RoomID)
+			}
+			return nil
+		})
 	}
 }
 

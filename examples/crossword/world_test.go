@@ -212,14 +212,7 @@ func TestWorldOverTheWire(t *testing.T) {
 	f := NewFinder(nil, 3)
 	play := func(g *gamer) []*crosswordv1.Tile {
 		t.Helper()
-		var found []*crosswordv1.Tile
-		err := g.look(func(me *crosswordv1.Player, chunks map[uint32]*crosswordv1.Chunk, topics map[string]*client.Replica[*crosswordv1.State]) error {
-			found = f.Find(chunks, topics[TopicOverview].State.Overview.GetTotalTiles() == 0 && len(chunks) == 0, me, 60000)
-			return nil
-		})
-		if err != nil || found == nil {
-			t.Fatalf("no play found: %v", err)
-		}
+		found := findPlay(t, g, f)
 		g.send(&crosswordv1.Input{Action: &crosswordv1.Input_Play{Play: &crosswordv1.Play{Tiles: found}}})
 		return found
 	}
@@ -337,15 +330,8 @@ func TestRestartKeepsTheBoard(t *testing.T) {
 		}
 		return nil
 	})
-	var word []*crosswordv1.Tile
 	var rack string
-	_ = a.look(func(me *crosswordv1.Player, chunks map[uint32]*crosswordv1.Chunk, _ map[string]*client.Replica[*crosswordv1.State]) error {
-		word = NewFinder(nil, 5).Find(chunks, true, me, 60000)
-		return nil
-	})
-	if word == nil {
-		t.Fatal("no first word found")
-	}
+	word := findPlay(t, a, NewFinder(nil, 5))
 	a.send(&crosswordv1.Input{Action: &crosswordv1.Input_Play{Play: &crosswordv1.Play{Tiles: word}}})
 	a.waitFor("the word", func(me *crosswordv1.Player, chunks map[uint32]*crosswordv1.Chunk, _ map[string]*client.Replica[*crosswordv1.State]) error {
 		if me.Words != 1 {
@@ -384,4 +370,35 @@ func TestRestartKeepsTheBoard(t *testing.T) {
 	if err != nil || s.Players[a.id].GetRack() != rack {
 		t.Fatalf("snapshot: %v; a's rack %q, want %q", err, s.Players[a.id].GetRack(), rack)
 	}
+}
+
+// findPlay finds a play for g's rack with f, swapping the whole rack (a
+// life each, three at most) while the random rack holds no word: a test
+// must not depend on the draw.
+func findPlay(t *testing.T, g *gamer, f *Finder) []*crosswordv1.Tile {
+	t.Helper()
+	for range 4 {
+		var found []*crosswordv1.Tile
+		var rack string
+		err := g.look(func(me *crosswordv1.Player, chunks map[uint32]*crosswordv1.Chunk, topics map[string]*client.Replica[*crosswordv1.State]) error {
+			first := len(chunks) == 0 && (topics[TopicOverview] == nil || topics[TopicOverview].State.Overview.GetTotalTiles() == 0)
+			found, rack = f.Find(chunks, first, me, 60000), me.GetRack()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found != nil {
+			return found
+		}
+		g.send(&crosswordv1.Input{Action: &crosswordv1.Input_Swap{Swap: &crosswordv1.Swap{}}})
+		g.waitFor("a new rack", func(me *crosswordv1.Player, _ map[uint32]*crosswordv1.Chunk, _ map[string]*client.Replica[*crosswordv1.State]) error {
+			if me.GetRack() == rack {
+				return errors.New("the rack did not change yet")
+			}
+			return nil
+		})
+	}
+	t.Fatal("no play found in four racks")
+	return nil
 }
