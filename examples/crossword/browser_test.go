@@ -6,7 +6,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -201,20 +200,6 @@ func presentable(w string) bool {
 		}
 	}
 	return true
-}
-
-// artifactDir is where screenshots go: $TICKWIRE_ARTIFACTS/<test>, or a
-// temporary directory.
-func artifactDir(t *testing.T) string {
-	d := os.Getenv("TICKWIRE_ARTIFACTS")
-	if d == "" {
-		return t.TempDir()
-	}
-	d = filepath.Join(d, t.Name())
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return d
 }
 
 // TestCrosswordInChromium plays the crossword's page in real headless
@@ -449,7 +434,7 @@ func TestCrosswordInChromium(t *testing.T) {
 	ann.WaitFor(10*time.Second, "ann's leaderboard", scores)
 	bob.WaitFor(10*time.Second, "bob's leaderboard", scores)
 
-	dir := artifactDir(t)
+	dir := browsertest.ArtifactDir(t)
 	ann.Screenshot(filepath.Join(dir, "ann.png"))
 	bob.Screenshot(filepath.Join(dir, "bob.png"))
 	if *updateScreenshot {

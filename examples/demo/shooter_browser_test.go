@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -134,20 +133,6 @@ func meetingSpots(obstacles []rectView, a, b spot) (spot, spot) {
 	return best[0], best[1]
 }
 
-// artifactDir is where screenshots go: $TICKWIRE_ARTIFACTS/<test>, or a
-// temporary directory.
-func artifactDir(t *testing.T) string {
-	d := os.Getenv("TICKWIRE_ARTIFACTS")
-	if d == "" {
-		return t.TempDir()
-	}
-	d = filepath.Join(d, t.Name())
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 // TestShooterInChromium plays the shooter's page in real headless
 // Chromium: two tabs in separate browser contexts (two guests) in one room
 // see each other move and agree on a hit; a dropped connection resumes the
@@ -238,7 +223,7 @@ func TestShooterInChromium(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // the polling interval
 	}
-	dir := artifactDir(t)
+	dir := browsertest.ArtifactDir(t)
 	ann.Screenshot(filepath.Join(dir, "ann.png"))
 	bob.Screenshot(filepath.Join(dir, "bob.png"))
 	ann.mouse(input.DispatchMouseEventTypeMouseReleased, target.X, target.Y)

@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -128,4 +129,19 @@ func (b *Tab) Screenshot(paths ...string) {
 		}
 		b.T.Logf("%s: screenshot %s (%d KB)", b.Name, p, len(png)/1024)
 	}
+}
+
+// ArtifactDir is where a page test keeps its screenshots:
+// $TICKWIRE_ARTIFACTS/<test name> when that is set (CI collects it), else a
+// temporary directory.
+func ArtifactDir(t testing.TB) string {
+	d := os.Getenv("TICKWIRE_ARTIFACTS")
+	if d == "" {
+		return t.TempDir()
+	}
+	d = filepath.Join(d, t.Name())
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
