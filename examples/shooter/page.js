@@ -87,12 +87,11 @@ try {
   client = await connect("/ws");
   room = await join(client);
 } catch (e) {
-  if (e?.codeName === "room_elsewhere" && e.url) {
+  const there = e?.elsewhere?.(location);
+  if (there !== undefined) {
     // Cluster mode: the room runs on another node; the player holds a
     // place there. Play there.
-    const there = new URL(location.pathname, e.url);
-    there.searchParams.set("room", e.roomId);
-    location.assign(there.href);
+    location.assign(there);
   } else {
     hook.error = String(e?.message ?? e);
     fatal(`Could not join: ${hook.error}`);

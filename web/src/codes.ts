@@ -67,4 +67,18 @@ export class TickwireError extends Error {
   get codeName(): string {
     return errorCodeName(this.code);
   }
+
+  /**
+   * elsewhere, for a ROOM_ELSEWHERE error (cluster mode), returns the same
+   * page on the room's node with `?room=ID`, where the player holds a place:
+   * `location.assign(e.elsewhere(location))`. Otherwise undefined.
+   */
+  elsewhere(page: { pathname: string }): string | undefined {
+    if (this.code !== ErrorCode.ROOM_ELSEWHERE || this.url === "") {
+      return undefined;
+    }
+    const there = new URL(page.pathname, this.url);
+    there.searchParams.set("room", this.roomId);
+    return there.href;
+  }
 }

@@ -76,12 +76,11 @@ try {
   client = await connect("/ws");
   room = await join(client);
 } catch (e) {
-  if (e?.code === v1.ErrorCode.ROOM_ELSEWHERE && e.url) {
+  const there = e?.elsewhere?.(location);
+  if (there !== undefined) {
     // Cluster mode: the world runs on another node. Play there.
     showBanner(`The world is on ${e.url}: going there…`, "warn");
-    const there = new URL(location.pathname, e.url);
-    there.searchParams.set("room", e.roomId);
-    location.assign(there.href);
+    location.assign(there);
   } else {
     hook.error = String(e?.message ?? e);
     fatal(`Could not join: ${hook.error}`);
