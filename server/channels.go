@@ -1,7 +1,7 @@
 package server
 
 import (
-	"github.com/lesismal/nbio/nbhttp/websocket"
+	"github.com/tickwire/tickwire/server/internal/wsframe"
 
 	"github.com/tickwire/tickwire/channel"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
@@ -42,7 +42,7 @@ var _ channel.Subscriber = chanSub{}
 // Deliver implements channel.Subscriber: the frame goes through the
 // session's outbound path like every control message (bounded outbox,
 // 4001 for a reader that does not keep up).
-func (c chanSub) Deliver(frame []byte) bool { return c.s.send(websocket.BinaryMessage, frame) }
+func (c chanSub) Deliver(frame []byte) bool { return c.s.send(wsframe.OpBinary, frame) }
 
 // Player implements channel.Subscriber.
 func (c chanSub) Player() string { return c.s.game.playerID() }

@@ -18,8 +18,8 @@ import (
 
 	"github.com/lesismal/nbio"
 	"github.com/lesismal/nbio/nbhttp"
-	"github.com/lesismal/nbio/nbhttp/websocket"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tickwire/tickwire/server/internal/wsframe"
 
 	ltls "github.com/lesismal/llib/std/crypto/tls"
 
@@ -298,7 +298,7 @@ func (st *sseStream) receive(body []byte) (status int, reason string) {
 		if len(msg) == 0 {
 			continue // nbio never delivers an empty /ws frame either
 		}
-		s.gameMessage(sess, websocket.BinaryMessage, msg)
+		s.gameMessage(sess, wsframe.OpBinary, msg)
 		if code := sess.closedWith(); code != 0 {
 			switch code {
 			case int(protocol.CloseProtocolError):
@@ -364,14 +364,14 @@ func (st *sseStream) head(r *http.Request) []byte {
 	return []byte(b.String())
 }
 
-func (st *sseStream) write(mt websocket.MessageType, data []byte) error {
+func (st *sseStream) write(mt wsframe.Opcode, data []byte) error {
 	b := st.buf[:0]
 	switch mt {
-	case websocket.PingMessage:
+	case wsframe.OpPing:
 		b = append(b, ssePing...)
-	case websocket.PongMessage:
+	case wsframe.OpPong:
 		return nil // the stream answers no pings: POSTs carry no control frames
-	case websocket.CloseMessage:
+	case wsframe.OpClose:
 		code, reason := 1005, ""
 		if len(data) >= 2 {
 			code, reason = int(binary.BigEndian.Uint16(data)), string(data[2:])
@@ -402,13 +402,13 @@ func noNewline(r rune) rune {
 	return r
 }
 
-func (st *sseStream) wireSize(mt websocket.MessageType, n int) int64 {
+func (st *sseStream) wireSize(mt wsframe.Opcode, n int) int64 {
 	switch mt {
-	case websocket.PingMessage:
+	case wsframe.OpPing:
 		return int64(len(ssePing))
-	case websocket.PongMessage:
+	case wsframe.OpPong:
 		return 0
-	case websocket.CloseMessage:
+	case wsframe.OpClose:
 		// Close codes have four digits (1000–4999); the reason is n-2 bytes.
 		return int64(len(sseClosePrefix) + 4 + 1 + max(n-2, 0) + 2)
 	}

@@ -547,12 +547,3 @@ func TestFallbackSlowReader(t *testing.T) {
 		return nil
 	})
 }
-
-// TestFallbackNeedsNonBlockingMode: in nbio's blocking mode the stream is
-// refused with a reason rather than served by a blocked goroutine.
-func TestFallbackNeedsNonBlockingMode(t *testing.T) {
-	s := startCounterServer(t, server.Options{IOMode: server.IOModeBlocking})
-	if c, status, reason := tryOpenFallback(t, s, "", ""); c != nil || status != http.StatusServiceUnavailable || reason != "the HTTP fallback needs the server's non-blocking IO mode" {
-		t.Fatalf("blocking mode: %d %q", status, reason)
-	}
-}

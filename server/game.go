@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lesismal/nbio/nbhttp/websocket"
+	"github.com/tickwire/tickwire/server/internal/wsframe"
 
 	"github.com/tickwire/tickwire/channel"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
@@ -128,20 +128,16 @@ func (g *gameState) allow(now time.Time, o *Options) (ok, flood bool) {
 	return false, float64(g.floodCount) > o.FloodFactor*o.MessagesPerSecond
 }
 
-func (s *Server) onGameMessage(c *websocket.Conn, mt websocket.MessageType, data []byte) {
-	s.gameMessage(sessionOf(c), mt, data)
-}
-
 // gameMessage handles one message of a /ws session, whichever transport
 // brought it (the WebSocket, or a POST of the fallback). Calls for one
 // session must not overlap.
-func (s *Server) gameMessage(sess *session, mt websocket.MessageType, data []byte) {
+func (s *Server) gameMessage(sess *session, mt wsframe.Opcode, data []byte) {
 	if sess == nil || sess.isClosing() {
 		return
 	}
 	sess.touch()
 	s.metrics.gameIn.Inc()
-	if mt != websocket.BinaryMessage {
+	if mt != wsframe.OpBinary {
 		s.metrics.badFrames.WithLabelValues("text").Inc()
 		sess.close(int(protocol.CloseUnsupportedData), "text frames are not accepted on /ws: send binary protobuf Envelopes")
 		return

@@ -18,7 +18,6 @@ import (
 
 	"github.com/lesismal/nbio"
 	"github.com/lesismal/nbio/nbhttp"
-	"github.com/lesismal/nbio/nbhttp/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
@@ -42,8 +41,6 @@ type Server struct {
 	engine  *nbhttp.Engine
 	metrics *metrics
 
-	echo     *websocket.Upgrader
-	game     *websocket.Upgrader
 	rooms    RoomJoiner                    // set by SetRooms before Start
 	lobby    *lobby.Lobby                  // set by SetLobby before Start
 	channels *channel.Hub                  // pub/sub (channels.go)
@@ -89,9 +86,6 @@ func New(opts Options) (*Server, error) {
 	if s.metrics, err = newMetrics(opts.Registry, s); err != nil {
 		return nil, err
 	}
-	s.echo = s.newUpgrader(nil, true)
-	s.game = s.newUpgrader([]string{subprotocolGame}, false)
-
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry}))
 	s.mux.HandleFunc("/echo", s.serveEcho)
@@ -154,18 +148,9 @@ func (s *Server) Start() error {
 	if conf.NPoller <= 0 {
 		conf.NPoller = runtime.GOMAXPROCS(0)
 	}
-	// Handlers run on nbio's goroutine pool (one goroutine per message).
-	// Running them inline on the pollers saved ~8% of a core at 20k
-	// echoes/s but deadlocks nbio v1.6.8: its HTTP parser holds its lock
-	// while a request completes, and an inline executor can then run the
-	// connection's queued close job, which takes the same lock
-	// (BENCHMARKS.md).
-	switch s.opts.IOMode {
-	case IOModeBlocking:
-		conf.IOMod = nbhttp.IOModBlocking
-	case IOModeMixed:
-		conf.IOMod = nbhttp.IOModMixed
-	}
+	// HTTP handlers run on nbio's goroutine pool; WebSocket frames do not:
+	// after the upgrade the connection's bytes go to wsConn.Parse on the
+	// poller that read them (wsconn.go).
 	if s.TLS() {
 		tc, err := s.tlsConfig()
 		if err != nil {
@@ -180,8 +165,6 @@ func (s *Server) Start() error {
 	s.engine.OnWrittenSize(s.onWritten)
 	s.engine.OnReadBufferAlloc(s.readBuffer)
 	s.engine.OnOpen(func(net.Conn) { s.accepted.Add(1) })
-	s.echo.Engine = s.engine
-	s.game.Engine = s.engine
 	if err := s.engine.Start(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
 	}

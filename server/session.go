@@ -1,12 +1,11 @@
 package server
 
 import (
-	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/lesismal/nbio/nbhttp/websocket"
+	"github.com/tickwire/tickwire/server/internal/wsframe"
 
 	"github.com/tickwire/tickwire/protocol"
 )
@@ -70,7 +69,7 @@ type session struct {
 // outFrame is one frame waiting in the outbox; data is owned by the outbox.
 type outFrame struct {
 	data     []byte
-	msgType  websocket.MessageType
+	msgType  wsframe.Opcode
 	room     *roomPeer // state frames only: whose room
 	topic    string    // state frames only: StateFrame.topic
 	snapshot bool
@@ -98,7 +97,7 @@ func (s *session) behind() bool {
 }
 
 // writeLocked hands one frame to the transport. s.mu must be held.
-func (s *session) writeLocked(mt websocket.MessageType, data []byte) bool {
+func (s *session) writeLocked(mt wsframe.Opcode, data []byte) bool {
 	size := s.t.wireSize(mt, len(data))
 	if s.counted && s.inflight.Add(size) == size {
 		s.progress.Store(time.Now().UnixNano())
@@ -138,7 +137,7 @@ func (s *session) written(n int) bool {
 // send queues one control frame (or writes it at once when the socket
 // keeps up). It reports false when the session is closing or was closed for
 // overflowing its outbox.
-func (s *session) send(mt websocket.MessageType, data []byte) bool {
+func (s *session) send(mt wsframe.Opcode, data []byte) bool {
 	s.mu.Lock()
 	if s.closing || !s.flushBatchLocked() {
 		s.mu.Unlock()
@@ -171,7 +170,7 @@ func (s *session) sendEnvelope(env *protocol.Envelope) bool {
 		return false
 	}
 	defer b.Release()
-	return s.send(websocket.BinaryMessage, b.B)
+	return s.send(wsframe.OpBinary, b.B)
 }
 
 // sendState writes one state frame: shared bytes plus this receiver's
@@ -193,13 +192,13 @@ func (s *session) sendState(room *roomPeer, topic string, shared []byte, lastInp
 			if s.batch == nil {
 				s.batch = protocol.GetBuffer()
 			}
-			s.batch.B = f.appendFrame(s.batch.B, websocket.BinaryMessage, buf.B)
+			s.batch.B = f.appendFrame(s.batch.B, wsframe.OpBinary, buf.B)
 			if len(s.batch.B) >= s.srv.opts.WriteHighWater {
 				return s.flushBatchLocked()
 			}
 			return true
 		}
-		return s.writeLocked(websocket.BinaryMessage, buf.B)
+		return s.writeLocked(wsframe.OpBinary, buf.B)
 	}
 	if !s.flushBatchLocked() {
 		return false
@@ -217,7 +216,7 @@ func (s *session) sendState(room *roomPeer, topic string, shared []byte, lastInp
 		}
 	}
 	clear(s.outbox[len(kept):])
-	s.outbox = append(kept, outFrame{data: append([]byte(nil), buf.B...), msgType: websocket.BinaryMessage, room: room, topic: topic, snapshot: true, state: true})
+	s.outbox = append(kept, outFrame{data: append([]byte(nil), buf.B...), msgType: wsframe.OpBinary, room: room, topic: topic, snapshot: true, state: true})
 	s.queued.Store(true)
 	s.srv.metrics.queuedSnapshots.Inc()
 	s.kick()
@@ -300,9 +299,7 @@ func (s *session) flush() {
 // the rest to the peer's reply or to the janitor, which cuts the connection
 // after Options.CloseGrace (a fallback stream: as soon as it drained).
 func (s *session) close(code int, reason string) {
-	payload := make([]byte, 2+len(reason))
-	binary.BigEndian.PutUint16(payload, uint16(code))
-	copy(payload[2:], reason)
+	payload := wsframe.ClosePayload(code, reason)
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -316,10 +313,10 @@ func (s *session) close(code int, reason string) {
 	// The close is counted in flight like any frame: a fallback stream is
 	// cut once it has drained (see sweep), and nbio drops unwritten bytes
 	// when a connection is closed.
-	if size := s.t.wireSize(websocket.CloseMessage, len(payload)); s.counted {
+	if size := s.t.wireSize(wsframe.OpClose, len(payload)); s.counted {
 		s.inflight.Add(size)
 	}
-	err := s.t.write(websocket.CloseMessage, payload)
+	err := s.t.write(wsframe.OpClose, payload)
 	s.mu.Unlock()
 	s.srv.metrics.closes.WithLabelValues(itoa(code)).Inc()
 	if err != nil {
@@ -373,6 +370,6 @@ func (s *session) sweep(now time.Time) {
 	}
 	if o.PingInterval > 0 && nanos-s.lastPing.Load() >= int64(o.PingInterval) && nanos-s.lastRead.Load() >= int64(o.PingInterval) {
 		s.lastPing.Store(nanos)
-		s.send(websocket.PingMessage, nil)
+		s.send(wsframe.OpPing, nil)
 	}
 }

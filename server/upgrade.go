@@ -7,67 +7,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/lesismal/nbio/nbhttp/websocket"
+	"github.com/lesismal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/protocol"
+	"github.com/tickwire/tickwire/server/internal/wsframe"
 )
 
 const subprotocolGame = protocol.Subprotocol
-
-// newUpgrader builds the nbio upgrader of one endpoint. Policy checks
-// (Origin, subprotocol, auth) run in the HTTP handler before Upgrade so
-// that refusals carry a plain-text reason.
-func (s *Server) newUpgrader(subprotocols []string, echo bool) *websocket.Upgrader {
-	u := websocket.NewUpgrader()
-	u.Subprotocols = subprotocols
-	u.CheckOrigin = func(*http.Request) bool { return true } // checked in the handler
-	u.MessageLengthLimit = s.opts.MaxMessageBytes
-	if echo {
-		u.MessageLengthLimit = s.opts.EchoMaxMessageBytes
-	}
-	u.KeepaliveTime = s.opts.IdleTimeout + s.opts.CloseGrace // backstop; the janitor closes first with 4002
-	u.BlockingModHandleRead = true
-	// Blocking mode hands frames to a writer goroutine through a queue:
-	// bound it (a write to a full queue fails and the session is cut).
-	u.BlockingModSendQueueMaxSize = 4096
-	u.EnableCompression(!s.opts.DisableCompression)
-	u.SetPingHandler(func(c *websocket.Conn, data string) {
-		if sess := sessionOf(c); sess != nil {
-			sess.touch()
-			sess.send(websocket.PongMessage, []byte(data))
-		}
-	})
-	u.SetPongHandler(func(c *websocket.Conn, _ string) {
-		if sess := sessionOf(c); sess != nil {
-			sess.touch()
-		}
-	})
-	u.SetCloseHandler(func(c *websocket.Conn, code int, _ string) {
-		sess := sessionOf(c)
-		if sess == nil || sess.isClosing() {
-			return // we started the handshake: the peer's reply ends it
-		}
-		// The peer started it: answer with its code (RFC 6455 5.5.1).
-		if code == 1005 {
-			_ = c.WriteMessage(websocket.CloseMessage, nil)
-		} else {
-			_ = c.WriteClose(code, "")
-		}
-	})
-	if echo {
-		u.OnMessage(s.onEchoMessage)
-	} else {
-		u.OnMessage(s.onGameMessage)
-	}
-	u.OnClose(s.onClose)
-	return u
-}
-
-func sessionOf(c *websocket.Conn) *session {
-	sess, _ := c.Session().(*session)
-	return sess
-}
 
 // originAllowed applies Options.Origins to a handshake.
 func (s *Server) originAllowed(r *http.Request) bool {
@@ -133,6 +81,12 @@ func (s *Server) precheck(w http.ResponseWriter, r *http.Request) bool {
 		s.refuse(w, r, http.StatusBadRequest, "expected a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)")
 	case r.Method != http.MethodGet:
 		s.refuse(w, r, http.StatusMethodNotAllowed, "WebSocket upgrades use GET")
+	case r.Header.Get("Sec-WebSocket-Version") != "13":
+		// RFC 6455 4.2.2: 426 and the versions the server speaks.
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		s.refuse(w, r, http.StatusUpgradeRequired, "unsupported Sec-WebSocket-Version "+strconv.Quote(r.Header.Get("Sec-WebSocket-Version"))+": this server speaks 13")
+	case !wsframe.ValidKey(r.Header.Get("Sec-WebSocket-Key")):
+		s.refuse(w, r, http.StatusBadRequest, "Sec-WebSocket-Key must be 16 bytes, base64-encoded")
 	case !s.originAllowed(r):
 		s.refuse(w, r, http.StatusForbidden, "origin "+strconv.Quote(r.Header.Get("Origin"))+" is not allowed")
 	default:
@@ -146,11 +100,11 @@ func (s *Server) serveEcho(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Echo accepts any or no subprotocol: it agrees to the first offered.
-	h := http.Header{}
+	proto := ""
 	if offered := offeredSubprotocols(r); len(offered) > 0 {
-		h.Set("Sec-WebSocket-Protocol", offered[0])
+		proto = offered[0]
 	}
-	s.upgrade(w, r, s.echo, h, endpointEcho, nil)
+	s.upgrade(w, r, proto, endpointEcho, nil)
 }
 
 func (s *Server) serveGame(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +124,7 @@ func (s *Server) serveGame(w http.ResponseWriter, r *http.Request) {
 		}
 		g.player = player
 	}
-	s.upgrade(w, r, s.game, nil, endpointGame, g)
+	s.upgrade(w, r, subprotocolGame, endpointGame, g)
 }
 
 // requestToken finds a bearer token on a handshake: browsers cannot set
@@ -185,27 +139,74 @@ func requestToken(r *http.Request) string {
 	return ""
 }
 
-func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, u *websocket.Upgrader, h http.Header, endpoint string, g *gameState) {
-	conn, err := u.Upgrade(w, r, h)
-	if err != nil {
-		s.log.Debug().Err(err).Str("remote", r.RemoteAddr).Msg("upgrade failed")
+// upgrade completes a checked handshake: it hijacks the connection, makes
+// a wsConn its nbio session (from here nbio hands the connection's bytes
+// to wsConn.Parse on its poller) and answers 101. The session is ready —
+// registered, and for /ws its Welcome queued — before any frame is parsed.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol, endpoint string, g *gameState) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		s.refuse(w, r, http.StatusInternalServerError, "connection cannot be upgraded")
 		return
 	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		s.refuse(w, r, http.StatusInternalServerError, "connection cannot be upgraded")
+		return
+	}
+	nbc := pollerConn(conn)
+	if nbc == nil {
+		s.log.Error().Str("remote", r.RemoteAddr).Msg("upgrade: connection not served by nbio's pollers")
+		_ = conn.Close()
+		return
+	}
+	ext := ""
+	if !s.opts.DisableCompression {
+		ext = wsframe.NegotiateDeflate(r.Header.Values("Sec-WebSocket-Extensions"))
+	}
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	sess := newSession(s, wsTransport{conn}, endpoint, host)
+	wc := &wsConn{srv: s, conn: conn, echo: g == nil}
+	wc.parser.MaxMessage = s.opts.MaxMessageBytes
+	if wc.echo {
+		wc.parser.MaxMessage = s.opts.EchoMaxMessageBytes
+	}
+	wc.parser.Deflate = ext != ""
+	wc.deflate = wc.echo && ext != ""
+	sess := newSession(s, wc, endpoint, host)
 	sess.game = g
-	conn.SetSession(sess)
+	wc.sess = sess
+
+	wc.mu.Lock() // frames wait until the session is ready
+	defer wc.mu.Unlock()
+	nbc.SetSession(wc)
+	if hc, ok := conn.(*nbhttp.Conn); ok {
+		hc.Parser = nil
+	}
+	// The session's idle timeout replaces the HTTP keep-alive deadline.
+	_ = nbc.SetReadDeadline(time.Time{})
+	limitUnsent(nbc, s.opts.KernelUnsentBytes)
+
+	var b strings.Builder
+	b.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ")
+	b.WriteString(wsframe.AcceptKey(r.Header.Get("Sec-WebSocket-Key")))
+	if subprotocol != "" {
+		b.WriteString("\r\nSec-WebSocket-Protocol: " + subprotocol)
+	}
+	if ext != "" {
+		b.WriteString("\r\nSec-WebSocket-Extensions: " + ext)
+	}
+	b.WriteString("\r\n\r\n")
+	if _, err := conn.Write([]byte(b.String())); err != nil {
+		_ = conn.Close()
+		return
+	}
 	s.addSession(sess)
 	if g != nil {
 		s.openGame(sess)
 	}
 }
 
-func (s *Server) onClose(c *websocket.Conn, err error) {
-	sess := sessionOf(c)
-	if sess == nil {
-		return
-	}
+func (s *Server) onClose(sess *session, err error) {
 	s.removeSession(sess)
 	if sess.game != nil {
 		s.closeGame(sess)
@@ -213,12 +214,17 @@ func (s *Server) onClose(c *websocket.Conn, err error) {
 	s.log.Debug().Str("session", sess.id).Str("endpoint", sess.endpoint).AnErr("err", err).Msg("session closed")
 }
 
-func (s *Server) onEchoMessage(c *websocket.Conn, mt websocket.MessageType, data []byte) {
-	sess := sessionOf(c)
-	if sess == nil {
-		return
-	}
+// onEchoMessage answers one /echo message with the same message, deflated
+// when the client negotiated permessage-deflate.
+func (s *Server) onEchoMessage(sess *session, op wsframe.Opcode, data []byte) {
 	sess.touch()
 	s.metrics.echoIn.Inc()
-	sess.send(mt, data) // nbio copies data before we return
+	if sess.t.(*wsConn).deflate {
+		b := protocol.GetBuffer()
+		b.B = wsframe.Deflate(b.B, data)
+		sess.send(op|wsframe.Compressed, b.B) // send copies what it keeps
+		b.Release()
+		return
+	}
+	sess.send(op, data)
 }

@@ -1,0 +1,155 @@
+package server
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/lesismal/nbio/nbhttp"
+
+	"github.com/tickwire/tickwire/server/internal/wsframe"
+)
+
+// wsConn is one upgraded WebSocket: Tickwire's own framing (wsframe) on
+// nbio's event loop. nbio hands the connection's bytes to Parse on the
+// poller goroutine that read them, and each message is handled right there:
+// an Input is decoded and queued for its room with no goroutine started and
+// no hand-off to another thread (README, design notes: "Frames on the
+// poller"). Handlers that may wait (joins, the lobby) start goroutines the
+// server owns, as before.
+//
+// It is the nbio connection's session (nbhttp.ParserCloser) and the
+// session's transport.
+type wsConn struct {
+	srv     *Server
+	conn    net.Conn // the hijacked connection: *nbhttp.Conn over nbio (or TLS)
+	sess    *session
+	echo    bool // /echo, not /ws
+	deflate bool // /echo with permessage-deflate: replies are compressed
+
+	// mu is held by the upgrade until the session is ready (Welcome
+	// queued), so that frames arriving right after the 101 wait for it;
+	// afterwards it only orders Parse calls, which nbio never overlaps.
+	mu     sync.Mutex
+	parser wsframe.Parser
+
+	peerClosed atomic.Bool // the peer's close frame arrived
+	buf        []byte      // frame scratch; guarded by sess.mu
+}
+
+var (
+	_ transport           = (*wsConn)(nil)
+	_ framer              = (*wsConn)(nil)
+	_ nbhttp.ParserCloser = (*wsConn)(nil)
+	_ wsframe.Handler     = (*wsConn)(nil)
+)
+
+// UnderlayerConn implements nbhttp.ParserCloser (nbio's TLS reader needs it).
+func (c *wsConn) UnderlayerConn() net.Conn { return c.conn }
+
+// Parse implements nbhttp.ParserCloser: it runs on the poller. A protocol
+// error sends its close frame after everything valid before it was
+// handled; Parse never returns an error, which would make nbio cut the
+// connection before that close frame is written.
+func (c *wsConn) Parse(data []byte) error {
+	c.mu.Lock()
+	err := c.parser.Feed(data, c)
+	c.mu.Unlock()
+	if err != nil {
+		c.fail(err)
+	}
+	return nil
+}
+
+func (c *wsConn) fail(err error) {
+	we, ok := err.(*wsframe.Error)
+	if !ok {
+		we = &wsframe.Error{Code: wsframe.CloseProtocolError, Reason: err.Error()}
+	}
+	c.srv.metrics.badFrames.WithLabelValues(badFrameLabel(we.Code)).Inc()
+	c.srv.log.Debug().Str("session", c.sess.id).Int("code", we.Code).Str("reason", we.Reason).Msg("websocket protocol error")
+	c.sess.close(we.Code, we.Reason)
+}
+
+func badFrameLabel(code int) string {
+	switch code {
+	case wsframe.CloseInvalidPayload:
+		return "invalid_payload"
+	case wsframe.CloseMessageTooBig:
+		return "too_big"
+	}
+	return "protocol"
+}
+
+// CloseAndClean implements nbhttp.ParserCloser: the connection closed.
+func (c *wsConn) CloseAndClean(err error) { c.srv.onClose(c.sess, err) }
+
+// Message implements wsframe.Handler.
+func (c *wsConn) Message(op wsframe.Opcode, payload []byte) {
+	if c.echo {
+		c.srv.onEchoMessage(c.sess, op, payload)
+		return
+	}
+	c.srv.gameMessage(c.sess, op, payload)
+}
+
+// Ping implements wsframe.Handler.
+func (c *wsConn) Ping(payload []byte) {
+	c.sess.touch()
+	c.sess.send(wsframe.OpPong, payload)
+}
+
+// Pong implements wsframe.Handler.
+func (c *wsConn) Pong([]byte) { c.sess.touch() }
+
+// Close implements wsframe.Handler: the peer's close frame. If the server
+// started the handshake, it is done; otherwise the server answers with the
+// peer's code (RFC 6455 5.5.1) and closes the TCP connection once the
+// answer is written (the server closes first, section 7.1.1).
+func (c *wsConn) Close(code int, _ string) {
+	c.sess.touch()
+	c.peerClosed.Store(true)
+	if !c.sess.isClosing() {
+		if code == wsframe.CloseNoStatus || !wsframe.ValidCloseCode(code) {
+			code = wsframe.CloseNoStatus
+		}
+		c.sess.close(code, "")
+	}
+	if !c.sess.counted || c.sess.inflight.Load() == 0 {
+		c.sess.abort()
+	}
+	// Otherwise the janitor cuts it once the answer drained (closedAfterFlush).
+}
+
+// write implements transport: one frame, straight to nbio (which copies
+// what the socket does not take at once).
+func (c *wsConn) write(op wsframe.Opcode, data []byte) error {
+	c.buf = wsframe.AppendFrame(c.buf[:0], op, data)
+	_, err := c.conn.Write(c.buf)
+	if cap(c.buf) > 64<<10 {
+		c.buf = nil // do not keep a snapshot-sized buffer per idle session
+	}
+	return err
+}
+
+func (c *wsConn) wireSize(_ wsframe.Opcode, n int) int64 {
+	return int64(n + wsframe.HeaderSize(n))
+}
+
+func (c *wsConn) abort() error  { return c.conn.Close() }
+func (c *wsConn) counted() bool { return true }
+
+// closedAfterFlush: once the peer's close arrived and the answer drained,
+// the handshake is over and the server may cut the connection.
+func (c *wsConn) closedAfterFlush() bool { return c.peerClosed.Load() }
+
+// appendFrame implements framer.
+func (c *wsConn) appendFrame(dst []byte, op wsframe.Opcode, data []byte) []byte {
+	return wsframe.AppendFrame(dst, op, data)
+}
+
+// writeFramed implements framer: frames built by appendFrame, in one write.
+func (c *wsConn) writeFramed(b []byte) error {
+	_, err := c.conn.Write(b)
+	return err
+}
