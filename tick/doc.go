@@ -132,53 +132,28 @@
 //
 // # Why one goroutine per room
 //
-// Each room has its own goroutine waiting on its own timer. The
-// alternative, a sharded pool of GOMAXPROCS workers that each keep a heap
-// of rooms by deadline, was measured with the same tick code
-// (BenchmarkScheduler: rooms of one moving player at 20 Hz, 3 s per run,
-// tick start jitter and process CPU), each with Go's timers and with the
-// precise timers described below, on the 2-core development machine while
-// other engineers' processes kept its load average between 2 and 5.
-// Ranges are over two to four runs:
+// Each room has its own goroutine waiting on its own timer. A sharded pool
+// of GOMAXPROCS workers, each keeping a heap of rooms by deadline, was
+// measured against it with the same tick code (BenchmarkScheduler; the pool
+// is in sched_compare_test.go): up to 1,000 rooms both cost about the same
+// CPU and see the same jitter, so the choice rests on what they do when a
+// room misbehaves. In a pool a slow tick delays every room queued behind it
+// in its shard, while the runtime preempts a slow room's goroutine and runs
+// the others. One goroutine per room also keeps ownership plain (a room's
+// state belongs to its goroutine), and joins, leaves and Close are ordinary
+// channel operations. Nodes meant for 10,000 rooms should revisit this:
+// there only the pool with precise timers kept up on a 2-core machine.
 //
-//	                     10 rooms                 1,000 rooms (20k ticks/s)     10,000 rooms (200k ticks/s wanted)
-//	                     p50     p99      CPU     p50      p99       CPU        done/s     CPU        p50
-//	per room, Go timers  0.6ms   1.2-3.7  1%      0.5ms    1.5-2.9   19-26%     136-196k   92-108%    3.7-13ms
-//	pool, Go timers      0.5ms   1.1-3.7  1%      0.5ms    1.1-17    16-22%     140-182k   91-100%    behind
-//	per room, precise    0.2ms   0.4-0.5  1-2%    0.25ms   0.9-2.9   28-41%     105-144k   99-196%    behind
-//	pool, precise        0.2ms   0.4-2.9  1-1.5%  0.1ms    2-15      15-30%     200k       129-147%   0.14ms
+// Go's timers can fire up to 1 ms late while the process is idle (the
+// runtime waits in epoll_wait, whose timeout is in whole milliseconds;
+// golang/go#53824). Options.PreciseTimers replaces them with waker
+// goroutines (one per P) that sleep the last 2 ms before each deadline in
+// nanosleep, on a 200 µs grid so that rooms share wake-ups: lower jitter
+// for more CPU, growing with the number of rooms, so it is off by default.
 //
-// (p99 in ms. At 1,000 rooms and above the p99 is set by the other
-// processes on the machine more than by either design.)
-//
-// Up to 1,000 rooms the two designs cost about the same CPU and see the
-// same jitter, so the choice rests on what they do when a room misbehaves:
-// in a pool a slow tick delays every room queued behind it in its shard,
-// while the runtime preempts a slow room's goroutine and runs the others.
-// One goroutine per room also keeps ownership plain (a room's state belongs
-// to its goroutine) and joins, leaves and Close are ordinary channel
-// operations. The cost shows at 10,000 rooms per 2-core node, where only
-// the pool with precise timers kept up on the loaded machine: nodes meant
-// for that many rooms should revisit this (room.runDue is the whole tick,
-// and the pool in sched_compare_test.go drives it in 60 lines).
-//
-// Go's timers fire up to 1 ms late while the process is idle, because the
-// runtime waits in epoll_wait, whose timeout is in whole milliseconds
-// (golang/go#53824); that alone puts the p99 jitter at 1.1-1.3 ms with few
-// rooms, above the 1 ms target. Options.PreciseTimers replaces them with
-// waker goroutines (one per P) that sleep the last 2 ms before each
-// deadline in nanosleep, on a 200 µs grid so that rooms share wake-ups: the
-// p99 falls to about 0.4 ms with few rooms, for about 1.5 times the CPU at
-// 1,000 rooms, and it falls behind at 10,000. It is therefore off by
-// default; turn it on for nodes of up to about a thousand rooms where input
-// latency matters most.
-//
-// BenchmarkTickJitter (1,000 rooms of two players, same loaded machine):
-// at 20 Hz p50 0.54 ms, p99 12.8 ms, 24% CPU with Go's timers, p50 0.22 ms,
-// p99 4.4 ms, 38% CPU precise; at 60 Hz p50 0.54 ms, p99 5.9 ms, 62% CPU,
-// and p50 0.27 ms, p99 25.6 ms, 80% CPU precise. The p99 target of 1 ms is
-// met only with few rooms on this machine; it needs measuring again on a
-// quiet one.
+// The measurements, dated and with their machine, are in the repository's
+// BENCHMARKS.md ("Scheduler: one goroutine per room against a sharded
+// pool" and "Rooms on a tick").
 //
 // # Metrics
 //
