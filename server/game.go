@@ -10,6 +10,7 @@ import (
 	"github.com/tickwire/tickwire/channel"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
+	"github.com/tickwire/tickwire/version"
 )
 
 // gameState is the /ws part of a session.
@@ -97,6 +98,7 @@ func (s *Server) openGame(sess *session) {
 		SessionId:          sess.id,
 		PlayerId:           g.player,
 		Token:              g.token,
+		ServerVersion:      version.Version,
 	}}})
 }
 

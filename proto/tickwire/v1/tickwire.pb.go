@@ -620,7 +620,11 @@ type Welcome struct {
 	// A bearer token for player_id when the server made this session a
 	// guest identity: present it (Hello.token, or ?token= on /ws) to come
 	// back as the same player, e.g. to reconnect within a room's grace.
-	Token         string `protobuf:"bytes,5,opt,name=token,proto3" json:"token,omitempty"`
+	Token string `protobuf:"bytes,5,opt,name=token,proto3" json:"token,omitempty"`
+	// The server's Tickwire version (github.com/tickwire/tickwire/version),
+	// e.g. "0.2.0-dev": for logs and bug reports, not for feature checks
+	// (protocol_version is the wire's version).
+	ServerVersion string `protobuf:"bytes,6,opt,name=server_version,json=serverVersion,proto3" json:"server_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -686,6 +690,13 @@ func (x *Welcome) GetPlayerId() string {
 func (x *Welcome) GetToken() string {
 	if x != nil {
 		return x.Token
+	}
+	return ""
+}
+
+func (x *Welcome) GetServerVersion() string {
+	if x != nil {
+		return x.ServerVersion
 	}
 	return ""
 }
@@ -2909,14 +2920,15 @@ const file_tickwire_v1_tickwire_proto_rawDesc = "" +
 	"\x05Hello\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +
 	"\x06client\x18\x02 \x01(\tR\x06client\x12\x14\n" +
-	"\x05token\x18\x03 \x01(\tR\x05token\"\xb9\x01\n" +
+	"\x05token\x18\x03 \x01(\tR\x05token\"\xe0\x01\n" +
 	"\aWelcome\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x121\n" +
 	"\x15server_time_unix_nano\x18\x02 \x01(\x03R\x12serverTimeUnixNano\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x03 \x01(\tR\tsessionId\x12\x1b\n" +
 	"\tplayer_id\x18\x04 \x01(\tR\bplayerId\x12\x14\n" +
-	"\x05token\x18\x05 \x01(\tR\x05token\"c\n" +
+	"\x05token\x18\x05 \x01(\tR\x05token\x12%\n" +
+	"\x0eserver_version\x18\x06 \x01(\tR\rserverVersion\"c\n" +
 	"\bJoinRoom\x12\x17\n" +
 	"\aroom_id\x18\x01 \x01(\tR\x06roomId\x12\x12\n" +
 	"\x04seat\x18\x02 \x01(\tR\x04seat\x12\x12\n" +
