@@ -143,12 +143,14 @@ func New(cfg Config) (*Game, error) {
 
 func newGame(cfg Config, m *metrics) *Game {
 	return &Game{
-		cfg:      cfg,
-		m:        m,
-		check:    checker{dict: cfg.Dict},
-		players:  map[string]*player{},
-		chunkVer: map[string]uint64{},
-		clock:    1, // 1 is the version of what never changed
+		cfg:       cfg,
+		m:         m,
+		check:     checker{dict: cfg.Dict},
+		players:   map[string]*player{},
+		chunkVer:  map[string]uint64{},
+		pubChunks: map[uint32]*crosswordv1.Chunk{},
+		changes:   changes{players: map[string]struct{}{}, chunks: map[uint32]*crosswordv1.Chunk{}},
+		clock:     1, // 1 is the version of what never changed
 	}
 }
 
@@ -182,9 +184,20 @@ type Game struct {
 	overviewDirty bool
 	leaderDirty   bool
 	lastHouse     time.Time
-	totalTiles    uint64
+	totalTiles    uint64 // in the state (the rules' "is the board empty")
 
-	saver *saver // nil without a DataDir
+	// The published world (durable.go): what the topics show.
+	pubChunks map[uint32]*crosswordv1.Chunk // the chunks as of the last synced record
+	pubTiles  uint64
+
+	// Durability (durable.go). Without a DataDir, journal is nil and
+	// each tick's record is published at once.
+	changes  changes   // since the last seal
+	held     *record   // sealed but not yet handed to the journal writer
+	unsynced []*record // handed over, not yet synced, in sequence
+	lastSeq  uint64    // the sequence of the last record handed over
+	journal  *journal
+	saver    *saver // nil without a DataDir
 }
 
 // newChunk is a chunk that got its first tile, at generation gen.
@@ -205,8 +218,12 @@ type player struct {
 	// topicsGen is the chunkGen its topics were built at.
 	topicsGen uint64
 	version   uint64 // of its "me:" topic
-	online    bool
-	region    int64 // overview region of its view's centre while online, -1 otherwise
+	// pub is its state as of the last synced record, what its "me:"
+	// topic shows (nil until its first record is synced); never changed
+	// once published.
+	pub    *crosswordv1.Player
+	online bool
+	region int64 // overview region of its view's centre while online, -1 otherwise
 
 	actedTick  uint64    // the tick of its last play or swap, accepted or not
 	lastSubmit uint64    // hash of its last play or swap
@@ -220,10 +237,12 @@ var (
 )
 
 // Init sets up the world: loads the snapshot in Config.DataDir when there is
-// one, or starts an empty board. A snapshot that cannot be read (corrupt,
-// truncated, of another format) fails Init with an error naming the file;
-// it is never replaced. Another room holding the world fails it with
-// ErrWorldOpen.
+// one and replays the journal's records after it, or starts an empty board.
+// A snapshot or journal that cannot be read (corrupt, of another format,
+// records missing) fails Init with an error naming the file; it is never
+// replaced. A torn last journal record, which a crash while appending
+// leaves, is cut off with a log line. Another room holding the world fails
+// Init with ErrWorldOpen.
 func (g *Game) Init(r *tick.Room[*crosswordv1.State]) error {
 	s := r.State()
 	s.Chunks = map[uint32]*crosswordv1.Chunk{}
@@ -231,26 +250,64 @@ func (g *Game) Init(r *tick.Room[*crosswordv1.State]) error {
 	s.Overview = &crosswordv1.Overview{RegionSize: RegionSize, RegionsPerSide: RegionsPerSide, Tiles: map[uint32]uint32{}, Viewers: map[uint32]uint32{}}
 	s.NextNumber = 1
 	if g.cfg.DataDir != "" {
-		sv, loaded, err := openSaver(g.cfg.DataDir, g.cfg.SnapshotEvery, g.m, *r.Logger())
-		if err != nil {
+		if err := g.open(r); err != nil {
 			return err
 		}
-		g.saver = sv
-		if loaded != nil {
-			if err := g.restore(s, loaded); err != nil {
-				g.saver = nil
-				sv.abandon()
-				return fmt.Errorf("crossword: snapshot %s: %w (the file is left as it is: move it away to start an empty world)", sv.path, err)
-			}
-			r.Logger().Info().Str("file", sv.path).Int("chunks", len(s.Chunks)).Int("players", len(s.Players)).Uint64("tiles", g.totalTiles).Msg("crossword world loaded")
-		}
-		sv.last = r.Now()
-		sv.start()
 	}
 	s.Rules = newRules(g.cfg)
 	g.lastHouse = r.Now()
 	g.publishOverview(s)
 	g.publishLeaderboard(s)
+	return nil
+}
+
+// open takes the data directory, loads the world from its snapshot and
+// journal, and starts their writers.
+func (g *Game) open(r *tick.Room[*crosswordv1.State]) error {
+	s := r.State()
+	log := *r.Logger()
+	sv, loaded, seq, err := openSaver(g.cfg.DataDir, g.cfg.SnapshotEvery, g.m, log)
+	if err != nil {
+		return err
+	}
+	jr, entries, err := openJournal(g.cfg.DataDir, seq, g.m, log)
+	if err != nil {
+		sv.abandon()
+		return err
+	}
+	world, err := g.replay(loaded, entries, jr.path)
+	if err != nil {
+		sv.abandon()
+		return err
+	}
+	g.saver = sv
+	if world != nil {
+		if err := g.restore(s, world); err != nil {
+			g.saver = nil
+			sv.abandon()
+			if len(entries) > 0 {
+				return fmt.Errorf("crossword: snapshot %s and journal %s: %w (the files are left as they are)", sv.path, jr.path, err)
+			}
+			return fmt.Errorf("crossword: snapshot %s: %w (the file is left as it is: move it away to start an empty world)", sv.path, err)
+		}
+		// Replayed records go into the next snapshot, which compacts
+		// the journal.
+		sv.dirty = len(entries) > 0
+		r.Logger().Info().Str("file", sv.path).Int("journal_records", len(entries)).Int("chunks", len(s.Chunks)).Int("players", len(s.Players)).Uint64("tiles", g.totalTiles).Msg("crossword world loaded")
+	}
+	g.lastSeq = seq
+	if len(entries) > 0 {
+		g.lastSeq = entries[len(entries)-1].seq
+	}
+	if err := jr.begin(); err != nil {
+		g.saver = nil
+		sv.abandon()
+		return err
+	}
+	g.journal = jr
+	sv.written = jr.compact
+	sv.last = r.Now()
+	sv.start()
 	return nil
 }
 
@@ -320,19 +377,26 @@ func (g *Game) Input(r *tick.Room[*crosswordv1.State], p tick.PlayerID, in *cros
 	}
 }
 
-// Tick gives back lives, publishes the overview and leaderboard at most
-// every OverviewEvery, and hands the snapshot writer a copy of a changed
-// world at most every Config.SnapshotEvery.
+// Tick gives back lives, seals the tick's changes into a journal record
+// (durable.go), publishes the records the journal has synced, publishes
+// the overview and leaderboard at most every OverviewEvery, and hands the
+// snapshot writer a copy of a changed world at most every
+// Config.SnapshotEvery.
 func (g *Game) Tick(r *tick.Room[*crosswordv1.State], dt time.Duration) {
 	now := r.Now()
 	s := r.State()
-	if now.Sub(g.lastHouse) >= OverviewEvery {
+	house := now.Sub(g.lastHouse) >= OverviewEvery
+	if house {
 		g.lastHouse = now
 		for _, pl := range g.players {
 			if pl.online && pl.st.Lives < MaxLives && g.regen(pl, now) {
 				g.touch(pl)
 			}
 		}
+	}
+	g.seal(s)
+	g.publishSynced(s)
+	if house {
 		if g.overviewDirty {
 			g.publishOverview(s)
 		}
@@ -340,32 +404,39 @@ func (g *Game) Tick(r *tick.Room[*crosswordv1.State], dt time.Duration) {
 			g.publishLeaderboard(s)
 		}
 	}
-	if g.saver != nil {
-		g.saver.maybeSave(s, now, false)
+	// A snapshot holds exactly the records handed over: none while one
+	// is held back.
+	if g.saver != nil && g.held == nil {
+		g.saver.maybeSave(s, g.lastSeq, now, false)
 	}
 }
 
-// Close writes a last snapshot and waits for it, then lets go of the data
-// directory. It blocks for as long as that write takes: the world must be
-// on disk before the process goes.
+// Close hands the last changes to the journal, writes a last snapshot and
+// waits for both, then lets go of the data directory. It blocks for as
+// long as those writes take: the world must be on disk before the process
+// goes.
 func (g *Game) Close(r *tick.Room[*crosswordv1.State]) {
 	if g.saver == nil {
 		return
 	}
-	g.saver.maybeSave(r.State(), r.Now(), true)
-	g.saver.stop()
-	g.saver = nil
+	s := r.State()
+	g.seal(s)
+	if g.held != nil {
+		g.held.seq = g.lastSeq + 1
+		g.journal.ch <- g.held // the writer drains its channel whatever the disk does
+		g.lastSeq, g.held = g.held.seq, nil
+	}
+	g.saver.maybeSave(s, g.lastSeq, r.Now(), true)
+	g.saver.stop() // the snapshot on disk asks the journal to compact
+	g.journal.stop()
+	g.publishSynced(s) // the room's last state holds what is on disk
+	g.saver.abandon()
+	g.saver, g.journal = nil, nil
 }
 
-// touch notes that pl's state changed: its topic moves and the next
-// snapshot copies it.
-func (g *Game) touch(pl *player) {
-	g.clock++
-	pl.version = g.clock
-	if g.saver != nil {
-		g.saver.dirtyPlayer(pl.id)
-	}
-}
+// touch notes that pl's state changed: the tick's record takes it, and
+// its topic moves once that is synced.
+func (g *Game) touch(pl *player) { g.changedPlayer(pl) }
 
 // regen gives pl the lives that came back by now, and reports whether any
 // did.

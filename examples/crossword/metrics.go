@@ -15,6 +15,11 @@ type metrics struct {
 	snapshots     *prometheus.CounterVec
 	snapshotBytes prometheus.Gauge
 	snapshotSecs  prometheus.Histogram
+	// The journal: syncs by result, their duration (write included), and
+	// the file's size after its last compaction.
+	journalSyncs    *prometheus.CounterVec
+	journalSyncSecs prometheus.Histogram
+	journalBytes    prometheus.Gauge
 }
 
 // newMetrics makes the metrics and registers them on reg, if not nil.
@@ -49,17 +54,32 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time to marshal and write a crossword snapshot (fsyncs included).",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
 		}),
+		journalSyncs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickwire_crossword_journal_syncs_total",
+			Help: "Batches of records appended to the crossword journal and synced, by result (ok, error).",
+		}, []string{"result"}),
+		journalSyncSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tickwire_crossword_journal_sync_seconds",
+			Help:    "Time to append a batch of records to the crossword journal and fsync it.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 9),
+		}),
+		journalBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tickwire_crossword_journal_bytes",
+			Help: "Size of the crossword journal after its last compaction.",
+		}),
 	}
 	for _, r := range reasons {
 		m.refusals.WithLabelValues(string(r))
 	}
 	m.snapshots.WithLabelValues("ok")
 	m.snapshots.WithLabelValues("error")
+	m.journalSyncs.WithLabelValues("ok")
+	m.journalSyncs.WithLabelValues("error")
 	if reg == nil {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.refusals, m.plays, m.swaps, m.tiles, m.snapshots, m.snapshotBytes, m.snapshotSecs} {
+	for _, c := range []prometheus.Collector{m.refusals, m.plays, m.swaps, m.tiles, m.snapshots, m.snapshotBytes, m.snapshotSecs, m.journalSyncs, m.journalSyncSecs, m.journalBytes} {
 		errs = append(errs, reg.Register(c))
 	}
 	return m, errors.Join(errs...)

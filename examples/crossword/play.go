@@ -15,6 +15,10 @@ import (
 func (g *Game) play(r *tick.Room[*crosswordv1.State], pl *player, in *crosswordv1.Play) {
 	s := r.State()
 	now := r.Now()
+	if g.backlogged() {
+		g.refuse(r, pl, refuse(ReasonTooFast, "the world is busy saving: try again in a moment"))
+		return
+	}
 	if ref := g.pace(r, pl, hashPlay(in)); ref != nil {
 		g.refuse(r, pl, ref)
 		return
@@ -32,6 +36,7 @@ func (g *Game) play(r *tick.Room[*crosswordv1.State], pl *player, in *crosswordv
 
 	// The board: copy each touched chunk, change the copy, put it in place
 	// (chunks in the state are never changed in place; see topics.go).
+	// Players see the tiles once the tick's record is synced (durable.go).
 	ms := now.UnixMilli()
 	fresh := map[uint32]*crosswordv1.Chunk{}
 	for _, t := range res.tiles {
@@ -40,22 +45,15 @@ func (g *Game) play(r *tick.Room[*crosswordv1.State], pl *player, in *crosswordv
 		if c == nil {
 			c = cloneChunk(s.Chunks[key])
 			fresh[key] = c
+			s.Chunks[key] = c
 		}
 		c.Letters[idx] = t.letter
-		c.Placed[uint32(idx)] = &crosswordv1.Placed{Player: pl.st.Number, UnixMs: ms}
-		s.Overview.Tiles[regionOf(t.x, t.y)]++
-	}
-	for key, c := range fresh {
-		if s.Chunks[key] == nil {
-			g.chunkAdded(key)
-		}
-		s.Chunks[key] = c
-		g.clock++
-		g.chunkVer[chunkTopic(key)] = g.clock
+		p := &crosswordv1.Placed{Player: pl.st.Number, UnixMs: ms}
+		c.Placed[uint32(idx)] = p
+		g.placed(placedTile{key: key, idx: uint16(idx), letter: t.letter, placed: p}, c)
 	}
 	n := len(res.tiles)
 	g.totalTiles += uint64(n)
-	s.Overview.TotalTiles = g.totalTiles
 	s.Plays++
 
 	// The player.
@@ -68,11 +66,6 @@ func (g *Game) play(r *tick.Room[*crosswordv1.State], pl *player, in *crosswordv
 	st.LastRefusal = ""
 	st.NextActionUnixMs = now.Add(g.cfg.ActionCooldown).UnixMilli()
 	g.touch(pl)
-	g.overviewDirty = true
-	g.leaderDirty = true
-	if g.saver != nil {
-		g.saver.dirty = true
-	}
 	g.m.plays.Inc()
 	g.m.tiles.Add(float64(n))
 }
@@ -80,6 +73,10 @@ func (g *Game) play(r *tick.Room[*crosswordv1.State], pl *player, in *crosswordv
 // swap applies a Swap of pl: the letters go back to the bag, as many new
 // ones come, and it costs a life.
 func (g *Game) swap(r *tick.Room[*crosswordv1.State], pl *player, in *crosswordv1.Swap) {
+	if g.backlogged() {
+		g.refuse(r, pl, refuse(ReasonTooFast, "the world is busy saving: try again in a moment"))
+		return
+	}
 	if ref := g.pace(r, pl, hashSwap(in, pl.st.Rack)); ref != nil {
 		g.refuse(r, pl, ref)
 		return

@@ -20,24 +20,32 @@ import (
 	crosswordv1 "github.com/tickwire/tickwire/proto/tickwire/crossword/v1"
 )
 
-// The snapshot file: a 52-byte header, then the world as a protobuf
+// The snapshot file: a 60-byte header, then the world as a protobuf
 // tickwire.crossword.v1.State.
 //
 //	offset  size  field
 //	     0     8  magic "TWCWSNAP"
 //	     8     4  format version, big-endian (SnapshotVersion)
-//	    12     8  payload length, big-endian
-//	    20    32  SHA-256 of the payload
-//	    52     n  payload
+//	    12     8  journal sequence, big-endian: the last journal record
+//	              the snapshot includes (see journal.go)
+//	    20     8  payload length, big-endian
+//	    28    32  SHA-256 of the payload
+//	    60     n  payload
+//
+// Version 1 (written before the journal) had no sequence: a 52-byte
+// header of magic, version, length and SHA-256. It is still read, as
+// sequence 0.
 const (
 	snapshotMagic  = "TWCWSNAP"
-	headerSize     = 52
+	headerSize     = 60
+	headerSizeV1   = 52
 	lockFile       = "crossword.lock"
 	tempFilePrefix = SnapshotFile + ".tmp-"
 )
 
-// SnapshotVersion is the snapshot format this build writes and reads.
-const SnapshotVersion = 1
+// SnapshotVersion is the snapshot format this build writes. It reads
+// versions 1 and 2.
+const SnapshotVersion = 2
 
 // ErrCorruptSnapshot is wrapped by the error of a snapshot that cannot be
 // used: truncated, damaged, of another format or another world's shape.
@@ -48,8 +56,13 @@ func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorruptSnapshot, fmt.Sprintf(format, args...))
 }
 
-// EncodeSnapshot returns the snapshot file's bytes for the world s.
-func EncodeSnapshot(s *crosswordv1.State) ([]byte, error) {
+// EncodeSnapshot returns the snapshot file's bytes for the world s, with
+// journal sequence 0.
+func EncodeSnapshot(s *crosswordv1.State) ([]byte, error) { return encodeSnapshot(s, 0) }
+
+// encodeSnapshot returns the snapshot file's bytes for the world s, which
+// holds every journal record up to seq.
+func encodeSnapshot(s *crosswordv1.State, seq uint64) ([]byte, error) {
 	payload, err := proto.MarshalOptions{Deterministic: true}.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("marshal crossword snapshot: %w", err)
@@ -57,40 +70,60 @@ func EncodeSnapshot(s *crosswordv1.State) ([]byte, error) {
 	out := make([]byte, headerSize, headerSize+len(payload))
 	copy(out, snapshotMagic)
 	binary.BigEndian.PutUint32(out[8:], SnapshotVersion)
-	binary.BigEndian.PutUint64(out[12:], uint64(len(payload)))
+	binary.BigEndian.PutUint64(out[12:], seq)
+	binary.BigEndian.PutUint64(out[20:], uint64(len(payload)))
 	sum := sha256.Sum256(payload)
-	copy(out[20:], sum[:])
+	copy(out[28:], sum[:])
 	return append(out, payload...), nil
 }
 
 // DecodeSnapshot checks a snapshot file's bytes and returns the world in
 // it. Its errors wrap ErrCorruptSnapshot and say what is wrong.
 func DecodeSnapshot(data []byte) (*crosswordv1.State, error) {
-	if len(data) < headerSize {
-		if len(data) >= len(snapshotMagic) && string(data[:len(snapshotMagic)]) != snapshotMagic {
-			return nil, corrupt("not a crossword snapshot (no %q header)", snapshotMagic)
+	s, _, err := decodeSnapshot(data)
+	return s, err
+}
+
+// decodeSnapshot is DecodeSnapshot, also returning the journal sequence
+// the snapshot includes.
+func decodeSnapshot(data []byte) (*crosswordv1.State, uint64, error) {
+	if len(data) < len(snapshotMagic) || string(data[:len(snapshotMagic)]) != snapshotMagic {
+		if len(data) < len(snapshotMagic) && string(data) == snapshotMagic[:len(data)] {
+			return nil, 0, corrupt("truncated: %d bytes, shorter than the %d-byte header", len(data), headerSize)
 		}
-		return nil, corrupt("truncated: %d bytes, shorter than the %d-byte header", len(data), headerSize)
+		return nil, 0, corrupt("not a crossword snapshot (no %q header)", snapshotMagic)
 	}
-	if string(data[:8]) != snapshotMagic {
-		return nil, corrupt("not a crossword snapshot (no %q header)", snapshotMagic)
+	if len(data) < 12 {
+		return nil, 0, corrupt("truncated: %d bytes, shorter than the %d-byte header", len(data), headerSize)
 	}
-	if v := binary.BigEndian.Uint32(data[8:]); v != SnapshotVersion {
-		return nil, corrupt("format version %d; this build reads version %d", v, SnapshotVersion)
+	var seq uint64
+	var n uint64
+	var sum []byte
+	switch v := binary.BigEndian.Uint32(data[8:]); v {
+	case 1:
+		if len(data) < headerSizeV1 {
+			return nil, 0, corrupt("truncated: %d bytes, shorter than the %d-byte header", len(data), headerSizeV1)
+		}
+		n, sum, data = binary.BigEndian.Uint64(data[12:]), data[20:52], data[headerSizeV1:]
+	case SnapshotVersion:
+		if len(data) < headerSize {
+			return nil, 0, corrupt("truncated: %d bytes, shorter than the %d-byte header", len(data), headerSize)
+		}
+		seq, n, sum, data = binary.BigEndian.Uint64(data[12:]), binary.BigEndian.Uint64(data[20:]), data[28:60], data[headerSize:]
+	default:
+		return nil, 0, corrupt("format version %d; this build reads versions 1 and %d", v, SnapshotVersion)
 	}
-	n := binary.BigEndian.Uint64(data[12:])
-	payload := data[headerSize:]
-	if uint64(len(payload)) != n {
-		return nil, corrupt("truncated or padded: the header announces %d bytes of data, the file has %d", n, len(payload))
+	if uint64(len(data)) != n {
+		return nil, 0, corrupt("truncated or padded: the header announces %d bytes of data, the file has %d", n, len(data))
 	}
-	if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], data[20:52]) {
-		return nil, corrupt("checksum mismatch: the data is damaged")
+	if got := sha256.Sum256(data); !bytes.Equal(got[:], sum) {
+		return nil, 0, corrupt("checksum mismatch: the data is damaged")
 	}
 	s := &crosswordv1.State{}
-	if err := proto.Unmarshal(payload, s); err != nil {
-		return nil, corrupt("decode: %v", err)
+	if err := proto.Unmarshal(data, s); err != nil {
+		return nil, 0, corrupt("decode: %v", err)
 	}
-	return s, nil
+	return s, seq, nil
 }
 
 // saver owns the world's data directory while a room has it open: the lock
@@ -104,8 +137,11 @@ type saver struct {
 	log       zerolog.Logger
 	every     time.Duration
 
-	ch chan *crosswordv1.State // to the writer; at most one waiting
-	wg sync.WaitGroup          // the writer
+	ch chan snapshotJob // to the writer; at most one waiting
+	wg sync.WaitGroup   // the writer
+	// written, if not nil, runs on the writer once a snapshot holding the
+	// journal up to seq is on disk (the journal's compaction).
+	written func(seq uint64)
 
 	// On the room's goroutine.
 	dirty   bool      // the world changed since the last copy handed over
@@ -116,19 +152,27 @@ type saver struct {
 	failing bool // the last write failed (the writer's)
 }
 
-// openSaver takes dir's lock and reads its snapshot, nil if there is none.
-func openSaver(dir string, every time.Duration, m *metrics, log zerolog.Logger) (*saver, *crosswordv1.State, error) {
+// snapshotJob is a copy of the world for the writer, and the last journal
+// sequence it holds.
+type snapshotJob struct {
+	s   *crosswordv1.State
+	seq uint64
+}
+
+// openSaver takes dir's lock and reads its snapshot, nil if there is none,
+// and the journal sequence it holds.
+func openSaver(dir string, every time.Duration, m *metrics, log zerolog.Logger) (*saver, *crosswordv1.State, uint64, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("crossword data dir: %w", err)
+		return nil, nil, 0, fmt.Errorf("crossword data dir: %w", err)
 	}
 	lock, err := lockDir(filepath.Join(dir, lockFile))
 	if err != nil {
-		return nil, nil, fmt.Errorf("crossword data dir %s: %w", dir, err)
+		return nil, nil, 0, fmt.Errorf("crossword data dir %s: %w", dir, err)
 	}
 	sv := &saver{
 		dir: dir, path: filepath.Join(dir, SnapshotFile), lock: lock, m: m, every: every,
 		log:     log.With().Str("file", filepath.Join(dir, SnapshotFile)).Logger(),
-		ch:      make(chan *crosswordv1.State, 1),
+		ch:      make(chan snapshotJob, 1),
 		players: map[string]*crosswordv1.Player{},
 		changed: map[string]struct{}{},
 	}
@@ -141,28 +185,27 @@ func openSaver(dir string, every time.Duration, m *metrics, log zerolog.Logger) 
 	data, err := os.ReadFile(sv.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return sv, nil, nil
+		return sv, nil, 0, nil
 	case err != nil:
 		sv.abandon()
-		return nil, nil, fmt.Errorf("crossword: read snapshot: %w", err)
+		return nil, nil, 0, fmt.Errorf("crossword: read snapshot: %w", err)
 	}
-	s, err := DecodeSnapshot(data)
+	s, seq, err := decodeSnapshot(data)
 	if err != nil {
 		sv.abandon()
-		return nil, nil, fmt.Errorf("crossword: snapshot %s: %w (the file is left as it is: move it away to start an empty world)", sv.path, err)
+		return nil, nil, 0, fmt.Errorf("crossword: snapshot %s: %w (the file is left as it is: move it away to start an empty world)", sv.path, err)
 	}
-	return sv, s, nil
+	return sv, s, seq, nil
 }
 
 // start starts the writer.
 func (sv *saver) start() { sv.wg.Go(sv.run) }
 
-// stop waits for the writer to write what it was handed, and lets go of
-// the directory.
+// stop waits for the writer to write what it was handed. The directory
+// stays locked until abandon.
 func (sv *saver) stop() {
 	close(sv.ch)
 	sv.wg.Wait()
-	sv.abandon()
 }
 
 // abandon lets go of the directory's lock.
@@ -174,17 +217,18 @@ func (sv *saver) dirtyPlayer(id string) {
 	sv.dirty = true
 }
 
-// maybeSave hands the writer a copy of the world if it changed and the
-// last one is at least every old (or, with final, waits to hand over the
-// last one). The writer being busy defers the copy to a later tick.
-func (sv *saver) maybeSave(s *crosswordv1.State, now time.Time, final bool) {
+// maybeSave hands the writer a copy of the world, which holds the journal
+// up to seq, if it changed and the last one is at least every old (or,
+// with final, waits to hand over the last one). The writer being busy
+// defers the copy to a later tick.
+func (sv *saver) maybeSave(s *crosswordv1.State, seq uint64, now time.Time, final bool) {
 	if !final && (!sv.dirty || now.Sub(sv.last) < sv.every) {
 		return
 	}
 	if final && !sv.dirty {
 		return
 	}
-	c := sv.copyOf(s)
+	c := snapshotJob{sv.copyOf(s), seq}
 	if final {
 		sv.ch <- c
 	} else {
@@ -219,9 +263,9 @@ func (sv *saver) copyOf(s *crosswordv1.State) *crosswordv1.State {
 
 // run is the writer: it writes each world it is handed, until ch closes.
 func (sv *saver) run() {
-	for s := range sv.ch {
+	for job := range sv.ch {
 		start := time.Now()
-		n, err := sv.write(s)
+		n, err := sv.write(job)
 		sv.m.snapshotSecs.Observe(time.Since(start).Seconds())
 		if err != nil {
 			sv.m.snapshots.WithLabelValues("error").Inc()
@@ -237,6 +281,9 @@ func (sv *saver) run() {
 			sv.log.Info().Msg("crossword snapshot written again")
 		}
 		sv.failing = false
+		if sv.written != nil {
+			sv.written(job.seq)
+		}
 		sv.log.Debug().Int("bytes", n).Dur("took", time.Since(start)).Msg("crossword snapshot written")
 	}
 }
@@ -244,8 +291,8 @@ func (sv *saver) run() {
 // write puts s in the snapshot file atomically: a temporary file is
 // written and synced, renamed over the old one, and the directory synced,
 // so a crash leaves either the old snapshot or the new one.
-func (sv *saver) write(s *crosswordv1.State) (int, error) {
-	data, err := EncodeSnapshot(s)
+func (sv *saver) write(job snapshotJob) (int, error) {
+	data, err := encodeSnapshot(job.s, job.seq)
 	if err != nil {
 		return 0, err
 	}
@@ -275,12 +322,7 @@ func writeAtomic(dir, path string, data []byte) (err error) {
 	if err = os.Rename(f.Name(), path); err != nil {
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return syncDir(dir)
 }
 
 // restore makes the state s the world of snapshot loaded, checking that it
@@ -342,13 +384,14 @@ func (g *Game) restore(s, loaded *crosswordv1.State) error {
 	s.NextNumber = next
 	s.Plays = loaded.Plays
 	s.Overview.Tiles = regions
-	g.totalTiles = tiles
+	g.totalTiles, g.pubTiles = tiles, tiles
+	g.pubChunks = maps.Clone(s.Chunks)
 	for id, st := range s.Players {
 		st.Online = false
 		if st.View == nil {
 			st.View = &crosswordv1.View{X: Centre - DefaultView/2, Y: Centre - DefaultView/2, W: DefaultView, H: DefaultView}
 		}
-		g.players[id] = &player{id: id, st: st, region: -1}
+		g.players[id] = &player{id: id, st: st, region: -1, pub: proto.CloneOf(st)}
 		g.saver.dirtyPlayer(id)
 	}
 	g.saver.dirty = false // nothing new to write

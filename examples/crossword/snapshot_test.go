@@ -134,7 +134,7 @@ func TestSnapshotCorrupt(t *testing.T) {
 		return b
 	}
 	version := bytes.Clone(good)
-	version[11] = 2
+	version[11] = 3
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -147,7 +147,7 @@ func TestSnapshotCorrupt(t *testing.T) {
 		{"flipped data", flip(len(good) - 5), "checksum mismatch"},
 		{"flipped checksum", flip(30), "checksum mismatch"},
 		{"not a snapshot", []byte("{\"board\": \"this is not a crossword snapshot at all, no\"}"), "not a crossword snapshot"},
-		{"version", version, "format version 2"},
+		{"version", version, "format version 3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := os.WriteFile(path, tc.data, 0o644); err != nil {

@@ -62,9 +62,11 @@ func (g *Game) TopicVersion(r *tick.Room[*crosswordv1.State], topic string) uint
 	return 1
 }
 
-// FillTopic copies topic's part of the state into dst. Chunks are shared,
-// not copied: a chunk in the state is never changed in place (a play puts a
-// changed copy in its place), so the shared one stays as it was filled.
+// FillTopic copies topic's part of the published world into dst: the
+// state as of the last synced journal record (durable.go). Chunks and
+// players are shared, not copied: a published chunk or player is never
+// changed in place (a play puts a changed copy in the state, and a record
+// a copy of the player), so the shared one stays as it was filled.
 func (g *Game) FillTopic(r *tick.Room[*crosswordv1.State], topic string, dst *crosswordv1.State) {
 	s := r.State()
 	switch {
@@ -75,12 +77,12 @@ func (g *Game) FillTopic(r *tick.Room[*crosswordv1.State], topic string, dst *cr
 		dst.Leaderboard = slices.Clone(s.Leaderboard) // entries are never changed in place
 	case strings.HasPrefix(topic, TopicMe):
 		id := topic[len(TopicMe):]
-		if st := s.Players[id]; st != nil {
-			dst.Players = map[string]*crosswordv1.Player{id: proto.CloneOf(st)}
+		if pl := g.players[id]; pl != nil && pl.pub != nil {
+			dst.Players = map[string]*crosswordv1.Player{id: pl.pub}
 		}
 	case strings.HasPrefix(topic, topicChunk):
 		if key, ok := parseChunkTopic(topic); ok {
-			if c := s.Chunks[key]; c != nil {
+			if c := g.pubChunks[key]; c != nil {
 				dst.Chunks = map[uint32]*crosswordv1.Chunk{key: c}
 			}
 		}
@@ -148,7 +150,7 @@ func (g *Game) buildTopics(s *crosswordv1.State, pl *player) {
 	t := append(pl.topics[:0], TopicOverview, TopicLeaderboard, TopicMe+pl.id)
 	for cy := c[1]; cy <= c[3]; cy++ {
 		for cx := c[0]; cx <= c[2]; cx++ {
-			if s.Chunks[uint32(cy*ChunksPerSide+cx)] != nil {
+			if g.pubChunks[uint32(cy*ChunksPerSide+cx)] != nil {
 				t = append(t, ChunkTopic(cx, cy))
 			}
 		}
@@ -217,7 +219,7 @@ func (g *Game) publishOverview(s *crosswordv1.State) {
 	o := s.Overview
 	o.Online = uint32(g.online)
 	o.TotalPlayers = uint32(len(g.players))
-	o.TotalTiles = g.totalTiles
+	o.TotalTiles = g.pubTiles
 	g.clock++
 	g.overviewVer = g.clock
 	g.overviewDirty = false
@@ -228,11 +230,11 @@ func (g *Game) publishOverview(s *crosswordv1.State) {
 func (g *Game) publishLeaderboard(s *crosswordv1.State) {
 	g.leaderDirty = false
 	better := func(a, b *player) int {
-		return cmp.Or(-cmp.Compare(a.st.Score, b.st.Score), -cmp.Compare(a.st.Words, b.st.Words), cmp.Compare(a.st.Number, b.st.Number))
+		return cmp.Or(-cmp.Compare(a.pub.Score, b.pub.Score), -cmp.Compare(a.pub.Words, b.pub.Words), cmp.Compare(a.pub.Number, b.pub.Number))
 	}
 	top := make([]*player, 0, LeaderboardSize+1)
 	for _, pl := range g.players {
-		if len(top) == LeaderboardSize && better(pl, top[len(top)-1]) >= 0 {
+		if pl.pub == nil || len(top) == LeaderboardSize && better(pl, top[len(top)-1]) >= 0 {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(top, pl, better)
@@ -243,7 +245,7 @@ func (g *Game) publishLeaderboard(s *crosswordv1.State) {
 	}
 	board := make([]*crosswordv1.LeaderEntry, len(top))
 	for i, pl := range top {
-		board[i] = &crosswordv1.LeaderEntry{PlayerId: pl.id, Number: pl.st.Number, Score: pl.st.Score, Words: pl.st.Words, Online: pl.online}
+		board[i] = &crosswordv1.LeaderEntry{PlayerId: pl.id, Number: pl.pub.Number, Score: pl.pub.Score, Words: pl.pub.Words, Online: pl.online}
 	}
 	if g.leaderVer != 0 && slices.EqualFunc(board, s.Leaderboard, func(a, b *crosswordv1.LeaderEntry) bool { return proto.Equal(a, b) }) {
 		return

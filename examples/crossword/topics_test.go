@@ -91,6 +91,9 @@ func TestFirstTileMakesAChunkATopicOfItsViewers(t *testing.T) {
 
 func TestTopicVersions(t *testing.T) {
 	w := newWorld(t, Config{}, "a", "b")
+	if err := w.h.Tick(); err != nil { // the joins are published
+		t.Fatal(err)
+	}
 	centre := ChunkTopic(C/ChunkSize, C/ChunkSize)
 	other := ChunkTopic(C/ChunkSize+1, C/ChunkSize)
 	v0, o0, me0, mb0, ov0 := w.version(centre), w.version(other), w.version("me:a"), w.version("me:b"), w.version(TopicOverview)
@@ -171,6 +174,7 @@ func TestLeaderboardTop(t *testing.T) {
 		w.player(p).Score = uint32(i * 10 % 70)
 		w.g.players[p].st.Words = uint32(i)
 	}
+	w.g.seal(w.h.State()) // publishes the players (no data directory)
 	w.g.publishLeaderboard(w.h.State())
 	lb := w.h.State().Leaderboard
 	if len(lb) != LeaderboardSize {
