@@ -4,7 +4,7 @@
 import type { Envelope, PresenceMember } from "./gen/tickwire/v1/tickwire_pb.js";
 import { ErrorCode } from "./gen/tickwire/v1/tickwire_pb.js";
 import type { Client } from "./client.js";
-import { TickwireError } from "./codes.js";
+import { TickwireError } from "./errors.js";
 import { Emitter, type Unsubscribe } from "./events.js";
 
 /** ChannelMessageEvent is one message of a channel. */

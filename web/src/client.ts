@@ -13,7 +13,7 @@ import {
   type StateFrame,
   type Welcome,
 } from "./gen/tickwire/v1/tickwire_pb.js";
-import { shouldReconnect, TickwireError } from "./codes.js";
+import { shouldReconnect, TickwireError } from "./errors.js";
 import { Emitter } from "./events.js";
 import { Room, type RoomLink } from "./room.js";
 import { LatencyStats } from "./stats.js";
