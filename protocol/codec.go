@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -112,4 +113,91 @@ func AppendLastInputSeq(buf []byte, seq uint64) []byte {
 	buf = protowire.AppendVarint(buf, uint64(inner))
 	buf = protowire.AppendTag(buf, stateLastInputSeqField, protowire.VarintType)
 	return protowire.AppendVarint(buf, seq)
+}
+
+// Field numbers of the inbound fast path (ParseInput).
+const (
+	envelopeRefField   = 1  // Envelope.ref
+	envelopeInputField = 13 // Envelope.input
+	inputRoomIDField   = 1  // Input.room_id
+	inputSeqField      = 2  // Input.seq
+	inputPayloadField  = 3  // Input.payload
+)
+
+// InputView is an Envelope{Input} read in place: RoomID and Payload point
+// into the frame, so they are valid only as long as its bytes are.
+type InputView struct {
+	Ref     uint32
+	RoomID  []byte
+	Seq     uint64
+	Payload []byte
+}
+
+// ParseInput reads data as an Envelope carrying an Input, the hot inbound
+// message, without allocating or going through reflection. It reports
+// false for anything else — another message, an unknown or repeated
+// field, a room id that is not UTF-8 — which callers hand to Decode, so
+// the two paths agree on every input: ParseInput accepts only encodings
+// whose meaning is plain (each field at most once, in any order).
+func ParseInput(data []byte) (InputView, bool) {
+	var v InputView
+	var input []byte
+	var seenRef, seenInput bool
+	for len(data) > 0 {
+		num, typ, n := protowire.ConsumeTag(data)
+		if n < 0 {
+			return v, false
+		}
+		data = data[n:]
+		switch {
+		case num == envelopeRefField && typ == protowire.VarintType && !seenRef:
+			x, m := protowire.ConsumeVarint(data)
+			if m < 0 || x > 0xffffffff {
+				return v, false
+			}
+			v.Ref, seenRef, data = uint32(x), true, data[m:]
+		case num == envelopeInputField && typ == protowire.BytesType && !seenInput:
+			b, m := protowire.ConsumeBytes(data)
+			if m < 0 {
+				return v, false
+			}
+			input, seenInput, data = b, true, data[m:]
+		default:
+			return v, false
+		}
+	}
+	if !seenInput {
+		return v, false
+	}
+	var seenRoom, seenSeq, seenPayload bool
+	for len(input) > 0 {
+		num, typ, n := protowire.ConsumeTag(input)
+		if n < 0 {
+			return v, false
+		}
+		input = input[n:]
+		switch {
+		case num == inputRoomIDField && typ == protowire.BytesType && !seenRoom:
+			b, m := protowire.ConsumeBytes(input)
+			if m < 0 || !utf8.Valid(b) {
+				return v, false
+			}
+			v.RoomID, seenRoom, input = b, true, input[m:]
+		case num == inputSeqField && typ == protowire.VarintType && !seenSeq:
+			x, m := protowire.ConsumeVarint(input)
+			if m < 0 {
+				return v, false
+			}
+			v.Seq, seenSeq, input = x, true, input[m:]
+		case num == inputPayloadField && typ == protowire.BytesType && !seenPayload:
+			b, m := protowire.ConsumeBytes(input)
+			if m < 0 {
+				return v, false
+			}
+			v.Payload, seenPayload, input = b, true, input[m:]
+		default:
+			return v, false
+		}
+	}
+	return v, true
 }

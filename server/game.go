@@ -159,6 +159,11 @@ func (s *Server) gameMessage(sess *session, mt wsframe.Opcode, data []byte) {
 		}
 		return
 	}
+	if in, ok := protocol.ParseInput(data); ok {
+		// The hot path: an Input read in place, no Envelope, no allocation.
+		s.input(sess, in.Ref, in.RoomID, in.Seq, in.Payload)
+		return
+	}
 	var env protocol.Envelope
 	if err := protocol.Decode(data, s.opts.MaxMessageBytes, &env); err != nil {
 		s.metrics.badFrames.WithLabelValues("undecodable").Inc()
@@ -221,19 +226,38 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 	case *tickwirev1.Envelope_Subscribe, *tickwirev1.Envelope_Unsubscribe, *tickwirev1.Envelope_Publish:
 		s.serveChannel(sess, env) // channels.go
 	case *tickwirev1.Envelope_Input:
-		g.mu.Lock()
-		seat, ok := g.rooms[m.Input.RoomId]
-		g.mu.Unlock()
-		if !ok {
-			sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM, "not in room %q", m.Input.RoomId))
-			return
-		}
-		if err := seat.Input(m.Input.Seq, m.Input.Payload); err != nil {
-			sess.sendError(env.Ref, s.wireError(sess, err))
-		}
+		s.input(sess, env.Ref, []byte(m.Input.RoomId), m.Input.Seq, m.Input.Payload)
 	default:
 		sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "%T is a server message", m))
 	}
+}
+
+// input hands one input to the session's seat in room. roomID and
+// payload are only valid during the call. Refusals for being over the
+// room's input cap are sent at most once a second, like the session's own
+// rate limit: a flood gets one error, then the 4008 close, not an error
+// per dropped input.
+func (s *Server) input(sess *session, ref uint32, roomID []byte, seq uint64, payload []byte) {
+	g := sess.game
+	g.mu.Lock()
+	seat, ok := g.rooms[string(roomID)]
+	g.mu.Unlock()
+	if !ok {
+		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM, "not in room %q", roomID))
+		return
+	}
+	err := seat.Input(seq, payload)
+	if err == nil {
+		return
+	}
+	if pe, ok := err.(*protocol.Error); ok && pe.Code == tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED {
+		if now := time.Now(); now.Sub(g.lastLimitErr) >= time.Second {
+			g.lastLimitErr = now
+		} else {
+			return
+		}
+	}
+	sess.sendError(ref, s.wireError(sess, err))
 }
 
 func (s *Server) joinRoom(sess *session, ref uint32, req *tickwirev1.JoinRoom) {
