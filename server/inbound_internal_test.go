@@ -116,4 +116,3 @@ func BenchmarkInboundInput(b *testing.B) {
 		}
 	}
 }
-
