@@ -1,0 +1,310 @@
+package tickwire
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+
+	"github.com/tickwire/tickwire/channel"
+	"github.com/tickwire/tickwire/cluster"
+	"github.com/tickwire/tickwire/lobby"
+	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/tick"
+	"github.com/tickwire/tickwire/web"
+)
+
+// ErrStarted is returned by Node.Start and Node.Go once the Node serves.
+var ErrStarted = errors.New("tickwire: node already started")
+
+// ShutdownTimeout bounds Node.Run's graceful shutdown once its context ends.
+const ShutdownTimeout = 10 * time.Second
+
+// Node is one Tickwire process: its server, room runtime, lobby, channels
+// and, in cluster mode, its cluster membership. NewNode builds it without
+// listening; Start listens; Shutdown stops everything in one written-down
+// order; Run does all three around a context. A Node owns the goroutines
+// it starts (its parts' and the tasks given to Go) and waits for every one
+// of them in Shutdown.
+type Node struct {
+	log     zerolog.Logger
+	srv     *server.Server
+	rooms   *tick.Rooms
+	lobby   *lobby.Lobby
+	cluster *cluster.Node
+	metrics *prometheus.Registry
+
+	// ctx is cancelled at the start of Shutdown: it stops the tasks.
+	ctx    context.Context
+	cancel context.CancelFunc
+	tasks  sync.WaitGroup
+
+	mu      sync.Mutex
+	started bool
+	pending []func(context.Context) // tasks given to Go before Start
+}
+
+// NewNode builds a Node from opts: the server, the room runtime and the
+// lobby wired together, and, with opts.Cluster, the cluster membership
+// (ctx bounds connecting to NATS and registering the node). Nothing
+// listens until Start; a Node that is never started must still be Shut
+// down to stop its parts.
+func NewNode(ctx context.Context, opts Options) (*Node, error) {
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("tickwire: %w", err)
+	}
+	n := &Node{metrics: opts.Metrics}
+	if opts.Logger != nil {
+		n.log = *opts.Logger
+	} else {
+		n.log, _ = NewLogger(opts.LogLevel, opts.LogFormat, opts.LogOutput) // validated
+	}
+	// nbio has one process-wide logger; it is the Node's from now on.
+	server.UseNBIOLogger(n.log)
+	if n.metrics == nil {
+		n.metrics = prometheus.NewRegistry()
+		n.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	var closers []func(context.Context) error // undone in reverse on a failed NewNode
+	fail := func(err error) (*Node, error) {
+		for i := len(closers) - 1; i >= 0; i-- {
+			_ = closers[i](context.Background())
+		}
+		return nil, err
+	}
+
+	if opts.Cluster != nil {
+		copts := *opts.Cluster
+		copts.Logger = n.log
+		c, err := cluster.New(ctx, copts)
+		if err != nil {
+			return nil, fmt.Errorf("tickwire: join cluster: %w", err)
+		}
+		n.cluster = c
+		closers = append(closers, c.Close)
+	}
+
+	sopts := opts.Server
+	sopts.Addr = cmp.Or(opts.Addr, sopts.Addr, DefaultAddr)
+	sopts.TLSCertFile = cmp.Or(opts.TLSCertFile, sopts.TLSCertFile)
+	sopts.TLSKeyFile = cmp.Or(opts.TLSKeyFile, sopts.TLSKeyFile)
+	if len(opts.Origins) > 0 {
+		sopts.Origins = opts.Origins
+	}
+	sopts.PublishSecret = cmp.Or(opts.PublishSecret, sopts.PublishSecret)
+	sopts.Logger = n.log
+	sopts.Registry = n.metrics
+	if n.cluster != nil {
+		sopts.Channels.Bus = n.cluster.ChannelBus()
+		sopts.Channels.Node = n.cluster.Name()
+	}
+	srv, err := server.New(sopts)
+	if err != nil {
+		return fail(fmt.Errorf("tickwire: %w", err))
+	}
+	n.srv = srv
+
+	name := cmp.Or(opts.Name, "local")
+	if n.cluster != nil {
+		name = n.cluster.Name()
+	}
+	topts := opts.Rooms
+	topts.Registry = cmp.Or(opts.Games, topts.Registry, tick.DefaultRegistry())
+	topts.Logger = n.log
+	topts.Registerer = n.metrics
+	topts.NodeID = name
+	topts.PreciseTimers = opts.PreciseTimers || topts.PreciseTimers
+	// The unseat hook frees the player in the lobby. Rooms exist only once
+	// the lobby does (it creates them), so n.lobby is set by then; the nil
+	// check covers rooms a program creates on Rooms() itself first.
+	userUnseat := topts.OnUnseat
+	topts.OnUnseat = func(room string, p tick.PlayerID) {
+		if l := n.lobbyOrNil(); l != nil {
+			_ = l.Release(string(p), room)
+		}
+		if userUnseat != nil {
+			userUnseat(room, p)
+		}
+	}
+	if n.cluster != nil {
+		userSnapshot := topts.OnSnapshot
+		topts.OnSnapshot = func(s tick.RoomSnapshot) {
+			n.cluster.SaveSnapshot(s)
+			if userSnapshot != nil {
+				userSnapshot(s)
+			}
+		}
+	}
+	rooms, err := tick.NewRooms(topts)
+	if err != nil {
+		return fail(fmt.Errorf("tickwire: %w", err))
+	}
+	n.rooms = rooms
+	closers = append(closers, rooms.Close)
+
+	lopts := opts.Lobby
+	lopts.Rooms = rooms
+	lopts.Node = name
+	lopts.Logger = n.log
+	lopts.Registerer = n.metrics
+	if n.cluster != nil {
+		lopts = n.cluster.LobbyOptions(lopts)
+	}
+	lob, err := lobby.New(lopts)
+	if err != nil {
+		return fail(fmt.Errorf("tickwire: %w", err))
+	}
+	n.mu.Lock()
+	n.lobby = lob
+	n.mu.Unlock()
+	closers = append(closers, lob.Close)
+	if n.cluster != nil {
+		if err := n.cluster.Start(ctx, cluster.Host{Lobby: lob, Rooms: rooms}); err != nil {
+			return fail(fmt.Errorf("tickwire: start cluster node: %w", err))
+		}
+	}
+
+	srv.SetLobby(lob)
+	srv.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+	// The shutdown order, in one place: the server stops accepting, then
+	// runs these in turn — the node leaves the cluster (migrating rooms
+	// that have snapshots), the lobby closes (no new seats or rooms), the
+	// ticks stop (players get Left) — then it sends 1001 to every
+	// WebSocket and waits for its writers (server.Server.Shutdown).
+	if n.cluster != nil {
+		srv.OnShutdown(n.cluster.Close)
+	}
+	srv.OnShutdown(lob.Close)
+	srv.OnShutdown(rooms.Close)
+
+	srv.Handle("GET /debug/ticks", server.TickStatsHandler(rooms))
+	if !opts.DisableSDK {
+		srv.Handle("GET "+web.Prefix, web.Handler())
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	return n, nil
+}
+
+func (n *Node) lobbyOrNil() *lobby.Lobby {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.lobby
+}
+
+// Handle adds a route to the server, as http.ServeMux.Handle does
+// ("GET /{$}" for the landing page, "GET /assets/" for a folder). Call it
+// before Start.
+func (n *Node) Handle(pattern string, h http.Handler) { n.srv.Handle(pattern, h) }
+
+// Go runs task on a goroutine the Node owns, from Start until Shutdown:
+// its context ends when Shutdown begins, and Shutdown waits for it to
+// return before the server stops. Call it before Start.
+func (n *Node) Go(task func(ctx context.Context)) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.started {
+		return ErrStarted
+	}
+	n.pending = append(n.pending, task)
+	return nil
+}
+
+// Start listens on Options.Addr and serves, then starts the tasks given
+// to Go. It logs one "ready" line carrying the URL it serves at (field
+// "url").
+func (n *Node) Start() error {
+	n.mu.Lock()
+	if n.started {
+		n.mu.Unlock()
+		return ErrStarted
+	}
+	n.started = true
+	tasks := n.pending
+	n.pending = nil
+	n.mu.Unlock()
+	if err := n.srv.Start(); err != nil {
+		return fmt.Errorf("tickwire: %w", err)
+	}
+	for _, task := range tasks {
+		n.tasks.Go(func() { task(n.ctx) })
+	}
+	n.log.Info().Str("url", n.URL()).Str("version", Version).Msg("Tickwire ready")
+	return nil
+}
+
+// Shutdown stops the Node gracefully: it ends the tasks' context and
+// waits for them, then shuts the server down, which stops accepting,
+// takes the node out of its cluster, closes the lobby, stops the ticks,
+// sends 1001 to every WebSocket and waits for their writers. ctx bounds
+// it (without a deadline: the server's ShutdownTimeout). It is safe to
+// call more than once and on a Node never started.
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.cancel()
+	n.tasks.Wait()
+	return n.srv.Shutdown(ctx)
+}
+
+// Run starts the Node, serves until ctx ends, then shuts down within
+// ShutdownTimeout. It returns the first error of Start or Shutdown.
+func (n *Node) Run(ctx context.Context) error {
+	if err := n.Start(); err != nil {
+		_ = n.Shutdown(context.Background())
+		return err
+	}
+	<-ctx.Done()
+	n.log.Info().Msg("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	return n.Shutdown(sctx)
+}
+
+// Serve builds a Node from opts and runs it until ctx ends: the whole
+// life of a game server in one call.
+func Serve(ctx context.Context, opts Options) error {
+	n, err := NewNode(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return n.Run(ctx)
+}
+
+// Addr is the address the Node listens on, once started (with port 0,
+// the port chosen).
+func (n *Node) Addr() string { return n.srv.Addr() }
+
+// URL is the Node's base URL once started: http://ADDR or https://ADDR.
+func (n *Node) URL() string {
+	if n.srv.TLS() {
+		return "https://" + n.srv.Addr()
+	}
+	return "http://" + n.srv.Addr()
+}
+
+// Server is the Node's server (its routes, channels, TLS).
+func (n *Node) Server() *server.Server { return n.srv }
+
+// Rooms is the Node's room runtime.
+func (n *Node) Rooms() *tick.Rooms { return n.rooms }
+
+// Lobby is the Node's lobby.
+func (n *Node) Lobby() *lobby.Lobby { return n.lobby }
+
+// Cluster is the Node's cluster membership; nil without Options.Cluster.
+func (n *Node) Cluster() *cluster.Node { return n.cluster }
+
+// Channels is the Node's pub/sub hub.
+func (n *Node) Channels() *channel.Hub { return n.srv.Channels() }
+
+// Metrics is the Prometheus registry the Node's parts register in and GET
+// /metrics serves.
+func (n *Node) Metrics() *prometheus.Registry { return n.metrics }
+
+// Logger is the Node's logger.
+func (n *Node) Logger() zerolog.Logger { return n.log }

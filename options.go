@@ -1,0 +1,185 @@
+package tickwire
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/tickwire/tickwire/cluster"
+	"github.com/tickwire/tickwire/lobby"
+	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/tick"
+)
+
+// DefaultAddr is the address a Node listens on when Options.Addr is empty.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Options configure a Node. The zero value serves the games registered in
+// tick.DefaultRegistry on DefaultAddr, over plain HTTP, with an embedded
+// lobby and console logs at info level on stderr; each default is on its
+// field.
+//
+// The fields above Server, Rooms and Lobby are the common knobs (the
+// demo's command-line flags; AddFlags defines them). Server, Rooms and
+// Lobby reach every other option of those parts: a common knob, when set,
+// wins over the same option there, and the Node fills in the fields that
+// tie the parts together (loggers, metrics, the lobby's rooms, the unseat
+// hook, the cluster's bus and directory).
+type Options struct {
+	// Addr is the TCP address to listen on. Empty: DefaultAddr
+	// (127.0.0.1:8080). Port 0 picks a free port (Node.Addr reports it).
+	Addr string
+	// TLSCertFile and TLSKeyFile, both set, serve https:// and wss://.
+	// Empty: plain HTTP.
+	TLSCertFile, TLSKeyFile string
+	// Origins is the WebSocket Origin allow-list (full origins, or "*" for
+	// any). Empty: same host only (see server.Options.Origins).
+	Origins []string
+
+	// Logger receives every part's logs, each with its own component
+	// field. Nil: a logger made from LogLevel, LogFormat and LogOutput.
+	Logger *zerolog.Logger
+	// LogLevel is debug, info, warn or error (without Logger). Empty: info.
+	LogLevel string
+	// LogFormat is console (human-readable) or json (without Logger).
+	// Empty: console.
+	LogFormat string
+	// LogOutput is where logs go (without Logger). Nil: os.Stderr.
+	LogOutput io.Writer
+
+	// PublishSecret guards the HTTP publish API (POST /publish, with
+	// "Authorization: Bearer SECRET"). Empty: the API is disabled (403).
+	PublishSecret string
+
+	// Games is where rooms find their games. Nil: tick.DefaultRegistry(),
+	// which games fill from their init functions with tick.Register.
+	Games *tick.Registry
+	// Name names this process in metrics, room records and seats. Empty:
+	// "local", or the cluster node's name with Cluster.
+	Name string
+	// PreciseTimers wakes rooms with kernel-precise timers: lower tick
+	// jitter for more CPU (see tick.Options.PreciseTimers).
+	PreciseTimers bool
+	// Metrics is the Prometheus registry every part registers in and GET
+	// /metrics serves. Nil: a new one with the Go and process collectors
+	// (Node.Metrics returns it).
+	Metrics *prometheus.Registry
+	// DisableSDK leaves /sdk/ (the bundled browser SDK) unmounted.
+	DisableSDK bool
+
+	// Cluster, when set, makes this process a node of a Tickwire cluster
+	// over NATS (see package cluster): the lobby uses the cluster's
+	// directory, matchmaker and signing key, channels reach every node,
+	// and rooms of games that opt in are saved for recovery. Nil: one
+	// process, no external services. Its Logger is replaced by the Node's.
+	Cluster *cluster.Options
+
+	// Server holds the server's other options (limits, timeouts,
+	// Authenticate...). Addr, TLS, Origins, PublishSecret, Logger,
+	// Registry and, in cluster mode, Channels.Bus are set from the fields
+	// above. An Authenticate here is replaced by the lobby's (its guest
+	// tokens, or Lobby.Authenticator): give the lobby an Authenticator to
+	// bring your own identities.
+	Server server.Options
+	// Rooms holds the room runtime's other options (limits, clock...).
+	// Registry, Logger, Registerer, NodeID and PreciseTimers are set from
+	// the fields above; OnUnseat and OnSnapshot, when set, are called
+	// after the Node's own hooks.
+	Rooms tick.Options
+	// Lobby holds the lobby's other options (TTLs, matchmaking, Secret,
+	// Authenticator...). Rooms, Node, Logger and Registerer are set by the
+	// Node; in cluster mode the cluster sets the directory, matchmaker and
+	// secret.
+	Lobby lobby.Options
+}
+
+// AddFlags defines the common knobs on fs as the demo's command-line
+// flags, writing into o when fs is parsed: -addr, -tls-cert, -tls-key,
+// -origins (comma-separated), -log-level, -log-format, -publish-secret
+// (default $TICKWIRE_PUBLISH_SECRET) and -precise-timers. Fields already
+// set in o are the flags' defaults.
+func (o *Options) AddFlags(fs *flag.FlagSet) {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.LogLevel == "" {
+		o.LogLevel = "info"
+	}
+	if o.LogFormat == "" {
+		o.LogFormat = "console"
+	}
+	if o.PublishSecret == "" {
+		o.PublishSecret = os.Getenv("TICKWIRE_PUBLISH_SECRET")
+	}
+	fs.StringVar(&o.Addr, "addr", o.Addr, "address to listen on (port 0 picks a free port)")
+	fs.StringVar(&o.TLSCertFile, "tls-cert", o.TLSCertFile, "TLS certificate file (PEM); with -tls-key serves https:// and wss://")
+	fs.StringVar(&o.TLSKeyFile, "tls-key", o.TLSKeyFile, "TLS private key file (PEM)")
+	fs.Func("origins", "comma-separated WebSocket Origin allow-list; empty: same host only; * allows all", func(s string) error {
+		o.Origins = SplitList(s)
+		return nil
+	})
+	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log level: debug, info, warn, error")
+	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "log format: console or json")
+	fs.StringVar(&o.PublishSecret, "publish-secret", o.PublishSecret, "secret of the HTTP publish API (Authorization: Bearer SECRET); default $TICKWIRE_PUBLISH_SECRET, empty disables the API")
+	fs.BoolVar(&o.PreciseTimers, "precise-timers", o.PreciseTimers, "wake rooms with kernel-precise timers: lower tick jitter for more CPU (see tick.Options.PreciseTimers)")
+}
+
+// SplitList splits a comma-separated list, trimming spaces and dropping
+// empty items: "a, b,," is ["a" "b"].
+func SplitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// validate returns every problem with o, each naming its field.
+func (o *Options) validate() error {
+	var errs []error
+	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
+		errs = append(errs, errors.New("TLSCertFile and TLSKeyFile go together"))
+	}
+	if o.Logger == nil {
+		if _, err := NewLogger(o.LogLevel, "json", io.Discard); err != nil {
+			errs = append(errs, fmt.Errorf("LogLevel: %w", err))
+		}
+		if _, err := NewLogger("", o.LogFormat, io.Discard); err != nil {
+			errs = append(errs, fmt.Errorf("LogFormat: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// NewLogger makes the logger Options describe without a Logger: level
+// (empty: info) and format ("console", the default, or "json") written to
+// out (nil: os.Stderr), with timestamps.
+func NewLogger(level, format string, out io.Writer) (zerolog.Logger, error) {
+	if level == "" {
+		level = "info"
+	}
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil {
+		return zerolog.Logger{}, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	if out == nil {
+		out = os.Stderr
+	}
+	switch format {
+	case "", "console":
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
+	case "json":
+	default:
+		return zerolog.Logger{}, fmt.Errorf("log format %q: want console or json", format)
+	}
+	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
+}
