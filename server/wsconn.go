@@ -34,6 +34,7 @@ type wsConn struct {
 	parser wsframe.Parser
 
 	peerClosed atomic.Bool // the peer's close frame arrived
+	failed     atomic.Bool // the server failed the connection (a protocol error)
 	buf        []byte      // frame scratch; guarded by sess.mu
 }
 
@@ -69,6 +70,18 @@ func (c *wsConn) fail(err error) {
 	c.srv.metrics.badFrames.WithLabelValues(badFrameLabel(we.Code)).Inc()
 	c.srv.log.Debug().Str("session", c.sess.id).Int("code", we.Code).Str("reason", we.Reason).Msg("websocket protocol error")
 	c.sess.close(we.Code, we.Reason)
+	// Failing the connection (RFC 6455 7.1.7) waits for no answer: the TCP
+	// connection closes as soon as the close frame is written.
+	c.failed.Store(true)
+	c.cutIfDrained()
+}
+
+// cutIfDrained closes the TCP connection if nothing is left to write; the
+// janitor does it later otherwise (closedAfterFlush).
+func (c *wsConn) cutIfDrained() {
+	if c.sess.inflight.Load() == 0 {
+		c.sess.abort()
+	}
 }
 
 func badFrameLabel(code int) string {
@@ -115,10 +128,7 @@ func (c *wsConn) Close(code int, _ string) {
 		}
 		c.sess.close(code, "")
 	}
-	if !c.sess.counted || c.sess.inflight.Load() == 0 {
-		c.sess.abort()
-	}
-	// Otherwise the janitor cuts it once the answer drained (closedAfterFlush).
+	c.cutIfDrained()
 }
 
 // write implements transport: one frame, straight to nbio (which copies
@@ -140,8 +150,9 @@ func (c *wsConn) abort() error  { return c.conn.Close() }
 func (c *wsConn) counted() bool { return true }
 
 // closedAfterFlush: once the peer's close arrived and the answer drained,
-// the handshake is over and the server may cut the connection.
-func (c *wsConn) closedAfterFlush() bool { return c.peerClosed.Load() }
+// the handshake is over and the server may cut the connection; so too
+// once it failed the connection.
+func (c *wsConn) closedAfterFlush() bool { return c.peerClosed.Load() || c.failed.Load() }
 
 // appendFrame implements framer.
 func (c *wsConn) appendFrame(dst []byte, op wsframe.Opcode, data []byte) []byte {
