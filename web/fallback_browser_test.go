@@ -45,7 +45,7 @@ func TestFallbackInChromium(t *testing.T) {
 		c.on("reconnect", (w) => t.events.push("reconnect " + w.playerId));
 		c.on("disconnect", (e) => t.events.push("disconnect " + e.code));
 		c.on("close", (e) => t.events.push("close " + e.code));
-		const room = (t.room = await c.join({ game: "arena", create: true }, { state: tw.arena.StateSchema, input: tw.arena.InputSchema }));
+		const room = (t.room = await c.join({ game: "arena", create: true }, { state: examples.arena.StateSchema, input: examples.arena.InputSchema }));
 		room.on("rejoined", (j) => t.events.push("rejoined " + j.roomId));
 		room.on("left", (l) => t.events.push("left " + l.reason));
 		await new Promise((r) => room.once("state", r));

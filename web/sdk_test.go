@@ -22,14 +22,16 @@ import (
 	"github.com/tickwire/tickwire/tick"
 )
 
-// sdkPage exposes the SDK to tests as window.tw.
+// sdkPage exposes the SDK to tests as window.tw and the example games'
+// schemas as window.examples (tw is set last: tests wait for it).
 const sdkPage = `<!doctype html><meta charset="utf-8"><title>sdk</title><link rel="icon" href="data:,">
-<script type="module">import * as tw from "/sdk/tickwire.js"; window.tw = tw;</script>`
+<script type="module">import * as tw from "/sdk/tickwire.js"; import * as examples from "/sdk/examples.js";
+window.examples = examples; window.tw = tw;</script>`
 
 // startOpenArena starts a bare Tickwire server hosting the arena with
 // open joins (no lobby: every session is an anonymous player) and the SDK
-// under /sdk/.
-func startOpenArena(t *testing.T) *server.Server {
+// under /sdk/; extra mounts a test's own pages.
+func startOpenArena(t *testing.T, extra ...func(*server.Server)) *server.Server {
 	t.Helper()
 	rooms, err := tick.NewRooms(tick.Options{Registerer: prometheus.NewRegistry()})
 	if err != nil {
@@ -39,6 +41,9 @@ func startOpenArena(t *testing.T) *server.Server {
 		srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
 		srv.OnShutdown(rooms.Close)
 		srv.Handle("GET "+Prefix, Handler())
+		for _, f := range extra {
+			f(srv)
+		}
 	})
 }
 
@@ -161,7 +166,7 @@ func TestSDKInChromium(t *testing.T) {
 			try { await lobby.join({ join_code: "NOPE00" }); } catch (e) { refused = { name: e.name, status: e.status, code: e.code }; }
 
 			const c = await tw.connect("/ws", { getToken: () => lobby.token, pingIntervalMs: 0 });
-			const room = await c.join({ roomId: created.room_id, seat: created.seat }, { state: tw.arena.StateSchema });
+			const room = await c.join({ roomId: created.room_id, seat: created.seat }, { state: examples.arena.StateSchema });
 			await new Promise((r) => room.once("state", r));
 			const ws = await c.lobby({ op: { case: "listRooms", value: { game: "arena" } } });
 			let wsRefused;
@@ -222,7 +227,7 @@ func TestSDKInChromium(t *testing.T) {
 			const lobby = new tw.Lobby();
 			await lobby.guest("alice");
 			const c = await tw.connect("/ws", { getToken: () => lobby.token, reconnect: { initialDelayMs: 50 } });
-			const room = await c.join({ game: "arena", create: true }, { state: tw.arena.StateSchema, input: tw.arena.InputSchema });
+			const room = await c.join({ game: "arena", create: true }, { state: examples.arena.StateSchema, input: examples.arena.InputSchema });
 			const t = (window.t = { c, room, events: [] });
 			c.on("disconnect", (e) => t.events.push("disconnect " + e.code));
 			c.on("reconnect", (w) => t.events.push("reconnect " + w.playerId));
@@ -329,6 +334,12 @@ func TestHandler(t *testing.T) {
 	}
 	if res := get(Prefix + "tickwire.js.map"); res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("source map: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if res := get(ExamplesPath); res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+		t.Errorf("GET %s: %d %q", ExamplesPath, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if res := get(Prefix + "examples.js.map"); res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("examples' source map: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	if res := get(Prefix + "example/minimal.html"); res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Errorf("minimal page: %d %q", res.StatusCode, res.Header.Get("Content-Type"))

@@ -1,14 +1,17 @@
 // Package web is Tickwire's browser SDK: TypeScript sources (src/, with code
-// generated from proto/ by protoc-gen-es in src/gen/) bundled by esbuild
-// into one ES module, dist/tickwire.js, which this package embeds and
-// serves.
+// generated from proto/ by protoc-gen-es in src/gen/) published as the npm
+// package @tickwire/web (lib/: ES modules and .d.ts types) for pages built
+// with a bundler, and bundled by esbuild into one ES module,
+// dist/tickwire.js, which this package embeds and serves for pages without
+// one.
 //
 // Mount Handler under Prefix:
 //
 //	srv.Handle("GET "+web.Prefix, web.Handler())
 //
 // and pages import the SDK with `import { connect } from "/sdk/tickwire.js"`.
-// web/README.md documents the SDK's API and how to rebuild it.
+// web/README.md documents the SDK's API, both ways of importing it, and how
+// to rebuild it.
 package web
 
 import (
@@ -28,7 +31,12 @@ const Prefix = "/sdk/"
 // SDKPath is where Handler serves the SDK module.
 const SDKPath = Prefix + "tickwire.js"
 
-//go:embed dist/tickwire.js dist/tickwire.js.map example/minimal.html
+// ExamplesPath is where Handler serves the example games' schemas (the
+// arena, the shooter, the crossword), which are not part of the SDK: a page
+// imports them next to the SDK, `import { arena } from "/sdk/examples.js"`.
+const ExamplesPath = Prefix + "examples.js"
+
+//go:embed dist/tickwire.js dist/tickwire.js.map dist/examples.js dist/examples.js.map example/minimal.html
 var files embed.FS
 
 // asset is one file Handler serves.
@@ -44,6 +52,8 @@ var assets = func() map[string]*asset {
 	for name, ct := range map[string]string{
 		"tickwire.js":          "text/javascript; charset=utf-8",
 		"tickwire.js.map":      "application/json",
+		"examples.js":          "text/javascript; charset=utf-8",
+		"examples.js.map":      "application/json",
 		"example/minimal.html": "text/html; charset=utf-8",
 	} {
 		src := name
@@ -69,9 +79,10 @@ func Version() string {
 }
 
 // Handler serves the SDK under Prefix: tickwire.js (the ES module),
-// tickwire.js.map (its source map) and example/minimal.html (the minimal
-// page of web/README.md, which plays the arena game on /ws). Anything else
-// is 404.
+// tickwire.js.map (its source map), examples.js (the example games'
+// schemas, which import their protobuf runtime from tickwire.js) with its
+// map, and example/minimal.html (the minimal page of web/README.md, which
+// plays the arena game on /ws). Anything else is 404.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ok := strings.CutPrefix(r.URL.Path, Prefix)

@@ -5,7 +5,8 @@
 // the other players interpolated a little in the past and projectiles
 // from their spawn tick, and shows RTT, input-to-state latency and the
 // scoreboard. window.shooter is a small hook for tests (and the curious).
-import { connect, shooter as pb, Predictor, Interpolator, lerpNumber, lerpRecord } from "/sdk/tickwire.js";
+import { connect, Predictor, Interpolator, lerpNumber, lerpRecord } from "/sdk/tickwire.js";
+import { shooter as pb } from "/sdk/examples.js";
 import { step } from "./predict.js";
 import { Navigator } from "./nav.js";
 

@@ -1,7 +1,9 @@
-// Tickwire's browser SDK: one ES module (dist/tickwire.js, served at
-// /sdk/tickwire.js) with the wire protocol's generated messages, a client
-// for /ws, the delta codec, a room replica, prediction and interpolation
-// helpers, and the lobby's HTTP API.
+// Tickwire's browser SDK, the entry point of the npm package @tickwire/web:
+// a client for /ws, the wire protocol's generated messages (v1), the delta
+// codec, a room replica, prediction and interpolation helpers, channels and
+// the lobby's HTTP API. Every game-specific type is a parameter: a room
+// takes the game's own protoc-gen-es schemas (Client.join). The Go server
+// serves the same API bundled, at /sdk/tickwire.js (bundle.ts).
 
 export { connect, Client, SUBPROTOCOL } from "./client.js";
 export type {
@@ -42,15 +44,9 @@ export type {
   LobbyTicketRequest,
 } from "./lobby.js";
 
-// Generated messages: the wire protocol and the example games' states and inputs.
+// Generated messages: the wire protocol (Envelope, ErrorCode, StateFrame…).
 export * as v1 from "./gen/tickwire/v1/tickwire_pb.js";
-export * as arena from "./gen/tickwire/arena/v1/arena_pb.js";
-export * as shooter from "./gen/tickwire/shooter/v1/shooter_pb.js";
-export * as crossword from "./gen/tickwire/crossword/v1/crossword_pb.js";
 
-// The protobuf-es runtime, so that a game's own generated code (protoc-gen-es
-// imports "@bufbuild/protobuf" and "@bufbuild/protobuf/codegenv2") can be
-// bundled against this module rather than a second copy: map both import
-// paths to /sdk/tickwire.js (web/README.md shows how).
+// A few functions of the protobuf-es runtime (a peer dependency: the game's
+// own generated schemas use the same copy), for pages that use no other.
 export { create, fromBinary, toBinary, clone, equals, isMessage, protoInt64 } from "@bufbuild/protobuf";
-export { fileDesc, messageDesc, enumDesc } from "@bufbuild/protobuf/codegenv2";

@@ -7,7 +7,8 @@
 // Tiles are placed on the page (dragged from the rack or typed at a cursor)
 // and sent as one Play input; the server accepts it or refuses it with a
 // reason. window.crossword is a small hook for tests (and the curious).
-import { connect, crossword as pb, v1 } from "/sdk/tickwire.js";
+import { connect, v1 } from "/sdk/tickwire.js";
+import { crossword as pb } from "/sdk/examples.js";
 import { Camera, drawBoard, drawOverview, letterValue, overviewFrame } from "./board.js";
 
 const STATE_TYPE = "tickwire.crossword.v1.State";

@@ -3,7 +3,8 @@
 // /sdk/tickwire.js and posts the results back for Go to compare. The test
 // bundles this file with the SDK's imports left to /sdk/tickwire.js.
 import type { DescMessage } from "@bufbuild/protobuf";
-import { applyDelta, arena, fromBinary, Replica, toBinary, v1 } from "../../src/index.js";
+import { applyDelta, fromBinary, Replica, toBinary, v1 } from "../../src/index.js";
+import * as arena from "../../example/gen/tickwire/arena/v1/arena_pb.js";
 import { StateSchema as TestingStateSchema } from "../../src/gen/tickwire/testing/v1/state_pb.js";
 
 interface Corpus {
