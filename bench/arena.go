@@ -19,12 +19,23 @@ import (
 // room creates it (JoinRoom{game, create}), the others join it by id once
 // it exists. Every input steers a little further round a circle, so every
 // player moves and every tick's delta carries every player.
+//
+// Its clients are lean (leanConn): they read each state frame's tick and
+// last_input_seq and nothing else. With -verify they are full clients
+// instead, and every frame is applied to a replica of the room's state
+// (arenaVerifier), as a player's client would.
 type arenaScenario struct {
 	slots    []*roomSlot
-	payloads [][]byte // encoded arenav1.Input, one per heading
+	payloads [][]byte       // encoded arenav1.Input, one per heading
+	verify   *arenaVerifier // -verify; nil for lean clients
 }
 
-var _ scenario = (*arenaScenario)(nil)
+var (
+	_ scenario          = (*arenaScenario)(nil)
+	_ leanScenario      = (*arenaScenario)(nil)
+	_ envelopeScenario  = (*arenaScenario)(nil)
+	_ reportingScenario = (*arenaScenario)(nil)
+)
 
 // roomSlot is one room of the run; ready is closed once its creator's
 // join answered (id set) or failed (err set).
@@ -47,6 +58,9 @@ const arenaHeadings = 32
 
 func newArenaScenario(c *config) scenario {
 	a := &arenaScenario{slots: make([]*roomSlot, c.rooms)}
+	if c.verify {
+		a.verify = newArenaVerifier(c.clients)
+	}
 	for i := range a.slots {
 		a.slots[i] = &roomSlot{ready: make(chan struct{})}
 	}
@@ -61,6 +75,7 @@ func newArenaScenario(c *config) scenario {
 	return a
 }
 
+func (a *arenaScenario) lean() bool        { return a.verify == nil }
 func (a *arenaScenario) rooms() int        { return len(a.slots) }
 func (a *arenaScenario) sendsInputs() bool { return true }
 
@@ -106,3 +121,19 @@ func (a *arenaScenario) join(ctx context.Context, r *run, p *player) error {
 // errHzMismatch is the fatal error of a run whose rooms tick at another
 // rate than -hz asked.
 var errHzMismatch = errors.New("tick rate mismatch")
+
+// onEnvelope applies a full client's state frames to its replica (-verify).
+func (a *arenaScenario) onEnvelope(p *player, env *protocol.Envelope, _ int, _ int64) {
+	if a.verify != nil {
+		a.verify.onEnvelope(p.idx, env)
+	}
+}
+
+// fillReport adds the -verify block.
+func (a *arenaScenario) fillReport(_ *run, rep *Report) {
+	rep.ClientMode = clientLean
+	if a.verify != nil {
+		rep.ClientMode = clientVerify
+		rep.Verify = a.verify.report()
+	}
+}

@@ -67,6 +67,11 @@ type config struct {
 	floorFrameBytes int  // the floor's state message size; 0: the arena's
 	floorInputBytes int  // the floor's input message size; 0: the arena's
 
+	verify bool // arena: full clients that apply every frame to a replica
+
+	serverCPUs cpuList // the child server's CPUs (-server-cpus); nil: any
+	benchCPUs  cpuList // this process's CPUs (-bench-cpus); nil: any
+
 	args []string // the command line, for the report
 }
 
@@ -160,8 +165,23 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.BoolVar(&c.floor, "floor", false, "after the run, run the floor scenario (a bare WebSocket server, no rooms, no protobuf) at the same clients and rates and report server CPU per player against it")
 	fs.IntVar(&c.floorFrameBytes, "floor-frame-bytes", 0, "floor: state message size in bytes (0: with -floor the arena run's mean frame, else an arena delta of clients/rooms players)")
 	fs.IntVar(&c.floorInputBytes, "floor-input-bytes", 0, "floor: input message size in bytes (0: with -floor the arena run's mean input, else an arena input's size)")
+	fs.BoolVar(&c.verify, "verify", false, "arena: full clients that decode every state frame and apply it to a replica of the room (the lean default reads only each frame's tick and last_input_seq)")
+	var serverCPUs, benchCPUs string
+	fs.StringVar(&serverCPUs, "server-cpus", "", "run the child server on these CPUs only (taskset list: 0 or 0,2-3); the report adds players_per_server_core")
+	fs.StringVar(&benchCPUs, "bench-cpus", "", "run the load generator (this process) on these CPUs only; disjoint from -server-cpus")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	var cpuErrs []string
+	var err error
+	if c.serverCPUs, err = parseCPUList(serverCPUs); err != nil {
+		cpuErrs = append(cpuErrs, "-server-cpus "+err.Error())
+	}
+	if c.benchCPUs, err = parseCPUList(benchCPUs); err != nil {
+		cpuErrs = append(cpuErrs, "-bench-cpus "+err.Error())
+	}
+	if len(cpuErrs) > 0 {
+		return nil, errors.New(strings.Join(cpuErrs, "; "))
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
@@ -322,6 +342,10 @@ func (c *config) validate(set map[string]bool) error {
 			bad("-capacity-max %d: below -clients %d", c.capMax, c.clients)
 		}
 	}
+	c.validateCPUs(bad, allowedCPUs())
+	if c.verify && c.scenario != "arena" {
+		bad("-verify: only with -scenario arena (the crossword's bots always keep replicas)")
+	}
 	if c.pollers < 0 || c.pollers > 64 {
 		bad("-pollers %d: want 0..64", c.pollers)
 	}
@@ -332,6 +356,28 @@ func (c *config) validate(set map[string]bool) error {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// validateCPUs checks -server-cpus and -bench-cpus against each other
+// and against the CPUs this process may use (allowed; nil: unknown).
+func (c *config) validateCPUs(bad func(string, ...any), allowed cpuList) {
+	for _, f := range []struct {
+		name string
+		l    cpuList
+	}{{"-server-cpus", c.serverCPUs}, {"-bench-cpus", c.benchCPUs}} {
+		for _, cpu := range f.l {
+			if allowed != nil && !slices.Contains(allowed, cpu) {
+				bad("%s %s: CPU %d is not available (this process may use %s)", f.name, f.l, cpu, allowed)
+				break
+			}
+		}
+	}
+	if c.serverCPUs.overlaps(c.benchCPUs) {
+		bad("-server-cpus %s and -bench-cpus %s overlap: give the server and the load generator disjoint CPUs", c.serverCPUs, c.benchCPUs)
+	}
+	if len(c.serverCPUs) > 0 && c.addr != "" {
+		bad("-server-cpus: only for a child server, not with -addr")
+	}
 }
 
 // splitAddr turns -addr into the server's HTTP base URL and its /ws URL.

@@ -71,7 +71,7 @@ func num(t *testing.T, m map[string]any, path string) float64 {
 	return f
 }
 
-// contractKeys are the JSON keys of DESIGN.md section 3.
+// contractKeys are the JSON keys of the bench JSON contract (docs/contracts.md).
 var contractKeys = []string{
 	"clients", "rooms", "tick_hz",
 	"latency_ms.p50", "latency_ms.p90", "latency_ms.p99", "latency_ms.p999", "latency_ms.max",

@@ -78,6 +78,8 @@ func (r *run) connect(ctx context.Context, p *player) {
 	var err error
 	if raw, ok := r.scn.(rawScenario); ok {
 		err = raw.dial(dctx, r, p)
+	} else if r.isLean() {
+		err = dialLean(dctx, r, p)
 	} else {
 		var c *client.Conn
 		c, err = client.Dial(dctx, r.srv.wsURLFor(p.idx, r.scn.rooms()), client.Options{

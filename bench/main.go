@@ -77,6 +77,14 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkResources(cfg); err != nil {
 		return err
 	}
+	if len(cfg.benchCPUs) > 0 {
+		// Every thread of the bench from here on, and every thread
+		// started later (they inherit the mask); child servers are
+		// started on -server-cpus instead (startPinned).
+		if err := pinProcess("self", cfg.benchCPUs); err != nil {
+			return fmt.Errorf("-bench-cpus: %w", err)
+		}
+	}
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)
 		if err != nil {

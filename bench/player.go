@@ -7,7 +7,6 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/tickwire/tickwire/client"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
@@ -18,10 +17,10 @@ import (
 type player struct {
 	idx    int
 	r      *run
-	conn   *client.Conn // Tickwire scenarios: set once by the dialer, before the player is live
-	link   link         // what inputs and pings go through: conn, or a raw scenario's connection
-	roomID string       // set by scenario.join, before the player is live
-	live   atomic.Bool  // connected and seated; inputs and pings go out
+	conn   tickConn    // Tickwire scenarios: set once by the dialer, before the player is live
+	link   link        // what inputs and pings go through: conn, or a raw scenario's connection
+	roomID string      // set by scenario.join, before the player is live
+	live   atomic.Bool // connected and seated; inputs and pings go out
 
 	mu    sync.Mutex // guards track: the scheduler sends, a poller acknowledges
 	track inputTrack
@@ -58,6 +57,12 @@ func (p *player) onEnvelope(env *protocol.Envelope) {
 	now := p.r.clk.now()
 	n := envelopeWireSize(env)
 	p.bytesIn.Add(int64(wireSize(n, false)))
+	p.dispatch(env, n, now)
+}
+
+// dispatch handles a decoded Envelope of n payload bytes received at now
+// (bytesIn already counted it).
+func (p *player) dispatch(env *protocol.Envelope, n int, now int64) {
 	if h, ok := p.r.scn.(envelopeScenario); ok {
 		h.onEnvelope(p, env, n, now)
 	}

@@ -15,7 +15,7 @@ import (
 // Report is the bench's JSON output. The keys clients, rooms, tick_hz,
 // latency_ms (p50, p90, p99, p999, max), tick_ms (p50, p99), jitter_ms
 // (p99), server_cpu_pct, server_rss_mb, bytes_per_client_s and failed are
-// a contract (DESIGN.md section 3); the rest may grow. A value that could
+// a contract (the bench JSON contract, docs/contracts.md); the rest may grow. A value that could
 // not be measured (the CPU of a server on another machine) is null.
 type Report struct {
 	Scenario  string  `json:"scenario"`
@@ -66,7 +66,23 @@ type Report struct {
 	ServerRSSMB                *float64 `json:"server_rss_mb"`
 	ServerRSSBaseMB            *float64 `json:"server_rss_base_mb"`
 	ServerRSSPerConnKB         *float64 `json:"server_rss_per_conn_kb"`
-	BenchCPUPct                float64  `json:"bench_cpu_pct"`
+	// PlayersPerServerCore is connected players over the server's CPU in
+	// cores (1e6 / server_cpu_us_per_client_s): how many players one core
+	// of this server carries at this load. Meaningful with -server-cpus,
+	// when the load generator does not compete for the server's cores.
+	PlayersPerServerCore *float64 `json:"players_per_server_core"`
+	BenchCPUPct          float64  `json:"bench_cpu_pct"`
+	// BenchCPUUsPerClientS is the load generator's CPU per client per
+	// second, in µs: what one simulated player costs the bench.
+	BenchCPUUsPerClientS float64 `json:"bench_cpu_us_per_client_s"`
+	// ServerCPUs and BenchCPUs are -server-cpus and -bench-cpus, when set.
+	ServerCPUs string `json:"server_cpus,omitempty"`
+	BenchCPUs  string `json:"bench_cpus,omitempty"`
+	// ClientMode is how the arena's clients read frames: lean (tick and
+	// last_input_seq only) or verify (full decode, applied to a replica).
+	ClientMode string `json:"client_mode,omitempty"`
+	// Verify is what -verify's replicas saw.
+	Verify *verifyReport `json:"verify,omitempty"`
 	// MachineBusyPct is the CPU every process used (% of one core, up to
 	// 100 × CPUs); OtherCPUPct is what neither the server nor the bench
 	// used: other processes and the kernel's own work on the machine.
@@ -166,6 +182,8 @@ func (r *run) report(out *outcome) *Report {
 		Timeline:          r.timeline,
 		ServerErrors:      r.errs.snapshot(),
 		Command:           cfg.commandLine(),
+		ServerCPUs:        cfg.serverCPUs.String(),
+		BenchCPUs:         cfg.benchCPUs.String(),
 	}
 	if len(out.failures) > 0 {
 		rep.Failures = out.failures
@@ -247,6 +265,10 @@ func (r *run) reportServer(rep *Report, out *outcome) {
 		pct := round3(cpuPercent(a.srvCPU, b.srvCPU))
 		us := round3(pct / 100 * 1e6 / clients)
 		rep.ServerCPUPct, rep.ServerCPUUsPerClientS = &pct, &us
+		if pct > 0 {
+			ppc := round3(float64(out.live) / (pct / 100))
+			rep.PlayersPerServerCore = &ppc
+		}
 	} else {
 		rep.Notes = append(rep.Notes, "server CPU and RSS not measured: "+firstErr(a.srvCPUErr, b.srvCPUErr).Error())
 	}
@@ -264,6 +286,7 @@ func (r *run) reportServer(rep *Report, out *outcome) {
 		rep.ServerCPUQuietPct, rep.ServerCPUQuietUsPerClientS = &pct, &us
 	}
 	rep.BenchCPUPct = round3(cpuPercent(a.selfCPU, b.selfCPU))
+	rep.BenchCPUUsPerClientS = round3(rep.BenchCPUPct / 100 * 1e6 / clients)
 	if a.sysCPUErr == nil && b.sysCPUErr == nil {
 		busy := round3(cpuPercent(a.sysCPU, b.sysCPU))
 		rep.MachineBusyPct = &busy
@@ -347,7 +370,17 @@ func printSummary(w io.Writer, rep *Report) {
 	if rep.ServerRSSPerConnKB != nil {
 		fmt.Fprintf(tw, " (%.2f KB per connection over %.1f MB at start)", *rep.ServerRSSPerConnKB, *rep.ServerRSSBaseMB)
 	}
-	fmt.Fprintf(tw, "; bench cpu %.0f%%", rep.BenchCPUPct)
+	if rep.PlayersPerServerCore != nil {
+		fmt.Fprintf(tw, "; %.0f players per server core", *rep.PlayersPerServerCore)
+	}
+	fmt.Fprintf(tw, "; bench cpu %.0f%% (%.0f µs per client per s", rep.BenchCPUPct, rep.BenchCPUUsPerClientS)
+	if rep.ClientMode != "" {
+		fmt.Fprintf(tw, ", %s clients", rep.ClientMode)
+	}
+	fmt.Fprint(tw, ")")
+	if rep.ServerCPUs != "" || rep.BenchCPUs != "" {
+		fmt.Fprintf(tw, "; pinned: server on CPUs %s, bench on %s", orAny(rep.ServerCPUs), orAny(rep.BenchCPUs))
+	}
 	if rep.OtherCPUPct != nil && rep.MachineBusyPct != nil {
 		fmt.Fprintf(tw, "; everything else %.0f%% (machine busy %.0f%% of %d00%%)", *rep.OtherCPUPct, *rep.MachineBusyPct, rep.Machine.CPUs)
 	}
@@ -357,6 +390,10 @@ func printSummary(w io.Writer, rep *Report) {
 	fmt.Fprintf(tw, "clients\t%d connected, %d failed; inputs %d sent, %d lost, %d refused\n", rep.Connected, rep.Failed, rep.InputsSent, rep.InputsLost, rep.InputsRefused)
 	if rep.Crossword != nil {
 		printCrossword(tw, rep.Crossword)
+	}
+	if v := rep.Verify; v != nil {
+		fmt.Fprintf(tw, "verify\t%d frames applied (%d snapshots, %d deltas); %d replica errors, %d of another room, %d ticks back\n",
+			v.Frames, v.Snapshots, v.Deltas, v.ReplicaErrors, v.OtherRoom, v.TickRegressions)
 	}
 	if len(rep.Failures) > 0 {
 		fmt.Fprintf(tw, "failures\t%s\n", strings.Join(topFailures(rep.Failures, 5), "; "))
@@ -380,4 +417,12 @@ func (rep *Report) quietCPUSeconds() int {
 		}
 	}
 	return n
+}
+
+// orAny is a CPU list, or "any" for none.
+func orAny(cpus string) string {
+	if cpus == "" {
+		return "any"
+	}
+	return cpus
 }

@@ -35,8 +35,8 @@ type run struct {
 	srv     *serverTarget
 	clk     clock
 	hc      *http.Client
-	eng     *client.Engine // Tickwire scenarios
-	rawEng  *nbhttp.Engine // raw scenarios (the floor)
+	eng     *client.Engine // Tickwire scenarios with full clients
+	rawEng  *nbhttp.Engine // raw scenarios (the floor) and lean clients (the arena)
 	players []*player
 	cancel  context.CancelCauseFunc
 
@@ -183,7 +183,7 @@ func (r *run) execute(parent context.Context) (*Report, error) {
 	if r.srv.pid != 0 {
 		out.rssBase, _ = readRSS(strconv.Itoa(r.srv.pid))
 	}
-	if _, raw := r.scn.(rawScenario); raw {
+	if _, raw := r.scn.(rawScenario); raw || r.isLean() {
 		eng, err := newRawEngine(r.cfg.enginePollers())
 		if err != nil {
 			return nil, err

@@ -46,6 +46,7 @@ type scheduler struct {
 	jobs   jobHeap
 	stopAt int64       // nothing due at or after this is sent
 	raw    rawScenario // set when the scenario encodes its own messages
+	lean   bool        // Tickwire Envelopes encoded by hand (lean clients)
 	buf    []byte      // the raw scenario's message, reused
 
 	// Envelopes reused for every send; only this goroutine touches them.
@@ -58,6 +59,7 @@ type scheduler struct {
 func newScheduler(r *run, stopAt int64) *scheduler {
 	s := &scheduler{r: r, stopAt: stopAt}
 	s.raw, _ = r.scn.(rawScenario)
+	s.lean = r.isLean()
 	s.inputEnv.Msg = &tickwirev1.Envelope_Input{Input: &s.input}
 	s.pingEnv.Msg = &tickwirev1.Envelope_Ping{Ping: &s.ping}
 	return s
@@ -107,10 +109,15 @@ func (s *scheduler) loop(ctx context.Context) {
 func (s *scheduler) sendInput(p *player, seq uint64, due, now int64) {
 	r := s.r
 	var msg []byte
-	if s.raw != nil {
+	switch {
+	case s.raw != nil:
 		s.buf = s.raw.encodeInput(s.buf[:0], seq)
 		msg = s.buf
-	} else {
+	case s.lean:
+		// Byte for byte what the default case encodes, without reflection.
+		s.buf = appendInputEnvelope(s.buf[:0], uint32(seq), p.roomID, seq, r.scn.input(p, seq))
+		msg = s.buf
+	default:
 		s.input.RoomId, s.input.Seq, s.input.Payload = p.roomID, seq, r.scn.input(p, seq)
 		// The ref names the input in an Error refusing it. Inputs start after
 		// the join's request, so no reply is pending under the same ref.
@@ -146,10 +153,14 @@ func (s *scheduler) sendInput(p *player, seq uint64, due, now int64) {
 // sendPing sends p a Ping stamped with now; the Pong carries it back.
 func (s *scheduler) sendPing(p *player, now int64) {
 	var msg []byte
-	if s.raw != nil {
+	switch {
+	case s.raw != nil:
 		s.buf = s.raw.encodePing(s.buf[:0], s.r.clk.unix0+now)
 		msg = s.buf
-	} else {
+	case s.lean:
+		s.buf = appendPingEnvelope(s.buf[:0], s.r.clk.unix0+now)
+		msg = s.buf
+	default:
 		s.ping.ClientTimeUnixNano = s.r.clk.unix0 + now
 		buf, err := protocol.Encode(&s.pingEnv)
 		if err != nil {

@@ -194,7 +194,7 @@ func startServer(ctx context.Context, cfg *config, build *serverBuild) (*serverT
 		}
 		env = append(env, roleEnv+"="+roleServer)
 	}
-	c, base, err := startChild(ctx, bin, args, env)
+	c, base, err := startChild(ctx, bin, args, env, cfg.serverCPUs)
 	if err != nil {
 		if dataDir != "" {
 			_ = os.RemoveAll(dataDir)
@@ -264,9 +264,10 @@ type child struct {
 
 const tailLines = 40
 
-// startChild runs bin with args and waits for the JSON log line that
-// carries "url" (the demo's "ready" line).
-func startChild(ctx context.Context, bin string, args, env []string) (*child, string, error) {
+// startChild runs bin with args, on the CPUs of cpus when it is not
+// empty, and waits for the JSON log line that carries "url" (the demo's
+// "ready" line).
+func startChild(ctx context.Context, bin string, args, env []string, cpus cpuList) (*child, string, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Stdout = io.Discard
@@ -278,7 +279,7 @@ func startChild(ctx context.Context, bin string, args, env []string) (*child, st
 		return nil, "", err
 	}
 	cmd.Stderr = w
-	err = cmd.Start()
+	err = startPinned(cmd, cpus)
 	_ = w.Close()
 	if err != nil {
 		_ = stderr.Close()
