@@ -220,3 +220,69 @@ func TestNPMPackageInChromium(t *testing.T) {
 		t.Errorf("page errors: %v", errs)
 	}
 }
+
+// importMapPage is a page without a bundler that uses a game's own
+// generated schemas (arena_pb.js): an import map sends their imports of the
+// protobuf-es runtime to the served SDK, which re-exports it.
+const importMapPage = `<!doctype html><meta charset="utf-8"><title>no bundler</title><link rel="icon" href="data:,">
+<script type="importmap">
+{ "imports": { "@bufbuild/protobuf": "/sdk/tickwire.js", "@bufbuild/protobuf/codegenv2": "/sdk/tickwire.js" } }
+</script>
+<script type="module">
+import { connect, create } from "/sdk/tickwire.js";
+import { StateSchema, InputSchema } from "./arena_pb.js";
+
+const view = (window.page = { frames: 0, acked: 0, self: false, error: "" });
+try {
+  const client = await connect("/ws");
+  const room = await client.join({ game: "arena" }, { state: StateSchema, input: InputSchema });
+  room.on("state", () => {
+    view.frames++;
+    view.acked = room.lastInputSeq;
+    view.self = room.state.players[client.playerId] !== undefined;
+  });
+  room.sendInput(create(InputSchema, { dx: 1, dy: 0 }));
+} catch (e) {
+  view.error = String(e);
+}
+</script>`
+
+// TestImportMapPageInChromium plays the README's page without a bundler:
+// the SDK from /sdk/tickwire.js and the game's schemas as plain ES modules
+// (protoc-gen-es's output with its types stripped, as target=js writes it)
+// whose runtime imports an import map resolves to the same module.
+func TestImportMapPageInChromium(t *testing.T) {
+	ts, err := os.ReadFile("example/gen/tickwire/arena/v1/arena_pb.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := api.Transform(string(ts), api.TransformOptions{Loader: api.LoaderTS, Format: api.FormatESModule, Target: api.ES2020})
+	if len(js.Errors) > 0 {
+		t.Fatalf("strip the schema's types: %s", strings.Join(api.FormatMessages(js.Errors, api.FormatMessagesOptions{}), ""))
+	}
+	if !strings.Contains(string(js.Code), `from "@bufbuild/protobuf/codegenv2"`) {
+		t.Fatalf("the schema does not import the runtime by its package name:\n%s", js.Code)
+	}
+	srv := startOpenArena(t, func(srv *server.Server) {
+		srv.Handle("GET /plain/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/plain/":
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				fmt.Fprint(w, importMapPage)
+			case "/plain/arena_pb.js":
+				w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+				_, _ = w.Write(js.Code)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+	})
+	tab := browsertest.NewTab(t, browsertest.New(t), "plain", false)
+	tab.State = `JSON.stringify(window.page)`
+	tab.Navigate(servertest.URL(srv, false, "/plain/"))
+	tab.WaitFor(10*time.Second, "state with the input acknowledged",
+		`window.page !== undefined && window.page.error === "" && window.page.self && window.page.acked === 1`)
+	if errs := tab.PageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+}
