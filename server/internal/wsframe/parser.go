@@ -134,7 +134,7 @@ func (p *Parser) frame(data []byte, h Handler) (int, *Error) {
 		if length > MaxControlPayload && (p.MaxMessage <= 0 || length > uint64(p.MaxMessage)) {
 			return p.lose(nil)
 		}
-		if uint64(len(data)-hdr) < length {
+		if !whole(data, hdr, length) {
 			return 0, nil
 		}
 		end := hdr + int(length)
@@ -157,12 +157,12 @@ func (p *Parser) frame(data []byte, h Handler) (int, *Error) {
 		if length > MaxControlPayload && (p.MaxMessage <= 0 || length > uint64(p.MaxMessage)) {
 			return p.lose(err) // too big to skip by buffering it
 		}
-		if uint64(len(data)-hdr) < length {
+		if !whole(data, hdr, length) {
 			return 0, err // skipped once it is whole, looking for a close
 		}
 		return hdr + int(length), err
 	}
-	if uint64(len(data)-hdr) < length {
+	if !whole(data, hdr, length) {
 		return 0, nil
 	}
 	end := hdr + int(length)
@@ -326,4 +326,10 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// whole reports whether data holds a frame's hdr header bytes and its
+// length payload bytes.
+func whole(data []byte, hdr int, length uint64) bool {
+	return len(data) >= hdr && uint64(len(data)-hdr) >= length
 }
