@@ -5,38 +5,35 @@ package protocol
 // Tracker does the diffing tick after tick against a private copy that it
 // keeps in step without cloning the whole state.
 //
-// A delta is applied in two phases, kept simple so that the browser SDK can
-// reimplement them exactly:
+// Delta.patch is a compact, schema-driven encoding of the changes (the
+// format is specified on the Delta message in proto/tickwire/v1 and in
+// docs/protocol.md); the browser SDK's web/src/delta.ts implements the same
+// applier. What makes it small:
 //
-//  1. Every path in Delta.clears is cleared, in order. A path's steps descend
-//     through message fields (a step with a key descends into that map
-//     entry's message value); the last step clears its field (a scalar back
-//     to zero, a message, optional or oneof member removed, a repeated or map
-//     field emptied) or, when it has a key, deletes that map entry. A path
-//     through an absent message or map entry clears nothing.
-//  2. Delta.patch, a partial state encoded with the state's own message
-//     type, is merged field by field: scalars, enums, strings and bytes
-//     overwrite; repeated fields replace the whole list; singular messages
-//     merge recursively (created when absent); map entries with message
-//     values merge recursively into an existing entry, other map values
-//     overwrite; setting a oneof member replaces any other member, and the
-//     same message member merges recursively.
+//   - A message's changed fields are a bitmap over its fields in declaration
+//     order (one byte for up to seven fields), and values follow without
+//     tags.
+//   - Scalars travel in their natural width: floats in 4 bytes, integers as
+//     (zigzag) varints.
+//   - An existing map entry is named by its rank, the position of its key
+//     among the map's keys in key order before the delta, written as the
+//     gap from the previous rank: steady-state deltas never resend a key.
+//     Ranks need no table on either side: the receiver's copy equals the
+//     sender's, so both sort the same keys. A key travels only when its
+//     entry is added.
+//   - Clears are part of the patch (a zero value, an op byte, an empty list,
+//     a map's clear header), so Delta.clears stays empty.
 //
-// Diff therefore puts into clears what the patch cannot say: implicit-presence
-// scalars that became zero, explicit-presence fields (optional scalars,
-// messages, oneof members) that became absent, repeated and map fields that
-// became empty and deleted map keys. Floating-point values are compared by
-// their bits: -0.0 differs from 0.0, and a NaN equals a NaN with the same
-// bits. The one exception: protoreflect holds float32 values as float64,
-// which quiets a float32 signaling NaN, so the codec does not tell one from
-// its quiet form and may deliver either. Unknown fields and extensions are
-// ignored on both sides.
+// Floating-point values are compared by their bits: -0.0 differs from 0.0,
+// and a NaN equals a NaN with the same bits. The one exception: protoreflect
+// holds float32 values as float64, which quiets a float32 signaling NaN, so
+// the codec does not tell one from its quiet form and may deliver either.
+// Unknown fields and extensions are ignored on both sides.
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
-	"slices"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -162,80 +159,32 @@ func deltaPair(prev, next proto.Message) (p, n protoreflect.Message, err error) 
 }
 
 // deltaWalker walks two messages of one type side by side, encoding the patch
-// straight into buf (see delta_encode.go) and collecting the clears. With
-// sync set (a Tracker) it also updates prev to equal next wherever they
-// differ, so prev must then be a valid, private message. A Tracker keeps its
-// walker, so its scratch (buffers, shapes, map iterators) is reused tick
-// after tick.
+// straight into buf (see delta_encode.go). With sync set (a Tracker) it also
+// updates prev to equal next wherever they differ, so prev must then be a
+// valid, private message. A Tracker keeps its walker, so its scratch
+// (buffers, shapes, map iterators) is reused tick after tick.
 type deltaWalker struct {
 	sync    bool
-	buf     []byte      // the patch being encoded
-	err     error       // the first encoding error
-	path    []deltaStep // fields and map keys from the root to the message walked
-	clears  []*tickwirev1.FieldPath
-	spans   []deltaSpan // map entries in buf, to be sorted by key
-	scratch []byte      // for reordering map entries
-	header  []byte      // for wrapping a map entry around its changes
+	buf     []byte                // the patch being encoded
+	err     error                 // the first encoding error
+	spans   []deltaSpan           // map entries in buf, to be put in key order
+	keys    []protoreflect.MapKey // map keys being sorted, a stack of slices
+	gone    []protoreflect.MapKey // deleted map keys, a stack of slices
+	adds    []deltaAdd            // entries to add to prev's maps, a stack of slices
+	scratch []byte                // for reordering map entries
 	shapes  map[protoreflect.MessageDescriptor]*deltaShape
-}
-
-// deltaStep is one step of the path being walked: a message field, or a map
-// field with the key of the entry walked into.
-type deltaStep struct {
-	fd  protoreflect.FieldDescriptor
-	key protoreflect.MapKey // valid only when fd is a map
 }
 
 // delta walks prev and next and returns what it found.
 func (w *deltaWalker) delta(prev, next protoreflect.Message) (*tickwirev1.Delta, error) {
 	w.buf, w.err = w.buf[:0], nil
-	w.path, w.spans, w.clears = w.path[:0], w.spans[:0], nil
-	w.message(prev, next)
-	clears := w.clears
-	w.clears = nil
+	w.spans, w.keys, w.gone, w.adds = w.spans[:0], w.keys[:0], w.gone[:0], w.adds[:0]
+	changed := w.message(prev, next)
 	if w.err != nil {
 		return nil, fmt.Errorf("delta: encode patch of %s: %w", next.Descriptor().FullName(), w.err)
 	}
-	if len(w.buf) == 0 && len(clears) == 0 {
+	if !changed {
 		return nil, nil
 	}
-	// Map iteration order is random, so clears under map entries come out in
-	// any order; sorting makes equal deltas encode to equal bytes. Clears are
-	// independent of each other (Diff never clears inside a cleared path), so
-	// their order does not change the result.
-	if len(clears) > 1 {
-		slices.SortFunc(clears, deltaComparePaths)
-	}
-	d := &tickwirev1.Delta{Clears: clears}
-	if len(w.buf) > 0 {
-		d.Patch = bytes.Clone(w.buf)
-	}
-	return d, nil
-}
-
-// clear records a clear of fd under the current path.
-func (w *deltaWalker) clear(fd protoreflect.FieldDescriptor) {
-	w.clears = append(w.clears, w.fieldPath(deltaStep{fd: fd}))
-}
-
-// clearKey records the deletion of map entry k of fd under the current path.
-func (w *deltaWalker) clearKey(fd protoreflect.FieldDescriptor, k protoreflect.MapKey) {
-	w.clears = append(w.clears, w.fieldPath(deltaStep{fd: fd, key: k}))
-}
-
-// fieldPath encodes the current path followed by last.
-func (w *deltaWalker) fieldPath(last deltaStep) *tickwirev1.FieldPath {
-	n := len(w.path) + 1
-	// One allocation for all steps; they are never copied afterwards.
-	slab := make([]tickwirev1.PathStep, n)
-	steps := make([]*tickwirev1.PathStep, n)
-	for i := range n {
-		s := last
-		if i < len(w.path) {
-			s = w.path[i]
-		}
-		deltaEncodeStep(&slab[i], s)
-		steps[i] = &slab[i]
-	}
-	return &tickwirev1.FieldPath{Steps: steps}
+	return &tickwirev1.Delta{Patch: bytes.Clone(w.buf)}, nil
 }

@@ -1,221 +1,196 @@
 package protocol
 
 import (
-	"cmp"
+	"bytes"
 	"errors"
-	"math"
 	"testing"
-
-	"google.golang.org/protobuf/proto"
 
 	tv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
-// Path-building helpers for hand-written deltas.
-func step(field uint32) *tickwirev1.PathStep { return &tickwirev1.PathStep{Field: field} }
-func strKey(field uint32, k string) *tickwirev1.PathStep {
-	return &tickwirev1.PathStep{Field: field, Key: &tickwirev1.PathStep_StringKey{StringKey: k}}
-}
-func intKey(field uint32, k int64) *tickwirev1.PathStep {
-	return &tickwirev1.PathStep{Field: field, Key: &tickwirev1.PathStep_IntKey{IntKey: k}}
-}
-func uintKey(field uint32, k uint64) *tickwirev1.PathStep {
-	return &tickwirev1.PathStep{Field: field, Key: &tickwirev1.PathStep_UintKey{UintKey: k}}
-}
-func boolKey(field uint32, k bool) *tickwirev1.PathStep {
-	return &tickwirev1.PathStep{Field: field, Key: &tickwirev1.PathStep_BoolKey{BoolKey: k}}
-}
-func path(steps ...*tickwirev1.PathStep) *tickwirev1.FieldPath {
-	return &tickwirev1.FieldPath{Steps: steps}
-}
-func patchOf(t *testing.T, m proto.Message) []byte {
-	t.Helper()
-	b, err := proto.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
+// Field indexes (declaration order) of tv1.State used below.
+const (
+	iScalars      = 0
+	iOptionals    = 1
+	iInner        = 2
+	iTick         = 3
+	iTitle        = 4
+	iRInt32       = 5
+	iMStringInt64 = 14
+	iMStringInner = 20
+	iOInt32       = 27
+	iOString      = 28
+	iOInner       = 32
+	iOLeaf        = 33
+	iRoot         = 34
+)
+
+// mask encodes the field mask naming field indexes idx.
+func mask(idx ...int) []byte {
+	var m deltaMask
+	for _, i := range idx {
+		m.set(i)
 	}
+	b := make([]byte, m.size())
+	m.put(b)
 	return b
 }
 
-// Field numbers of tv1.State used below.
-const (
-	fScalars      = 1
-	fInner        = 3
-	fTitle        = 5
-	fRInt32       = 10
-	fMStringInt64 = 20
-	fMInt32String = 21
-	fMInt64Inner  = 22
-	fMUint32Bytes = 23
-	fMBoolString  = 25
-	fMStringInner = 26
-	fOInner       = 45
-)
+// cat concatenates byte slices and bytes into a patch.
+func cat(parts ...any) []byte {
+	var b []byte
+	for _, p := range parts {
+		switch p := p.(type) {
+		case []byte:
+			b = append(b, p...)
+		case int:
+			b = append(b, byte(p))
+		case string:
+			b = append(b, byte(len(p)))
+			b = append(b, p...)
+		default:
+			panic("cat: bad part")
+		}
+	}
+	return b
+}
 
 func TestApplyDeltaSemantics(t *testing.T) {
 	cases := []struct {
 		name  string
 		state *tv1.State
-		delta func(t *testing.T) *tickwirev1.Delta
+		patch []byte
 		want  *tv1.State
 	}{
 		{
 			name:  "repeated replaces, not appends",
 			state: &tv1.State{RInt32: []int32{1, 2, 3}},
-			delta: func(t *testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{Patch: patchOf(t, &tv1.State{RInt32: []int32{9}})}
-			},
-			want: &tv1.State{RInt32: []int32{9}},
+			patch: cat(mask(iRInt32), 1, 18), // one element, zigzag 9
+			want:  &tv1.State{RInt32: []int32{9}},
 		},
 		{
-			name:  "map message value merges into the entry",
+			name:  "a list of length 0 empties it",
+			state: &tv1.State{RInt32: []int32{1, 2, 3}},
+			patch: cat(mask(iRInt32), 0),
+			want:  &tv1.State{},
+		},
+		{
+			name:  "map message value merges into the entry named by rank; an added one is whole",
 			state: &tv1.State{MStringInner: map[string]*tv1.Inner{"a": {Value: 1, Label: "x"}, "b": {Value: 2}}},
-			delta: func(t *testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{Patch: patchOf(t, &tv1.State{MStringInner: map[string]*tv1.Inner{"a": {Value: 5}, "c": {}}})}
-			},
-			want: &tv1.State{MStringInner: map[string]*tv1.Inner{"a": {Value: 5, Label: "x"}, "b": {Value: 2}, "c": {}}},
+			// No deletions; one change at rank 0 ("a"): value = 5; one addition "c": empty.
+			patch: cat(mask(iMStringInner), 1, 1, 0, mask(0), 10, 1, "c", mask()),
+			want:  &tv1.State{MStringInner: map[string]*tv1.Inner{"a": {Value: 5, Label: "x"}, "b": {Value: 2}, "c": {}}},
 		},
 		{
-			name:  "map scalar value overwrites",
+			name:  "ranks are gaps in key order",
+			state: &tv1.State{MStringInt64: map[string]int64{"d": 4, "a": 1, "c": 3, "b": 2}},
+			// Delete ranks 1 and 3 ("b", "d"); change ranks 0 and 2 ("a", "c") to 0 and -1.
+			patch: cat(mask(iMStringInt64), 3, 1, 1, 2, 0, 0, 1, 1, 0),
+			want:  &tv1.State{MStringInt64: map[string]int64{"a": 0, "c": -1}},
+		},
+		{
+			name:  "changes, then deletions, then additions",
 			state: &tv1.State{MStringInt64: map[string]int64{"a": 1, "b": 2}},
-			delta: func(t *testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{Patch: patchOf(t, &tv1.State{MStringInt64: map[string]int64{"a": 0}})}
-			},
-			want: &tv1.State{MStringInt64: map[string]int64{"a": 0, "b": 2}},
+			// Delete and change "a"; add "b" (replacing it) and "a" again.
+			patch: cat(mask(iMStringInt64), 2, 0, 1, 0, 20, 2, "b", 6, "a", 8),
+			want:  &tv1.State{MStringInt64: map[string]int64{"a": 4, "b": 3}},
 		},
 		{
-			name:  "nested message merges",
+			name:  "header 0 empties a map",
+			state: &tv1.State{MStringInt64: map[string]int64{"a": 1}},
+			patch: cat(mask(iMStringInt64), 0),
+			want:  &tv1.State{},
+		},
+		{
+			name:  "nested message merges; an absent one is created",
 			state: &tv1.State{Inner: &tv1.Inner{Value: 1, Leaf: &tv1.Leaf{X: 1, Data: []byte{1}}}},
-			delta: func(t *testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{Patch: patchOf(t, &tv1.State{Inner: &tv1.Inner{Leaf: &tv1.Leaf{X: 2}}})}
-			},
-			want: &tv1.State{Inner: &tv1.Inner{Value: 1, Leaf: &tv1.Leaf{X: 2, Data: []byte{1}}}},
+			patch: cat(mask(iInner, iRoot), 1, mask(2), 1, mask(0), []byte{0, 0, 0, 0, 0, 0, 0, 0x40}, 1, mask()),
+			want:  &tv1.State{Inner: &tv1.Inner{Value: 1, Leaf: &tv1.Leaf{X: 2, Data: []byte{1}}}, Root: &tv1.Node{}},
+		},
+		{
+			name:  "implicit scalars take zero; op 0 clears",
+			state: &tv1.State{Tick: 5, Title: "t", Optionals: &tv1.Optionals{I32: new(int32(3))}, Inner: &tv1.Inner{}},
+			patch: cat(mask(iOptionals, iInner, iTick, iTitle), 1, mask(0), 0, 0, 0, 0),
+			want:  &tv1.State{Optionals: &tv1.Optionals{}},
 		},
 		{
 			name:  "oneof member replaces another",
 			state: &tv1.State{Choice: &tv1.State_OInner{OInner: &tv1.Inner{Value: 1}}},
-			delta: func(t *testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{Patch: patchOf(t, &tv1.State{Choice: &tv1.State_OLeaf{OLeaf: &tv1.Leaf{}}})}
-			},
-			want: &tv1.State{Choice: &tv1.State_OLeaf{OLeaf: &tv1.Leaf{}}},
+			patch: cat(mask(iOLeaf), 1, mask()),
+			want:  &tv1.State{Choice: &tv1.State_OLeaf{OLeaf: &tv1.Leaf{}}},
 		},
 		{
-			name:  "clears run before the patch",
-			state: &tv1.State{Inner: &tv1.Inner{Value: 1, Label: "x"}},
-			delta: func(t *testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{
-					Patch:  patchOf(t, &tv1.State{Inner: &tv1.Inner{Label: "y"}}),
-					Clears: []*tickwirev1.FieldPath{path(step(fInner))},
-				}
-			},
-			want: &tv1.State{Inner: &tv1.Inner{Label: "y"}},
-		},
-		{
-			name:  "clear through absent message or entry is a no-op",
-			state: &tv1.State{MStringInner: map[string]*tv1.Inner{"a": {Value: 1}}},
-			delta: func(*testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{
-					path(step(fInner), step(3), step(1)),
-					path(strKey(fMStringInner, "zz"), step(1)),
-					path(intKey(fMInt64Inner, 1), step(1)),
-					path(strKey(fMStringInt64, "none")),
-				}}
-			},
-			want: &tv1.State{MStringInner: map[string]*tv1.Inner{"a": {Value: 1}}},
-		},
-		{
-			name: "clear every key kind",
-			state: &tv1.State{
-				MInt32String: map[int32]string{-1: "a", 1: "b"},
-				MUint32Bytes: map[uint32][]byte{7: {1}},
-				MBoolString:  map[bool]string{true: "t", false: "f"},
-				MInt64Inner:  map[int64]*tv1.Inner{math.MinInt64: {Value: 1, Label: "l"}},
-			},
-			delta: func(*testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{
-					path(intKey(fMInt32String, -1)),
-					path(uintKey(fMUint32Bytes, 7)),
-					path(boolKey(fMBoolString, false)),
-					path(intKey(fMInt64Inner, math.MinInt64), step(2)),
-				}}
-			},
-			want: &tv1.State{
-				MInt32String: map[int32]string{1: "b"},
-				MUint32Bytes: map[uint32][]byte{},
-				MBoolString:  map[bool]string{true: "t"},
-				MInt64Inner:  map[int64]*tv1.Inner{math.MinInt64: {Value: 1}},
-			},
-		},
-		{
-			name:  "clear oneof member that is not set is a no-op",
+			name:  "clear of a oneof member that is not set is a no-op",
 			state: &tv1.State{Choice: &tv1.State_OInt32{OInt32: 4}},
-			delta: func(*testing.T) *tickwirev1.Delta {
-				return &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(fOInner))}}
-			},
-			want: &tv1.State{Choice: &tv1.State_OInt32{OInt32: 4}},
+			patch: cat(mask(iOInner), 0),
+			want:  &tv1.State{Choice: &tv1.State_OInt32{OInt32: 4}},
 		},
 		{
-			name:  "unknown fields in the patch are ignored",
-			state: &tv1.State{Tick: 1},
-			delta: func(*testing.T) *tickwirev1.Delta {
-				// Field 99, varint 1; then tick = 2.
-				return &tickwirev1.Delta{Patch: []byte{0x98, 0x06, 0x01, 0x20, 0x02}}
-			},
-			want: &tv1.State{Tick: 2},
+			name:  "a wide field mask",
+			state: &tv1.State{},
+			patch: cat(mask(iTick, iRoot), 7, 1, mask(0), "n"),
+			want:  &tv1.State{Tick: 7, Root: &tv1.Node{Name: "n"}},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if err := ApplyDelta(c.state, c.delta(t)); err != nil {
+			if err := ApplyDelta(c.state, &tickwirev1.Delta{Patch: c.patch}); err != nil {
 				t.Fatalf("ApplyDelta: %v", err)
 			}
 			if !deltaExact(t, c.state, c.want) {
 				t.Fatalf("state =\n%v\nwant\n%v", c.state, c.want)
-			}
-			if len(c.state.ProtoReflect().GetUnknown()) != 0 {
-				t.Fatalf("unknown fields leaked into the state")
 			}
 		})
 	}
 }
 
 func TestApplyDeltaErrors(t *testing.T) {
-	valid := path(step(fTitle))
+	deep := cat(mask(iRoot))
+	for range deltaMaxDepth {
+		deep = cat(deep, 1, mask(1)) // root.child.child...
+	}
+	deep = cat(deep, 1, mask())
 	cases := []struct {
 		name  string
-		delta *tickwirev1.Delta
+		patch []byte
 	}{
-		{"patch not a State", &tickwirev1.Delta{Patch: []byte{0xff, 0xff, 0xff}}},
-		{"patch with invalid UTF-8", &tickwirev1.Delta{Patch: []byte{0x2a, 0x01, 0xff}}},
-		{"empty path", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{valid, path()}}},
-		{"unknown field", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{valid, path(step(99))}}},
-		{"field zero", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(0))}}},
-		{"huge field", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(math.MaxUint32))}}},
-		{"key on non-map", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(strKey(fTitle, "a"))}}},
-		{"key on list", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(intKey(fRInt32, 0))}}},
-		{"wrong key kind", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(intKey(fMStringInt64, 1))}}},
-		{"bool key on int map", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(boolKey(fMInt32String, true))}}},
-		{"int32 key out of range", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(intKey(fMInt32String, math.MaxInt32+1))}}},
-		{"uint32 key out of range", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(uintKey(fMUint32Bytes, math.MaxUint32+1))}}},
-		{"descend into scalar", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(fTitle), step(1))}}},
-		{"descend into list", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(fRInt32), step(1))}}},
-		{"descend into map without key", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(fMStringInner), step(1))}}},
-		{"descend into scalar map value", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(strKey(fMStringInt64, "a"), step(1))}}},
-		{"bad field deeper", &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(fScalars), step(17))}}},
+		{"truncated mask", []byte{0xff}},
+		{"mask longer than the fields", []byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x00}},
+		{"mask names a field past the last", cat(mask(iOptionals), 1, 0x80, 0x40)},
+		{"mask of a nested message names a field past the last", cat(mask(iInner), 1, 0x40)},
+		{"truncated value", cat(mask(iTick))},
+		{"bytes left over", cat(mask(iTick), 2, 0xff)},
+		{"rank past the last entry", cat(mask(iMStringInt64), 2, 1, 0, 0)},
+		{"rank gap past the last entry", cat(mask(iMStringInt64), 1, 2, 0, 0, 0, 0, 0)},
+		{"rank in an absent message's map", cat(mask(iOInner), 1, mask(4), 1, 1, 0, 2, 0)},
+		{"op byte 2", cat(mask(iOptionals), 2)},
+		{"invalid UTF-8", cat(mask(iTitle), 1, 0xff)},
+		{"invalid UTF-8 in an added key", cat(mask(iMStringInt64), 1, 0, 1, 1, 0xff, 2)},
+		{"bool byte 2", cat(mask(iScalars), 1, mask(12), 2)},
+		{"int32 varint past 32 bits", cat(mask(iScalars), 1, mask(0), 0xff, 0xff, 0xff, 0xff, 0x1f)},
+		{"varint past 64 bits", cat(mask(iTick), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02)},
+		{"list longer than the bytes left", cat(mask(iRInt32), 5, 1)},
+		{"two members of a oneof", cat(mask(iOInt32, iOString), 1, 2, 1, "s")},
+		{"nested too deep", deep},
+		{"truncated bytes", cat(mask(iTitle), 3, []byte("a"))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			state := &tv1.State{Title: "keep", MStringInt64: map[string]int64{"a": 1}, Inner: &tv1.Inner{Value: 1}}
 			before := exactClone(t, state)
-			err := ApplyDelta(state, c.delta)
+			err := ApplyDelta(state, &tickwirev1.Delta{Patch: c.patch})
 			if !errors.Is(err, ErrDeltaInvalid) {
-				t.Fatalf("ApplyDelta = %v, want ErrDeltaInvalid", err)
+				t.Fatalf("ApplyDelta(% x) = %v, want ErrDeltaInvalid", c.patch, err)
 			}
 			if !deltaExact(t, state, before) {
 				t.Fatalf("state changed on error: %v", state)
 			}
 		})
+	}
+	withClears := &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{{Steps: []*tickwirev1.PathStep{{Field: 5}}}}}
+	if err := ApplyDelta(&tv1.State{}, withClears); !errors.Is(err, ErrDeltaInvalid) {
+		t.Errorf("ApplyDelta(clears) = %v, want ErrDeltaInvalid", err)
 	}
 	if err := ApplyDelta(&tv1.State{}, nil); err != nil {
 		t.Errorf("ApplyDelta(nil delta) = %v", err)
@@ -228,26 +203,18 @@ func TestApplyDeltaErrors(t *testing.T) {
 	}
 }
 
-func TestDeltaComparePaths(t *testing.T) {
-	// Sorted: shorter before longer, by field, then key kind, then key.
-	sorted := []*tickwirev1.FieldPath{
-		path(step(1)),
-		path(step(1), step(2)),
-		path(step(2)),
-		path(boolKey(3, false)),
-		path(boolKey(3, true)),
-		path(intKey(3, -5)),
-		path(intKey(3, 7)),
-		path(uintKey(3, 1)),
-		path(strKey(3, "a")),
-		path(strKey(3, "a"), step(1)),
-		path(strKey(3, "b")),
-	}
-	for i, a := range sorted {
-		for j, b := range sorted {
-			if got, want := deltaComparePaths(a, b), cmp.Compare(i, j); got != want {
-				t.Errorf("compare(%v, %v) = %d, want %d", a, b, got, want)
-			}
+func TestDeltaMask(t *testing.T) {
+	for _, c := range []struct {
+		idx  []int
+		want []byte
+	}{
+		{nil, []byte{0}},
+		{[]int{0, 6}, []byte{0x41}},
+		{[]int{7}, []byte{0x80, 0x01}},
+		{[]int{3, 64, 200}, cat(0x88, bytes.Repeat([]byte{0x80}, 8), 0x82, bytes.Repeat([]byte{0x80}, 18), 0x10)},
+	} {
+		if got := mask(c.idx...); !bytes.Equal(got, c.want) {
+			t.Errorf("mask(%v) = % x, want % x", c.idx, got, c.want)
 		}
 	}
 }

@@ -23,18 +23,10 @@ func ExampleDiff() {
 	if err != nil {
 		panic(err)
 	}
-	// The patch holds only what changed: the tick, ann's x and all of cat.
-	var patch testingv1.Arena
-	if err := proto.Unmarshal(d.GetPatch(), &patch); err != nil {
-		panic(err)
-	}
-	fmt.Println("patch tick:", patch.GetTick())
-	fmt.Println("patch ann:", patch.GetPlayers()["ann"].GetX(), patch.GetPlayers()["ann"].GetName() == "")
-	fmt.Println("patch cat:", patch.GetPlayers()["cat"].GetName(), patch.GetPlayers()["cat"].GetHp())
-	// What the patch cannot say (a zero, a removed key) comes as clears.
-	for _, c := range d.GetClears() {
-		fmt.Println("clear:", c.GetSteps()[0].GetField(), c.GetSteps()[0].GetStringKey(), len(c.GetSteps()))
-	}
+	// The patch holds only what changed: the tick, ann's x and hp (named by
+	// ann's rank among the players, not by her id), bob's removal (by rank
+	// too) and all of cat, the only key sent.
+	fmt.Printf("patch: %d bytes, snapshot: %d bytes\n", len(d.GetPatch()), proto.Size(next))
 
 	// A receiver holding prev applies the delta and gets next.
 	client := proto.Clone(prev).(*testingv1.Arena)
@@ -43,11 +35,7 @@ func ExampleDiff() {
 	}
 	fmt.Println("client equals next:", proto.Equal(client, next))
 	// Output:
-	// patch tick: 8
-	// patch ann: 1.5 true
-	// patch cat: cat 100
-	// clear: 2 ann 2
-	// clear: 2 bob 1
+	// patch: 24 bytes, snapshot: 42 bytes
 	// client equals next: true
 }
 
@@ -66,7 +54,7 @@ func ExampleTracker() {
 		if err != nil {
 			panic(err)
 		}
-		fmt.Printf("tick %d: %d patch bytes, %d clears\n", tick, len(d.GetPatch()), len(d.GetClears()))
+		fmt.Printf("tick %d: %d patch bytes\n", tick, len(d.GetPatch()))
 		// The same encoded delta goes to every receiver.
 		if err := protocol.ApplyDelta(client, d); err != nil {
 			panic(err)
@@ -76,8 +64,8 @@ func ExampleTracker() {
 	d, _ := tracker.Update(state)
 	fmt.Println("unchanged:", d == nil, proto.Equal(client, state))
 	// Output:
-	// tick 1: 16 patch bytes, 0 clears
-	// tick 2: 16 patch bytes, 0 clears
-	// tick 3: 2 patch bytes, 0 clears
+	// tick 1: 14 patch bytes
+	// tick 2: 11 patch bytes
+	// tick 3: 2 patch bytes
 	// unchanged: true true
 }

@@ -3,13 +3,10 @@ package protocol
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
 // deltaExact reports whether a and b are equal with floats compared by bits
@@ -27,42 +24,6 @@ func deltaExact(t testing.TB, a, b proto.Message) bool {
 		t.Fatalf("marshal: %v", err)
 	}
 	return bytes.Equal(ab, bb) && proto.Equal(a, b) && deltaEqualMessage(a.ProtoReflect(), b.ProtoReflect())
-}
-
-// formatPath renders a clear path with field names for test messages, like
-// `m_string_inner["a"].leaf.n`.
-func formatPath(md protoreflect.MessageDescriptor, fp *tickwirev1.FieldPath) string {
-	var sb strings.Builder
-	for i, s := range fp.GetSteps() {
-		if i > 0 {
-			sb.WriteByte('.')
-		}
-		var fd protoreflect.FieldDescriptor
-		if md != nil {
-			fd = md.Fields().ByNumber(protoreflect.FieldNumber(s.GetField()))
-		}
-		if fd == nil {
-			fmt.Fprintf(&sb, "#%d", s.GetField())
-			md = nil
-		} else {
-			sb.WriteString(string(fd.Name()))
-			md = fd.Message()
-			if fd.IsMap() {
-				md = fd.MapValue().Message()
-			}
-		}
-		switch k := s.GetKey().(type) {
-		case *tickwirev1.PathStep_BoolKey:
-			fmt.Fprintf(&sb, "[%v]", k.BoolKey)
-		case *tickwirev1.PathStep_IntKey:
-			fmt.Fprintf(&sb, "[%d]", k.IntKey)
-		case *tickwirev1.PathStep_UintKey:
-			fmt.Fprintf(&sb, "[%du]", k.UintKey)
-		case *tickwirev1.PathStep_StringKey:
-			fmt.Fprintf(&sb, "[%q]", k.StringKey)
-		}
-	}
-	return sb.String()
 }
 
 // exactClone copies m through its encoding. proto.Clone is not exact enough

@@ -10,23 +10,28 @@ package protocol
 
 import (
 	"reflect"
+	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// mapField handles a map field: an emptied map is one clear, a map that was
-// empty goes whole into the patch, and otherwise entries are compared key by
-// key.
+// deltaAdd is an entry to add to prev's map once the map's patch is
+// closed (ranks refer to prev's keys before the delta).
+type deltaAdd struct {
+	key protoreflect.MapKey
+	val protoreflect.Value // next's value, copied when added
+}
+
+// mapField handles a map field: an emptied map is a clear (header 0), a map
+// that was empty goes whole into the patch, and otherwise entries are
+// compared key by key.
 func (w *deltaWalker) mapField(prev, next protoreflect.Message, fd protoreflect.FieldDescriptor) {
 	ph, nh := prev.Has(fd), next.Has(fd)
 	switch {
 	case !nh:
 		if ph {
-			w.clear(fd)
-			if w.sync {
-				prev.Clear(fd)
-			}
+			w.clearField(prev, fd)
 		}
 	case !ph:
 		w.replace(prev, fd, next.Get(fd))
@@ -35,10 +40,21 @@ func (w *deltaWalker) mapField(prev, next protoreflect.Message, fd protoreflect.
 	}
 }
 
+// deltaMapMarks are the positions in the walker's stacks where one map's
+// entries start.
+type deltaMapMarks struct {
+	buf, spans, gone, adds int
+}
+
+// markMap records where a map's entries start.
+func (w *deltaWalker) markMap() deltaMapMarks {
+	return deltaMapMarks{buf: len(w.buf), spans: len(w.spans), gone: len(w.gone), adds: len(w.adds)}
+}
+
 // entries diffs two non-empty maps through protoreflect; entriesGo does the
-// same on generated Go maps without allocating. Changed and new entries go
-// into the patch (a message value only with its changed fields), removed
-// keys are clears.
+// same on generated Go maps without allocating. Changed entries go into the
+// patch by rank (a message value only with its changed fields), new ones
+// with their key, removed ones by rank.
 func (w *deltaWalker) entries(prev, next protoreflect.Message, fd protoreflect.FieldDescriptor) {
 	var pm protoreflect.Map
 	if w.sync {
@@ -49,21 +65,22 @@ func (w *deltaWalker) entries(prev, next protoreflect.Message, fd protoreflect.F
 	nm := next.Get(fd).Map()
 	vd := fd.MapValue()
 	before, found := pm.Len(), 0
-	base, kind := len(w.spans), deltaKeyKindOf(fd.MapKey())
+	at, kind := w.markMap(), deltaKeyKindOf(fd.MapKey())
 	nm.Range(func(k protoreflect.MapKey, nv protoreflect.Value) bool {
 		start := len(w.buf)
 		switch pv := pm.Get(k); {
 		case !pv.IsValid():
-			w.appendEntry(fd, k, nv)
-			if w.sync {
-				pm.Set(k, deltaCopyMapValue(pm, fd, nv))
-			}
+			w.appendScalar(fd.MapKey(), k.Value())
+			w.appendWhole(vd, nv)
+			w.adds = append(w.adds, deltaAdd{key: k, val: nv})
+			w.spans = append(w.spans, deltaSpan{key: k, kind: kind, added: true, start: start, end: len(w.buf)})
+			return true
 		case vd.Message() == nil:
 			found++
 			if deltaEqualValue(vd, pv, nv) {
 				return true
 			}
-			w.appendEntry(fd, k, nv)
+			w.appendScalar(vd, nv)
 			if w.sync {
 				pm.Set(k, deltaCopyScalar(vd, nv))
 			}
@@ -75,74 +92,116 @@ func (w *deltaWalker) entries(prev, next protoreflect.Message, fd protoreflect.F
 				prevMsg = pm.NewValue().Message()
 				pm.Set(k, protoreflect.ValueOfMessage(prevMsg))
 			}
-			w.path = append(w.path, deltaStep{fd: fd, key: k})
-			w.message(prevMsg, nv.Message())
-			w.path = w.path[:len(w.path)-1]
-			if !w.wrapEntry(fd, k, start) {
+			if !w.message(prevMsg, nv.Message()) {
 				return true
 			}
 		}
 		w.spans = append(w.spans, deltaSpan{key: k, kind: kind, start: start, end: len(w.buf)})
 		return true
 	})
-	w.sortEntries(base)
-	if found == before {
+	if found != before {
+		pm.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+			if !nm.Has(k) {
+				w.gone = append(w.gone, k)
+			}
+			return true
+		})
+	}
+	if !w.closeMap(at, kind, func() {
+		pm.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+			w.keys = append(w.keys, k)
+			return true
+		})
+	}) {
 		return
 	}
-	var gone []protoreflect.MapKey
-	pm.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
-		if !nm.Has(k) {
-			gone = append(gone, k)
-		}
-		return true
-	})
-	w.deleteKeys(pm, fd, gone)
+	w.syncMap(at, fd, pm)
 }
 
-// openEntry appends the start of an entry of map field fd and returns where
-// its body starts.
-func (w *deltaWalker) openEntry(fd protoreflect.FieldDescriptor) int {
-	w.buf = protowire.AppendTag(w.buf, fd.Number(), protowire.BytesType)
-	return w.openLen()
-}
-
-// wrapEntry turns the changed fields of a message value, encoded since
-// body, into a whole entry of map field fd with key k, by inserting the
-// entry's tag, length and key and the value's tag and length in front of
-// them. It reports false, and writes nothing, when nothing changed. Writing
-// the entry's start only once something changed keeps unchanged entries
-// (most of them, most ticks) nearly free.
-func (w *deltaWalker) wrapEntry(fd protoreflect.FieldDescriptor, k protoreflect.MapKey, body int) bool {
-	n := len(w.buf) - body
-	if n == 0 {
+// closeMap turns the map entries encoded since at into the map's change:
+//
+//	varint  1 + number of deleted entries
+//	        their ranks, as gaps
+//	varint  number of changed entries
+//	        each one's rank, as a gap, and its change
+//	varint  number of added entries
+//	        each one's key and whole value
+//
+// in key order within each group. prevKeys appends prev's keys to w.keys;
+// it is called only when ranks are needed. closeMap reports false, having
+// written nothing, when the map did not change.
+func (w *deltaWalker) closeMap(at deltaMapMarks, kind deltaKeyKind, prevKeys func()) bool {
+	spans, gone := w.spans[at.spans:], w.gone[at.gone:]
+	if len(spans) == 0 && len(gone) == 0 {
 		return false
 	}
-	// Encode the key after the body to learn its size, then build the
-	// header in scratch and rotate it into place.
-	keyAt := len(w.buf)
-	w.appendSingular(fd.MapKey(), k.Value())
-	key := w.buf[keyAt:]
-	h := protowire.AppendTag(w.header[:0], fd.Number(), protowire.BytesType)
-	h = protowire.AppendVarint(h, uint64(len(key)+protowire.SizeTag(2)+protowire.SizeBytes(n)))
-	h = append(h, key...)
-	h = protowire.AppendTag(h, 2, protowire.BytesType)
-	h = protowire.AppendVarint(h, uint64(n))
-	w.header = h
-	w.buf = append(w.buf[:keyAt], make([]byte, len(h))...)
-	copy(w.buf[body+len(h):], w.buf[body:body+n])
-	copy(w.buf[body:], h)
+	changed := 0
+	for _, s := range spans {
+		if !s.added {
+			changed++
+		}
+	}
+	var keys []protoreflect.MapKey
+	keyBase := len(w.keys)
+	if changed > 0 || len(gone) > 0 {
+		prevKeys()
+		keys = w.keys[keyBase:]
+		deltaSortKeys(kind, keys)
+	}
+	if len(spans) > 1 {
+		slices.SortFunc(spans, deltaCompareSpans)
+	}
+	deltaSortKeys(kind, gone)
+	rank := func(k protoreflect.MapKey) int {
+		i, _ := slices.BinarySearchFunc(keys, k, func(a, b protoreflect.MapKey) int { return deltaCompareKeys(kind, a, b) })
+		return i
+	}
+
+	out := protowire.AppendVarint(w.scratch[:0], uint64(len(gone))+1)
+	last := -1
+	for _, k := range gone {
+		r := rank(k)
+		out = protowire.AppendVarint(out, uint64(r-last-1))
+		last = r
+	}
+	out = protowire.AppendVarint(out, uint64(changed))
+	last = -1
+	for _, s := range spans {
+		if !s.added {
+			r := rank(s.key)
+			out = protowire.AppendVarint(out, uint64(r-last-1))
+			out = append(out, w.buf[s.start:s.end]...)
+			last = r
+		}
+	}
+	out = protowire.AppendVarint(out, uint64(len(spans)-changed))
+	for _, s := range spans {
+		if s.added {
+			out = append(out, w.buf[s.start:s.end]...)
+		}
+	}
+	w.buf = append(w.buf[:at.buf], out...)
+	w.scratch = out
+	clear(w.keys[keyBase:])
+	w.keys = w.keys[:keyBase]
+	w.spans = w.spans[:at.spans]
 	return true
 }
 
-// deleteKeys records the deletion of prev's map keys gone (and deletes them
-// from pm, prev's map, when syncing).
-func (w *deltaWalker) deleteKeys(pm protoreflect.Map, fd protoreflect.FieldDescriptor, gone []protoreflect.MapKey) {
-	for _, k := range gone {
-		w.clearKey(fd, k)
-		if w.sync {
+// syncMap applies the deletions and additions recorded since at to pm,
+// prev's map, when syncing, and forgets them.
+func (w *deltaWalker) syncMap(at deltaMapMarks, fd protoreflect.FieldDescriptor, pm protoreflect.Map) {
+	if w.sync {
+		for _, k := range w.gone[at.gone:] {
 			pm.Clear(k)
 		}
+		for _, a := range w.adds[at.adds:] {
+			pm.Set(a.key, deltaCopyMapValue(pm, fd, a.val))
+		}
 	}
+	clear(w.gone[at.gone:])
+	clear(w.adds[at.adds:])
+	w.gone, w.adds = w.gone[:at.gone], w.adds[:at.adds]
 }
 
 // deltaGoMap is the fast-path plan for one map field of one generated
@@ -269,10 +328,7 @@ func (w *deltaWalker) mapGo(prev, next protoreflect.Message, f *deltaField, pm, 
 	switch {
 	case !nh:
 		if ph {
-			w.clear(f.fd)
-			if w.sync {
-				prev.Clear(f.fd)
-			}
+			w.clearField(prev, f.fd)
 		}
 	case !ph:
 		w.replace(prev, f.fd, next.Get(f.fd))
@@ -297,33 +353,28 @@ func (w *deltaWalker) entriesGo(prev protoreflect.Message, fd protoreflect.Field
 	}
 
 	before, found := pm.Len(), 0
-	base, kind := len(w.spans), deltaKeyKindOf(fd.MapKey())
+	at, kind := w.markMap(), deltaKeyKindOf(fd.MapKey())
 	for lv.it.Reset(nm); lv.it.Next(); {
 		lv.key.SetIterKey(&lv.it)
 		pv := pm.MapIndex(lv.key)
 		start := len(w.buf)
 		switch {
-		case !g.msgVal:
-			lv.val.SetIterValue(&lv.it)
-			if pv.IsValid() {
-				found++
-				if deltaEqualGo(pv, lv.val) {
-					continue
-				}
-			}
-			entry := w.openEntry(fd)
+		case !pv.IsValid():
+			k, nv := g.mapKey(lv.key), g.value(lv.it.Value())
 			w.appendGo(fd.MapKey(), lv.key)
+			w.appendWhole(g.valFD, nv)
+			w.adds = append(w.adds, deltaAdd{key: k, val: nv})
+			w.spans = append(w.spans, deltaSpan{key: k, kind: kind, added: true, start: start, end: len(w.buf)})
+			continue
+		case !g.msgVal:
+			found++
+			lv.val.SetIterValue(&lv.it)
+			if deltaEqualGo(pv, lv.val) {
+				continue
+			}
 			w.appendGo(g.valFD, lv.val)
-			w.closeLen(entry)
 			if w.sync {
 				writePrev().Set(g.mapKey(lv.key), deltaCopyScalar(g.valFD, g.value(lv.val)))
-			}
-		case !pv.IsValid():
-			nv := g.value(lv.it.Value())
-			w.appendEntry(fd, g.mapKey(lv.key), nv)
-			if w.sync {
-				m := writePrev()
-				m.Set(g.mapKey(lv.key), deltaCopyMapValue(m, fd, nv))
 			}
 		default:
 			found++
@@ -345,30 +396,31 @@ func (w *deltaWalker) entriesGo(prev protoreflect.Message, fd protoreflect.Field
 			if direct {
 				ps, ns = pv.Elem(), nv.Elem()
 			}
-			k := g.mapKey(lv.key)
-			w.path = append(w.path, deltaStep{fd: fd, key: k})
-			w.walk(prevMsg, nextMsg, g.valShape, ps, ns, direct)
-			w.path = w.path[:len(w.path)-1]
-			if !w.wrapEntry(fd, k, start) {
+			if !w.walk(prevMsg, nextMsg, g.valShape, ps, ns, direct) {
 				continue
 			}
 		}
 		w.spans = append(w.spans, deltaSpan{key: g.mapKey(lv.key), kind: kind, start: start, end: len(w.buf)})
 	}
-	w.sortEntries(base)
-	if found == before {
-		return
-	}
-	var gone []protoreflect.MapKey
-	for lv.it.Reset(pm); lv.it.Next(); {
-		lv.key.SetIterKey(&lv.it)
-		if !nm.MapIndex(lv.key).IsValid() {
-			gone = append(gone, g.mapKey(lv.key))
+	if found != before {
+		for lv.it.Reset(pm); lv.it.Next(); {
+			lv.key.SetIterKey(&lv.it)
+			if !nm.MapIndex(lv.key).IsValid() {
+				w.gone = append(w.gone, g.mapKey(lv.key))
+			}
 		}
 	}
+	if !w.closeMap(at, kind, func() {
+		for lv.it.Reset(pm); lv.it.Next(); {
+			lv.key.SetIterKey(&lv.it)
+			w.keys = append(w.keys, g.mapKey(lv.key))
+		}
+	}) {
+		return
+	}
 	if w.sync {
-		w.deleteKeys(writePrev(), fd, gone)
+		w.syncMap(at, fd, writePrev())
 	} else {
-		w.deleteKeys(nil, fd, gone)
+		w.syncMap(at, fd, nil)
 	}
 }

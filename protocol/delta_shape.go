@@ -31,13 +31,12 @@ import (
 type deltaFieldClass uint8
 
 const (
-	deltaImplicit   deltaFieldClass = iota // scalar without presence
-	deltaExplicit                          // scalar with presence (optional, proto2)
-	deltaMessage                           // singular message outside a oneof
-	deltaList                              // repeated, not a map
-	deltaMap                               // map
-	deltaOneof                             // first member of a real oneof: walks the whole oneof
-	deltaOneofOther                        // other members of a real oneof: skipped
+	deltaImplicit deltaFieldClass = iota // scalar without presence
+	deltaExplicit                        // scalar with presence (optional, proto2)
+	deltaMessage                         // singular message outside a oneof
+	deltaList                            // repeated, not a map
+	deltaMap                             // map
+	deltaOneof                           // member of a real oneof
 )
 
 // deltaShape describes one message type for the walker.
@@ -50,9 +49,8 @@ type deltaShape struct {
 type deltaField struct {
 	fd      protoreflect.FieldDescriptor
 	class   deltaFieldClass
-	oneof   protoreflect.OneofDescriptor // deltaOneof only
-	goIndex int                          // deltaImplicit, deltaList: Go struct field index, or -1
-	goMap   *deltaGoMap                  // deltaMap: Go map plan, or nil
+	goIndex int         // deltaImplicit, deltaList: Go struct field index, or -1
+	goMap   *deltaGoMap // deltaMap: Go map plan, or nil
 }
 
 // shape returns m's shape, computing it on first use.
@@ -97,10 +95,7 @@ func deltaNewShape(md protoreflect.MessageDescriptor, t reflect.Type) *deltaShap
 		sf, found := goFields[fd.Number()]
 		switch od := fd.ContainingOneof(); {
 		case od != nil && !od.IsSynthetic():
-			f.class = deltaOneofOther
-			if od.Fields().Get(0) == fd {
-				f.class, f.oneof = deltaOneof, od
-			}
+			f.class = deltaOneof
 		case fd.IsList():
 			f.class = deltaList
 			if found && sf.Type.Kind() == reflect.Slice && deltaGoTypeFits(fd.Kind(), fd.Message(), sf.Type.Elem()) {
@@ -192,13 +187,6 @@ func (w *deltaWalker) implicitGo(f *deltaField, pv, nv reflect.Value) {
 	if deltaEqualGo(pv, nv) {
 		return
 	}
-	if deltaIsZeroGo(nv) {
-		w.clear(f.fd)
-		if w.sync {
-			pv.SetZero()
-		}
-		return
-	}
 	w.appendGo(f.fd, nv)
 	if w.sync {
 		if nv.Kind() == reflect.Slice {
@@ -229,24 +217,6 @@ func deltaEqualGo(a, b reflect.Value) bool {
 	return false
 }
 
-// deltaIsZeroGo reports whether a Go scalar value is what an
-// implicit-presence field cannot carry: false, 0, +0.0, empty.
-func deltaIsZeroGo(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Bool:
-		return !v.Bool()
-	case reflect.Int32, reflect.Int64:
-		return v.Int() == 0
-	case reflect.Uint32, reflect.Uint64:
-		return v.Uint() == 0
-	case reflect.Float32, reflect.Float64:
-		return math.Float64bits(v.Float()) == 0
-	case reflect.String, reflect.Slice:
-		return v.Len() == 0
-	}
-	return false
-}
-
 // listGo is list on the Go slices pv and nv of generated messages: unchanged
 // lists are compared without allocating; a changed one goes through
 // protoreflect like any replaced value.
@@ -254,10 +224,7 @@ func (w *deltaWalker) listGo(prev, next protoreflect.Message, f *deltaField, pv,
 	ph, nh := pv.Len() > 0, nv.Len() > 0
 	if !nh {
 		if ph {
-			w.clear(f.fd)
-			if w.sync {
-				prev.Clear(f.fd)
-			}
+			w.clearField(prev, f.fd)
 		}
 		return
 	}

@@ -2,12 +2,9 @@ package protocol
 
 import (
 	"bytes"
-	"cmp"
 	"math"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
 // deltaEqualValue reports whether two singular values of fd's kind (a scalar
@@ -188,83 +185,4 @@ func deltaCopyMapValue(m protoreflect.Map, fd protoreflect.FieldDescriptor, v pr
 		return deltaCopyMessage(m.NewValue(), v.Message())
 	}
 	return deltaCopyScalar(fd.MapValue(), v)
-}
-
-// deltaEncodeStep fills dst with s: its field number and, for a step into or
-// at a map entry, the key in the PathStep key member matching the key kind.
-func deltaEncodeStep(dst *tickwirev1.PathStep, s deltaStep) {
-	dst.Field = uint32(s.fd.Number())
-	if !s.fd.IsMap() || !s.key.IsValid() {
-		return
-	}
-	switch s.fd.MapKey().Kind() {
-	case protoreflect.BoolKind:
-		dst.Key = &tickwirev1.PathStep_BoolKey{BoolKey: s.key.Bool()}
-	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
-		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
-		dst.Key = &tickwirev1.PathStep_IntKey{IntKey: s.key.Int()}
-	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind,
-		protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
-		dst.Key = &tickwirev1.PathStep_UintKey{UintKey: s.key.Uint()}
-	default:
-		dst.Key = &tickwirev1.PathStep_StringKey{StringKey: s.key.String()}
-	}
-}
-
-// deltaComparePaths orders field paths step by step (field number, then key),
-// a shorter path before its extensions. It only has to be a total order on
-// the paths of one delta, so that Diff's output is deterministic.
-func deltaComparePaths(a, b *tickwirev1.FieldPath) int {
-	as, bs := a.GetSteps(), b.GetSteps()
-	for i := range min(len(as), len(bs)) {
-		if c := deltaCompareSteps(as[i], bs[i]); c != 0 {
-			return c
-		}
-	}
-	return cmp.Compare(len(as), len(bs))
-}
-
-// deltaCompareSteps orders two path steps by field number, then key kind,
-// then key value.
-func deltaCompareSteps(a, b *tickwirev1.PathStep) int {
-	if c := cmp.Compare(a.GetField(), b.GetField()); c != 0 {
-		return c
-	}
-	ra, rb := deltaKeyRank(a), deltaKeyRank(b)
-	if ra != rb {
-		return cmp.Compare(ra, rb)
-	}
-	switch a.GetKey().(type) {
-	case *tickwirev1.PathStep_BoolKey:
-		ab, bb := a.GetBoolKey(), b.GetBoolKey()
-		if ab == bb {
-			return 0
-		}
-		if !ab {
-			return -1
-		}
-		return 1
-	case *tickwirev1.PathStep_IntKey:
-		return cmp.Compare(a.GetIntKey(), b.GetIntKey())
-	case *tickwirev1.PathStep_UintKey:
-		return cmp.Compare(a.GetUintKey(), b.GetUintKey())
-	case *tickwirev1.PathStep_StringKey:
-		return cmp.Compare(a.GetStringKey(), b.GetStringKey())
-	}
-	return 0
-}
-
-// deltaKeyRank orders key kinds: none, bool, int, uint, string.
-func deltaKeyRank(s *tickwirev1.PathStep) int {
-	switch s.GetKey().(type) {
-	case *tickwirev1.PathStep_BoolKey:
-		return 1
-	case *tickwirev1.PathStep_IntKey:
-		return 2
-	case *tickwirev1.PathStep_UintKey:
-		return 3
-	case *tickwirev1.PathStep_StringKey:
-		return 4
-	}
-	return 0
 }

@@ -3,25 +3,28 @@ package protocol
 import (
 	"reflect"
 
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// message compares prev and next, which have the same descriptor, appending
-// next's changed fields to the patch and recording clears under the current
-// path.
-func (w *deltaWalker) message(prev, next protoreflect.Message) {
+// message compares prev and next, which have the same descriptor, and
+// appends next's patch against prev: a field mask and the changed fields.
+// It reports whether anything changed; if nothing did, it appends nothing.
+func (w *deltaWalker) message(prev, next protoreflect.Message) bool {
 	s := w.shape(next)
 	ps, ns, direct := s.structs(prev, next)
-	w.walk(prev, next, s, ps, ns, direct)
+	return w.walk(prev, next, s, ps, ns, direct)
 }
 
 // walk is message with next's shape s at hand and, when direct, the Go
 // structs ps and ns behind prev and next, which are then read directly where
 // that is safe (see delta_shape.go).
-func (w *deltaWalker) walk(prev, next protoreflect.Message, s *deltaShape, ps, ns reflect.Value, direct bool) {
+func (w *deltaWalker) walk(prev, next protoreflect.Message, s *deltaShape, ps, ns reflect.Value, direct bool) bool {
+	start := len(w.buf)
+	body := w.openMask()
+	var mask deltaMask
 	for i := range s.fields {
 		f := &s.fields[i]
+		at := len(w.buf)
 		switch f.class {
 		case deltaImplicit:
 			if direct && f.goIndex >= 0 {
@@ -46,41 +49,53 @@ func (w *deltaWalker) walk(prev, next protoreflect.Message, s *deltaShape, ps, n
 				w.mapField(prev, next, f.fd)
 			}
 		case deltaOneof:
-			w.oneof(prev, next, f.oneof)
+			w.oneof(prev, next, f.fd)
+		}
+		if len(w.buf) > at {
+			mask.set(i)
 		}
 	}
+	if mask.empty() {
+		w.buf = w.buf[:start]
+		return false
+	}
+	w.closeMask(body, &mask)
+	return true
 }
 
-// implicitScalar handles a scalar without presence: zero cannot be encoded in
-// the patch, so becoming zero is a clear.
+// implicitScalar handles a scalar without presence: its new value, zero
+// included, is the change.
 func (w *deltaWalker) implicitScalar(prev, next protoreflect.Message, fd protoreflect.FieldDescriptor) {
 	pv, nv := prev.Get(fd), next.Get(fd)
 	if deltaEqualValue(fd, pv, nv) {
 		return
 	}
-	if deltaIsZeroScalar(fd, nv) {
-		w.clear(fd)
-		if w.sync {
-			prev.Clear(fd)
-		}
-		return
-	}
-	w.appendSingular(fd, nv)
+	w.appendScalar(fd, nv)
 	if w.sync {
-		prev.Set(fd, deltaCopyScalar(fd, nv))
+		if deltaIsZeroScalar(fd, nv) {
+			prev.Clear(fd)
+		} else {
+			prev.Set(fd, deltaCopyScalar(fd, nv))
+		}
 	}
 }
 
-// explicitScalar handles an optional (or proto2) scalar: the patch can carry
-// any value, including zero, and absence is a clear.
+// clearField appends the op byte that clears a field with presence (or the
+// empty header of a list or map) and clears it in prev when syncing.
+func (w *deltaWalker) clearField(prev protoreflect.Message, fd protoreflect.FieldDescriptor) {
+	w.buf = append(w.buf, 0)
+	if w.sync {
+		prev.Clear(fd)
+	}
+}
+
+// explicitScalar handles an optional (or proto2) scalar: absence is a clear
+// (op 0), any value, zero included, a set (op 1 and the value).
 func (w *deltaWalker) explicitScalar(prev, next protoreflect.Message, fd protoreflect.FieldDescriptor) {
 	ph, nh := prev.Has(fd), next.Has(fd)
 	if !nh {
 		if ph {
-			w.clear(fd)
-			if w.sync {
-				prev.Clear(fd)
-			}
+			w.clearField(prev, fd)
 		}
 		return
 	}
@@ -97,10 +112,7 @@ func (w *deltaWalker) singularMessage(prev, next protoreflect.Message, fd protor
 	switch {
 	case !nh:
 		if ph {
-			w.clear(fd)
-			if w.sync {
-				prev.Clear(fd)
-			}
+			w.clearField(prev, fd)
 		}
 	case !ph:
 		w.replace(prev, fd, next.Get(fd))
@@ -109,19 +121,21 @@ func (w *deltaWalker) singularMessage(prev, next protoreflect.Message, fd protor
 	}
 }
 
-// oneof handles the members of a real oneof together.
-func (w *deltaWalker) oneof(prev, next protoreflect.Message, od protoreflect.OneofDescriptor) {
-	pf, nf := prev.WhichOneof(od), next.WhichOneof(od)
-	switch {
-	case nf == nil:
-		if pf != nil {
-			w.clear(pf)
-			if w.sync {
-				prev.Clear(pf)
-			}
+// oneof handles member fd of a real oneof. Only the member whose change the
+// patch carries writes anything: the member set in next (setting it
+// replaces another one on apply), or, when next sets none, the member set in
+// prev (cleared). So the change sits at that member's place in field order.
+func (w *deltaWalker) oneof(prev, next protoreflect.Message, fd protoreflect.FieldDescriptor) {
+	od := fd.ContainingOneof()
+	nf := next.WhichOneof(od)
+	if nf != fd {
+		if nf == nil && prev.WhichOneof(od) == fd {
+			w.clearField(prev, fd)
 		}
+		return
+	}
+	switch pf := prev.WhichOneof(od); {
 	case pf != nf:
-		// Setting a member replaces the other one on apply.
 		w.replace(prev, nf, next.Get(nf))
 	case nf.Message() != nil:
 		w.nested(prev, next, nf)
@@ -132,17 +146,20 @@ func (w *deltaWalker) oneof(prev, next protoreflect.Message, od protoreflect.One
 	}
 }
 
-// replace puts next's whole value v of fd into the patch (and a copy into
-// prev when syncing).
+// replace puts next's whole value v of fd into the patch, after the op
+// byte of fields with presence (and a copy into prev when syncing).
 func (w *deltaWalker) replace(prev protoreflect.Message, fd protoreflect.FieldDescriptor, v protoreflect.Value) {
+	if deltaHasOp(fd) {
+		w.buf = append(w.buf, 1)
+	}
 	w.appendWhole(fd, v)
 	if w.sync {
 		prev.Set(fd, deltaCopyField(prev, fd, v))
 	}
 }
 
-// nested diffs a message field present on both sides. Its patch is the
-// field holding the changed subfields, left out when nothing changed.
+// nested diffs a message field present on both sides: op 1 and the
+// message's patch, left out when nothing changed.
 func (w *deltaWalker) nested(prev, next protoreflect.Message, fd protoreflect.FieldDescriptor) {
 	var pm protoreflect.Message
 	if w.sync {
@@ -150,28 +167,19 @@ func (w *deltaWalker) nested(prev, next protoreflect.Message, fd protoreflect.Fi
 	} else {
 		pm = prev.Get(fd).Message()
 	}
-	mark := len(w.buf)
-	body := w.openMessage(fd)
-	w.path = append(w.path, deltaStep{fd: fd})
-	w.message(pm, next.Get(fd).Message())
-	w.path = w.path[:len(w.path)-1]
-	if len(w.buf) == body {
-		w.buf = w.buf[:mark]
-		return
+	w.buf = append(w.buf, 1)
+	if !w.message(pm, next.Get(fd).Message()) {
+		w.buf = w.buf[:len(w.buf)-1]
 	}
-	w.closeMessage(fd, body)
 }
 
 // list handles a repeated field: a change replaces the whole list, and an
-// emptied list is a clear.
+// emptied list is a list of length 0.
 func (w *deltaWalker) list(prev, next protoreflect.Message, fd protoreflect.FieldDescriptor) {
 	ph, nh := prev.Has(fd), next.Has(fd)
 	if !nh {
 		if ph {
-			w.clear(fd)
-			if w.sync {
-				prev.Clear(fd)
-			}
+			w.clearField(prev, fd)
 		}
 		return
 	}
@@ -180,24 +188,4 @@ func (w *deltaWalker) list(prev, next protoreflect.Message, fd protoreflect.Fiel
 		return
 	}
 	w.replace(prev, fd, nv)
-}
-
-// openMessage appends the start of message field fd (a tag and a length
-// placeholder, or a group's start tag) and returns where its body starts.
-func (w *deltaWalker) openMessage(fd protoreflect.FieldDescriptor) int {
-	if fd.Kind() == protoreflect.GroupKind {
-		w.buf = protowire.AppendTag(w.buf, fd.Number(), protowire.StartGroupType)
-		return len(w.buf)
-	}
-	w.buf = protowire.AppendTag(w.buf, fd.Number(), protowire.BytesType)
-	return w.openLen()
-}
-
-// closeMessage ends message field fd opened at body.
-func (w *deltaWalker) closeMessage(fd protoreflect.FieldDescriptor, body int) {
-	if fd.Kind() == protoreflect.GroupKind {
-		w.buf = protowire.AppendTag(w.buf, fd.Number(), protowire.EndGroupType)
-		return
-	}
-	w.closeLen(body)
 }
