@@ -69,8 +69,7 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 	// nbio has one process-wide logger; it is the Node's from now on.
 	server.UseNBIOLogger(n.log)
 	if n.metrics == nil {
-		n.metrics = prometheus.NewRegistry()
-		n.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		n.metrics = NewMetrics()
 	}
 	var closers []func(context.Context) error // undone in reverse on a failed NewNode
 	fail := func(err error) (*Node, error) {
@@ -80,6 +79,13 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 		return nil, err
 	}
 
+	if opts.Cluster == nil {
+		copts, err := opts.flags.options(cmp.Or(opts.Addr, opts.Server.Addr, DefaultAddr), cmp.Or(opts.TLSCertFile, opts.Server.TLSCertFile) != "" || opts.Server.TLSConfig != nil)
+		if err != nil {
+			return nil, fmt.Errorf("tickwire: %w", err)
+		}
+		opts.Cluster = copts
+	}
 	if opts.Cluster != nil {
 		copts := *opts.Cluster
 		copts.Logger = n.log
@@ -273,6 +279,15 @@ func Serve(ctx context.Context, opts Options) error {
 		return err
 	}
 	return n.Run(ctx)
+}
+
+// NewMetrics returns a new Prometheus registry with the Go and process
+// collectors: what a Node uses without Options.Metrics. Make one first to
+// register a game's own metrics in it before NewNode.
+func NewMetrics() *prometheus.Registry {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return r
 }
 
 // Addr is the address the Node listens on, once started (with port 0,

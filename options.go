@@ -2,7 +2,6 @@ package tickwire
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -98,37 +97,10 @@ type Options struct {
 	// Node; in cluster mode the cluster sets the directory, matchmaker and
 	// secret.
 	Lobby lobby.Options
-}
 
-// AddFlags defines the common knobs on fs as the demo's command-line
-// flags, writing into o when fs is parsed: -addr, -tls-cert, -tls-key,
-// -origins (comma-separated), -log-level, -log-format, -publish-secret
-// (default $TICKWIRE_PUBLISH_SECRET) and -precise-timers. Fields already
-// set in o are the flags' defaults.
-func (o *Options) AddFlags(fs *flag.FlagSet) {
-	if o.Addr == "" {
-		o.Addr = DefaultAddr
-	}
-	if o.LogLevel == "" {
-		o.LogLevel = "info"
-	}
-	if o.LogFormat == "" {
-		o.LogFormat = "console"
-	}
-	if o.PublishSecret == "" {
-		o.PublishSecret = os.Getenv("TICKWIRE_PUBLISH_SECRET")
-	}
-	fs.StringVar(&o.Addr, "addr", o.Addr, "address to listen on (port 0 picks a free port)")
-	fs.StringVar(&o.TLSCertFile, "tls-cert", o.TLSCertFile, "TLS certificate file (PEM); with -tls-key serves https:// and wss://")
-	fs.StringVar(&o.TLSKeyFile, "tls-key", o.TLSKeyFile, "TLS private key file (PEM)")
-	fs.Func("origins", "comma-separated WebSocket Origin allow-list; empty: same host only; * allows all", func(s string) error {
-		o.Origins = SplitList(s)
-		return nil
-	})
-	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log level: debug, info, warn, error")
-	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "log format: console or json")
-	fs.StringVar(&o.PublishSecret, "publish-secret", o.PublishSecret, "secret of the HTTP publish API (Authorization: Bearer SECRET); default $TICKWIRE_PUBLISH_SECRET, empty disables the API")
-	fs.BoolVar(&o.PreciseTimers, "precise-timers", o.PreciseTimers, "wake rooms with kernel-precise timers: lower tick jitter for more CPU (see tick.Options.PreciseTimers)")
+	// flags are the cluster-mode flags AddFlags defined, turned into
+	// Cluster by NewNode when -nats is set.
+	flags *clusterFlags
 }
 
 // SplitList splits a comma-separated list, trimming spaces and dropping

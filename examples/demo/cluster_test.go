@@ -14,24 +14,17 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire"
 	"github.com/tickwire/tickwire/cluster/natstest"
 	_ "github.com/tickwire/tickwire/examples/arena" // the game matched below
 	"github.com/tickwire/tickwire/lobby"
-	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
-	"github.com/tickwire/tickwire/tick"
 )
 
 // clusterNode starts one demo node in cluster mode from command-line flags,
-// wired as run wires the embedded demo.
+// on a tickwire.Node as the demo runs.
 func clusterNode(t *testing.T, args ...string) *lobby.Lobby {
 	t.Helper()
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	cf := addClusterFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatal(err)
-	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -39,41 +32,31 @@ func clusterNode(t *testing.T, args ...string) *lobby.Lobby {
 	addr := l.Addr().String()
 	_ = l.Close()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	opts := tickwire.Options{Logger: &log}
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	opts.AddFlags(fs)
+	if err := fs.Parse(append([]string{"-addr", addr}, args...)); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	node, err := cf.connect(ctx, addr, false, log)
+	node, err := tickwire.NewNode(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Options{Addr: addr, Logger: log, Channels: channelOptions(node)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lob *lobby.Lobby
-	rooms, err := tick.NewRooms(tick.Options{Registerer: srv.Registry(), OnSnapshot: snapshotHook(node),
-		OnUnseat: func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lob, err = newLobby(ctx, node, srv, lobby.Options{Rooms: rooms, Logger: log, Registerer: srv.Registry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.SetLobby(lob)
-	srv.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
-	srv.OnShutdown(lob.Close)
-	srv.OnShutdown(rooms.Close)
-	if err := srv.Start(); err != nil {
+	if err := node.Start(); err != nil {
+		_ = node.Shutdown(context.Background())
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
+		if err := node.Shutdown(ctx); err != nil {
 			t.Error(err)
 		}
 	})
-	return lob
+	return node.Lobby()
 }
 
 // TestClusterFlags: two demo nodes started with -nats match players
@@ -135,12 +118,13 @@ func TestClusterFlagErrors(t *testing.T) {
 		if !strings.Contains(strings.Join(tc.args, " "), "secret-file") && tc.want != "secret" {
 			t.Setenv("TICKWIRE_CLUSTER_SECRET", "from the environment, long enough")
 		}
+		opts := tickwire.Options{LogOutput: io.Discard}
 		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-		cf := addClusterFlags(fs)
-		if err := fs.Parse(tc.args); err != nil {
+		opts.AddFlags(fs)
+		if err := fs.Parse(append([]string{"-addr", tc.addr}, tc.args...)); err != nil {
 			t.Fatal(err)
 		}
-		_, err := cf.options(tc.addr, false, zerolog.Nop())
+		_, err := tickwire.NewNode(context.Background(), opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Fatalf("%v at %s: %v, want an error about %s", tc.args, tc.addr, err, tc.want)
 		}
