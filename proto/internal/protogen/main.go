@@ -1,12 +1,13 @@
 // Command protogen compiles the .proto sources under proto/ into Go code
-// without protoc: github.com/bufbuild/protocompile parses and links them and
-// protoc-gen-go's own generator (internal_gengo) writes the code. Both are
-// pinned in go.mod, so `go generate ./...` is reproducible on any machine
-// with Go alone.
+// without protoc, with the same generator `tickwire gen` runs in users'
+// modules (internal/protogen): github.com/bufbuild/protocompile parses and
+// links the files, and protoc-gen-go — at the version go.mod pins, run
+// with `go run` — gets them over protoc's public plugin protocol. So `go
+// generate ./...` is reproducible on any machine with Go alone.
 //
-// With -es DIR it writes TypeScript for the browser SDK instead: it builds
-// the same CodeGeneratorRequest and pipes it to protoc-gen-es (installed in
-// web/node_modules by `npm ci`), writing the files it returns under DIR.
+// With -es DIR it writes TypeScript for the browser SDK instead: the same
+// CodeGeneratorRequest goes to protoc-gen-es (installed in web/node_modules
+// by `npm ci`), and the files it returns are written under DIR.
 //
 // Usage (from the proto/ folder):
 //
@@ -19,110 +20,28 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
-	"github.com/bufbuild/protocompile"
-	gengo "google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
-	"google.golang.org/protobuf/compiler/protogen"
-	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/pluginpb"
+	"github.com/tickwire/tickwire/internal/protogen"
 )
+
+// module is the Go package path the proto/ folder is: generated files go
+// to their go_package's path below it.
+const module = "github.com/tickwire/tickwire/proto"
 
 func main() {
 	esDir := flag.String("es", "", "write TypeScript (protoc-gen-es, target=ts) under this folder instead of Go")
 	esPlugin := flag.String("es-plugin", "../web/node_modules/.bin/protoc-gen-es", "the protoc-gen-es executable, for -es")
 	flag.Parse()
+	ctx := context.Background()
+	r := protogen.Request{Files: flag.Args()}
 	var err error
 	if *esDir != "" {
-		err = runES(flag.Args(), *esPlugin, *esDir)
+		err = protogen.ES(ctx, r, *esPlugin, *esDir, os.Stdout)
 	} else {
-		err = run(flag.Args())
+		err = protogen.Go(ctx, r, module, ".", nil, "", os.Stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "protogen:", err)
 		os.Exit(1)
 	}
-}
-
-// compile parses and links files and returns a CodeGeneratorRequest for
-// them (with every file they import) carrying parameter.
-func compile(files []string, parameter string) (*pluginpb.CodeGeneratorRequest, error) {
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no .proto files named")
-	}
-	c := protocompile.Compiler{
-		Resolver:       protocompile.WithStandardImports(&protocompile.SourceResolver{}),
-		SourceInfoMode: protocompile.SourceInfoStandard,
-	}
-	compiled, err := c.Compile(context.Background(), files...)
-	if err != nil {
-		return nil, err
-	}
-	req := &pluginpb.CodeGeneratorRequest{
-		FileToGenerate: files,
-		Parameter:      &parameter,
-	}
-	seen := map[string]bool{}
-	var add func(fd protoreflect.FileDescriptor)
-	add = func(fd protoreflect.FileDescriptor) {
-		if seen[fd.Path()] {
-			return
-		}
-		seen[fd.Path()] = true
-		imports := fd.Imports()
-		for i := range imports.Len() {
-			add(imports.Get(i).FileDescriptor)
-		}
-		req.ProtoFile = append(req.ProtoFile, protodesc.ToFileDescriptorProto(fd))
-	}
-	for _, f := range compiled {
-		add(f)
-	}
-	return req, nil
-}
-
-func run(files []string) error {
-	req, err := compile(files, "paths=import,module=github.com/tickwire/tickwire/proto")
-	if err != nil {
-		return err
-	}
-	gen, err := protogen.Options{}.New(req)
-	if err != nil {
-		return err
-	}
-	for _, f := range gen.Files {
-		if f.Generate {
-			gengo.GenerateFile(gen, f)
-		}
-	}
-	gen.SupportedFeatures = gengo.SupportedFeatures
-	resp := gen.Response()
-	if resp.Error != nil {
-		return fmt.Errorf("generate: %s", resp.GetError())
-	}
-	return writeFiles("", resp.File)
-}
-
-// writeFiles writes a plugin's files under dir.
-func writeFiles(dir string, files []*pluginpb.CodeGeneratorResponse_File) error {
-	for _, out := range files {
-		if out.GetInsertionPoint() != "" {
-			return fmt.Errorf("%s: insertion points are not supported", out.GetName())
-		}
-		name := filepath.FromSlash(out.GetName())
-		if !filepath.IsLocal(name) {
-			return fmt.Errorf("plugin wrote outside its folder: %q", out.GetName())
-		}
-		name = filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(name, []byte(out.GetContent()), 0o644); err != nil {
-			return err
-		}
-		fmt.Println("wrote", strings.TrimPrefix(filepath.ToSlash(name), "./"))
-	}
-	return nil
 }
