@@ -10,6 +10,7 @@
 //
 //	go run ./bench -scenario arena -clients 1000 -rooms 20 -hz 20 -duration 30s -json out.json
 //	go run ./bench compare a.json b.json
+//	go run ./bench colyseus -clients 500 -rooms 50 -duration 15s -runs 3 -json side.json
 //
 // See bench/README.md for every flag and the JSON keys.
 package main
@@ -68,6 +69,10 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) > 0 && args[0] == "compare" {
 		return compareMain(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "colyseus" {
+		server.UseNBIOLogger(zerolog.New(stderr).Level(zerolog.WarnLevel).With().Timestamp().Logger())
+		return colyseusMain(ctx, args[1:], stdout, stderr)
+	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -81,9 +86,11 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// Every thread of the bench from here on, and every thread
 		// started later (they inherit the mask); child servers are
 		// started on -server-cpus instead (startPinned).
-		if err := pinProcess("self", cfg.benchCPUs); err != nil {
+		restore, err := pinSelf(cfg.benchCPUs)
+		if err != nil {
 			return fmt.Errorf("-bench-cpus: %w", err)
 		}
+		defer restore()
 	}
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)

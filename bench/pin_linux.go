@@ -26,7 +26,25 @@ func (l cpuList) cpuSet() unix.CPUSet {
 // thread that starts it, so one pass over /proc/PID/task covers the
 // process; a second pass catches a thread started during the first.
 func pinProcess(pid string, l cpuList) error {
-	set := l.cpuSet()
+	return setAffinity(pid, l.cpuSet(), l.String())
+}
+
+// pinSelf pins this process to l and returns what puts every thread back
+// on the CPUs it had (a test's bench run must not leave the test binary
+// pinned).
+func pinSelf(l cpuList) (restore func(), err error) {
+	var old unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		return nil, fmt.Errorf("read this process's CPU affinity: %w", err)
+	}
+	if err := pinProcess("self", l); err != nil {
+		return nil, err
+	}
+	return func() { _ = setAffinity("self", old, "as before") }, nil
+}
+
+// setAffinity sets every thread of pid to set (named l in errors).
+func setAffinity(pid string, set unix.CPUSet, l string) error {
 	for range 2 {
 		tids, err := os.ReadDir(filepath.Join("/proc", pid, "task"))
 		if err != nil {
@@ -84,4 +102,14 @@ func allowedCPUs() cpuList {
 		}
 	}
 	return out
+}
+
+// signalGroup sends SIGTERM (or SIGKILL) to the process group led by pid
+// (a child started with childAttrs, in a group of its own).
+func signalGroup(pid int, kill bool) error {
+	sig := unix.SIGTERM
+	if kill {
+		sig = unix.SIGKILL
+	}
+	return unix.Kill(-pid, sig)
 }

@@ -11,6 +11,8 @@ var errNoPinning = errors.New("CPU pinning is Linux-only")
 
 func pinProcess(string, cpuList) error { return errNoPinning }
 
+func pinSelf(cpuList) (func(), error) { return nil, errNoPinning }
+
 func startPinned(cmd *exec.Cmd, l cpuList) error {
 	if len(l) > 0 {
 		return errNoPinning
@@ -19,3 +21,5 @@ func startPinned(cmd *exec.Cmd, l cpuList) error {
 }
 
 func allowedCPUs() cpuList { return nil }
+
+func signalGroup(int, bool) error { return errNoPinning }
