@@ -1,4 +1,4 @@
-import type { Envelope, PresenceMember } from "./gen/tickwire/v1/tickwire_pb.js";
+import type { PresenceMember } from "./gen/tickwire/v1/tickwire_pb.js";
 import { ErrorCode } from "./gen/tickwire/v1/tickwire_pb.js";
 import type { Client } from "./client.js";
 import { Emitter } from "./events.js";
@@ -53,7 +53,6 @@ export declare class Channel extends Emitter<ChannelEvents> {
     /** The channel's name, e.g. "chat:lobby". */
     readonly name: string;
     private readonly owner;
-    /** @internal */ readonly _opts: SubscribeOptions;
     /** Members by player id (presence channels). */
     readonly members: Map<string, PresenceMember>;
     /** The channel's incarnation on the server (seqs compare within one epoch). */
@@ -62,8 +61,6 @@ export declare class Channel extends Emitter<ChannelEvents> {
     lastSeq: number;
     /** Whether the subscription is live (false once unsubscribed or ended). */
     active: boolean;
-    /** @internal a Subscribe is in flight: its reply (epoch ≠ 0) sets the state. */
-    _subscribing: boolean;
     private historyUpTo;
     /** Use Channels.subscribe. */
     constructor(
@@ -74,19 +71,6 @@ export declare class Channel extends Emitter<ChannelEvents> {
     publish(data: string | Uint8Array): Promise<void>;
     /** unsubscribe ends the subscription; no message of the channel follows its reply. */
     unsubscribe(): Promise<void>;
-    /** @internal the Subscribe reply. */
-    _subscribed(r: {
-        members: PresenceMember[];
-        epoch: bigint;
-        lastSeq: bigint;
-        history: number;
-    }): void;
-    /** @internal the subscription ended. */
-    _end(code: ErrorCode, reason: string): void;
-    /** @internal a renewed subscription is live. */
-    _renewed(): void;
-    /** @internal */
-    _envelope(env: Envelope): void;
 }
 /**
  * Channels is a Client's pub/sub: subscribe to channels, publish, follow
@@ -114,8 +98,6 @@ export declare class Channels {
     get(name: string): Channel | undefined;
     /** close stops following the client's events (the subscriptions end with the session). */
     close(): void;
-    /** @internal */
-    _forget(ch: Channel): void;
     private route;
     private renew;
 }

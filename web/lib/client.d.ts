@@ -209,13 +209,6 @@ export declare class Client extends Emitter<ClientEvents> {
     private openWebSocket;
     private openFallback;
     /**
-     * @internal dial opens one connection and resolves with its Welcome. In
-     * "auto" it tries the WebSocket first, unless the last connection had to
-     * fall back (then the fallback, and the background upgrade retries the
-     * WebSocket).
-     */
-    dial(): Promise<Welcome>;
-    /**
      * dialOn makes t the connection and resolves with its Welcome. first is
      * a message t already delivered (a probe's Welcome), handled before the rest.
      */

@@ -80,10 +80,4 @@ export declare class Room<S extends DescMessage, I extends DescMessage = DescMes
     sendInput(input: MessageShape<I> | MessageInitShape<I>): number;
     /** leave gives up the seat; the room emits left. */
     leave(): Promise<void>;
-    /** @internal _frame applies one StateFrame received at now (performance.now()). */
-    _frame(frame: StateFrame, now: number): void;
-    /** @internal _rejoined restarts the seat after a reconnect: the server sends a fresh snapshot and counts seqs from 0. */
-    _rejoined(joined: Joined): void;
-    /** @internal _left ends the room. */
-    _left(left: Left): void;
 }
