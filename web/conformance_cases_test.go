@@ -22,23 +22,6 @@ import (
 
 func step(field uint32) *tickwirev1.PathStep { return &tickwirev1.PathStep{Field: field} }
 
-func keyStep(field uint32, key any) *tickwirev1.PathStep {
-	s := step(field)
-	switch k := key.(type) {
-	case bool:
-		s.Key = &tickwirev1.PathStep_BoolKey{BoolKey: k}
-	case int64:
-		s.Key = &tickwirev1.PathStep_IntKey{IntKey: k}
-	case uint64:
-		s.Key = &tickwirev1.PathStep_UintKey{UintKey: k}
-	case string:
-		s.Key = &tickwirev1.PathStep_StringKey{StringKey: k}
-	default:
-		panic(fmt.Sprintf("key %T", key))
-	}
-	return s
-}
-
 func path(steps ...*tickwirev1.PathStep) *tickwirev1.FieldPath {
 	return &tickwirev1.FieldPath{Steps: steps}
 }
@@ -56,7 +39,6 @@ func addEdgeCases(t testing.TB, c *corpus) {
 	diff := func(name string, a, b *S) { c.addDiff(t, name, "testing", a, b) }
 	apply := func(name string, prev *S, d *tickwirev1.Delta) { c.addDelta(t, name, "testing", prev, d, false) }
 	refuse := func(name string, prev *S, d *tickwirev1.Delta) { c.addDelta(t, name, "testing", prev, d, true) }
-	patch := func(m *S) []byte { return mustMarshal(t, m) }
 	leaf := func(x float64) *testingv1.Leaf {
 		return &testingv1.Leaf{X: x, N: ptr[int64](3), Data: []byte{1}, Samples: []float32{1, 2}}
 	}
@@ -168,54 +150,149 @@ func addEdgeCases(t testing.TB, c *corpus) {
 	diff("everything to empty", everything, &S{})
 	diff("empty to everything", &S{}, everything)
 
-	// Deltas Diff never makes, with the semantics the format defines.
-	base := &S{Title: "t", Inner: inner(1), MStringInner: map[string]*testingv1.Inner{"a": {Value: 1, Label: "x"}},
-		MStringInt64: map[string]int64{"a": 1}, Choice: &testingv1.State_OInt32{OInt32: 5}}
-	apply("empty delta", base, &tickwirev1.Delta{})
-	apply("clear through an absent message is a no-op", &S{Title: "t"}, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(3), step(3), step(2))}})
-	apply("delete of a missing map key is a no-op", base, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(keyStep(20, "nope"))}})
-	apply("clear through a missing map entry is a no-op", base, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(keyStep(26, "nope"), step(3))}})
-	apply("clear through an empty map is a no-op", &S{}, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(keyStep(22, int64(1)), step(3), step(2))}})
-	apply("clear of an inactive oneof member is a no-op", base, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(41))}})
-	apply("clear of the active oneof member", base, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(40))}})
-	apply("clear a whole map, then the patch adds an entry", base, &tickwirev1.Delta{
-		Clears: []*tickwirev1.FieldPath{path(step(26))},
-		Patch:  patch(&S{MStringInner: map[string]*testingv1.Inner{"b": {Value: 2}}}),
-	})
-	apply("clears in order: inside, then the whole message", base, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(3), step(3), step(2)), path(step(3))}})
-	apply("patch merges into an existing map entry", base, &tickwirev1.Delta{Patch: patch(&S{MStringInner: map[string]*testingv1.Inner{"a": {Label: "y"}}})})
-	apply("patch sets an empty map entry message", base, &tickwirev1.Delta{Patch: patch(&S{MStringInner: map[string]*testingv1.Inner{"a": {}, "new": {}}})})
-	apply("patch overwrites a scalar map value", base, &tickwirev1.Delta{Patch: patch(&S{MStringInt64: map[string]int64{"a": 0, "b": -1}})})
-	apply("patch creates absent messages", &S{}, &tickwirev1.Delta{Patch: patch(&S{Inner: &testingv1.Inner{Leaf: &testingv1.Leaf{X: 1}}})})
-	apply("patch merges the same oneof message member",
-		&S{Choice: &testingv1.State_OInner{OInner: &testingv1.Inner{Value: 1, Label: "a"}}},
-		&tickwirev1.Delta{Patch: patch(&S{Choice: &testingv1.State_OInner{OInner: &testingv1.Inner{Label: "b"}}})})
-	apply("patch replaces another oneof member", &S{Choice: &testingv1.State_OInner{OInner: inner(1)}}, &tickwirev1.Delta{Patch: patch(&S{Choice: &testingv1.State_OLeaf{OLeaf: &testingv1.Leaf{X: 1}}})})
-	apply("patch replaces a repeated message field, no merge",
-		&S{RInner: []*testingv1.Inner{{Value: 1}, {Value: 2}}},
-		&tickwirev1.Delta{Patch: patch(&S{RInner: []*testingv1.Inner{{Label: "z"}}})})
-	apply("patch sets -0.0 over 0.0", &S{Scalars: &testingv1.Scalars{I32: 1}}, &tickwirev1.Delta{Patch: patch(&S{Scalars: &testingv1.Scalars{Db: negZero}})})
-	apply("patch with unknown fields: ignored", base, &tickwirev1.Delta{Patch: append(patch(&S{Title: "u"}), 0xb8, 0x3e, 0x01)}) // field 999 varint 1
-	apply("patch with a repeated field in two pieces", &S{}, &tickwirev1.Delta{Patch: append(patch(&S{RInt32: []int32{1}}), patch(&S{RInt32: []int32{2}})...)})
+	// Map ranks: keys sorted by code point (UTF-8 bytes), which is not
+	// JavaScript's UTF-16 order, and by signed or unsigned value.
+	ranksA := &S{
+		MStringInt64:   map[string]int64{"a": 1, "\ue000": 2, "😀": 3, "z": 4, "": 5},
+		MInt64Inner:    map[int64]*testingv1.Inner{math.MinInt64: {Value: 1}, -1: {Value: 2}, 0: {Value: 3}, math.MaxInt64: {Value: 4}},
+		MUint64Leaf:    map[uint64]*testingv1.Leaf{0: {X: 1}, 1 << 63: {X: 2}, math.MaxUint64: {X: 3}, 7: {X: 4}},
+		MSint32Double:  map[int32]float64{math.MinInt32: 1, -1: 2, 1: 3},
+		MSfixed32Float: map[int32]float32{-5: 1, 5: 2},
+		MBoolString:    map[bool]string{true: "t", false: "f"},
+	}
+	ranksB := stategen.MustClone(ranksA)
+	ranksB.MStringInt64["😀"] = 30
+	ranksB.MStringInt64["z"] = 40
+	delete(ranksB.MStringInt64, "\ue000")
+	ranksB.MStringInt64["\uffff"] = 6
+	ranksB.MInt64Inner[-1].Value = 20
+	delete(ranksB.MInt64Inner, math.MinInt64)
+	ranksB.MUint64Leaf[1<<63].X = 20
+	ranksB.MUint64Leaf[math.MaxUint64].X = 30
+	delete(ranksB.MUint64Leaf, 7)
+	ranksB.MSint32Double[-1] = 20
+	ranksB.MSfixed32Float[5] = 20
+	ranksB.MBoolString[true] = "T"
+	diff("map ranks in key order for every key kind", ranksA, ranksB)
+	// A key removed and others added in the same delta, and the removed key
+	// back in the next: ranks refer to the keys before each delta.
+	reuseA := &S{MStringInner: map[string]*testingv1.Inner{"a": inner(1), "b": inner(2), "c": inner(3)}}
+	reuseB := stategen.MustClone(reuseA)
+	delete(reuseB.MStringInner, "b")
+	reuseB.MStringInner["bb"] = inner(4)
+	reuseB.MStringInner["0"] = &testingv1.Inner{}
+	reuseB.MStringInner["c"].Counts["z"] = 26
+	reuseC := stategen.MustClone(reuseB)
+	reuseC.MStringInner["b"] = inner(5)
+	delete(reuseC.MStringInner, "bb")
+	reuseC.MStringInner["c"].Leaves[7].X = 7
+	diff("map entries removed and added", reuseA, reuseB)
+	diff("map entry added back", reuseB, reuseC)
+	nested := &S{Root: &testingv1.Node{Children: map[string]*testingv1.Node{
+		"x": {Children: map[string]*testingv1.Node{"p": {Name: "p"}, "q": {Name: "q"}, "r": {Children: map[string]*testingv1.Node{"deep": {}}}}},
+		"y": {Name: "y"},
+	}}}
+	nested2 := stategen.MustClone(nested)
+	nested2.Root.Children["x"].Children["q"].Name = "Q"
+	delete(nested2.Root.Children["x"].Children, "p")
+	nested2.Root.Children["x"].Children["r"].Children["deep"].Name = "d"
+	nested2.Root.Children["x"].Children["r"].Children["deeper"] = &testingv1.Node{Child: &testingv1.Node{Name: "c"}}
+	delete(nested2.Root.Children, "y")
+	diff("nested maps change, delete and add at every level", nested, nested2)
+	wide := &S{MInt32String: map[int32]string{}}
+	for i := range 300 {
+		wide.MInt32String[int32(i*7-1000)] = fmt.Sprint(i)
+	}
+	wide2 := stategen.MustClone(wide)
+	for i := range 300 {
+		if i%5 == 0 {
+			wide2.MInt32String[int32(i*7-1000)] = "changed"
+		}
+		if i%11 == 0 {
+			delete(wide2.MInt32String, int32(i*7-1000))
+		}
+	}
+	diff("ranks past 127 (two-byte gaps)", wide, wide2)
 
-	// Deltas that do not fit: refused whole, the state untouched.
-	clears := func(fps ...*tickwirev1.FieldPath) *tickwirev1.Delta { return &tickwirev1.Delta{Clears: fps} }
-	refuse("path names no field", base, clears(path(step(99))))
-	refuse("path names field 0", base, clears(path(step(0))))
-	refuse("empty path", base, clears(path()))
-	refuse("key on a field that is not a map", base, clears(path(keyStep(5, "a"))))
-	refuse("key of the wrong type", base, clears(path(keyStep(20, int64(1)))))
-	refuse("int32 key out of range", base, clears(path(keyStep(21, int64(1)<<40))))
-	refuse("uint32 key out of range", base, clears(path(keyStep(23, uint64(1)<<33))))
-	refuse("bool key on a string map", base, clears(path(keyStep(26, true))))
-	refuse("descend into a scalar", base, clears(path(step(5), step(1))))
-	refuse("descend into a map without a key", base, clears(path(step(26), step(1))))
-	refuse("descend into a repeated field", base, clears(path(step(18), step(1))))
-	refuse("descend into scalar map values", base, clears(path(keyStep(20, "a"), step(1))))
-	refuse("a bad clear after a good one changes nothing", base, clears(path(step(5)), path(step(99))))
-	refuse("a bad patch with good clears changes nothing", base, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(5))}, Patch: []byte{0xff, 0xff, 0xff}})
-	refuse("patch with invalid UTF-8 in a string", base, &tickwirev1.Delta{Patch: []byte{0x2a, 0x01, 0xff}}) // title = "\xff"
-	refuse("patch truncated", base, &tickwirev1.Delta{Patch: patch(&S{Title: "truncated"})[:4]})
+	// Deltas Diff never makes, with the semantics the format defines, and
+	// patches that do not fit: refused whole, the state untouched. Field
+	// indexes (declaration order) of testing.v1.State: see mask().
+	base := &S{Title: "t", Inner: inner(1), MStringInner: map[string]*testingv1.Inner{"a": {Value: 1, Label: "x"}, "b": {}},
+		MStringInt64: map[string]int64{"a": 1, "b": 2}, Choice: &testingv1.State_OInt32{OInt32: 5}}
+	d := func(parts ...any) *tickwirev1.Delta { return &tickwirev1.Delta{Patch: cat(parts...)} }
+	apply("empty delta", base, &tickwirev1.Delta{})
+	apply("changes, then deletions, then additions", base, d(mask(14), 2, 0, 1, 0, 20, 2, "b", 6, "a", 8))
+	apply("an added key that exists replaces the entry", base, d(mask(20), 1, 0, 1, "a", mask(1), "y"))
+	apply("header 0 empties a map", base, d(mask(14), 0))
+	apply("a list of length 0 empties it", &S{RInt32: []int32{1}}, d(mask(5), 0))
+	apply("op 0 of a oneof member that is not set is a no-op", base, d(mask(28), 0))
+	apply("a oneof message member replaces another", base, d(mask(32), 1, mask(0), 4))
+	apply("merge creates absent messages", &S{}, d(mask(2), 1, mask(2), 1, mask(0), []byte{0, 0, 0, 0, 0, 0, 0xf0, 0x3f}))
+	apply("non-minimal varints", base, d(mask(3), 0x85, 0x80, 0x00))
+	refuse("clears", base, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(5))}})
+	refuse("clears with a patch", base, &tickwirev1.Delta{Clears: []*tickwirev1.FieldPath{path(step(5))}, Patch: cat(mask(3), 1)})
+	refuse("truncated mask", base, d(0xff))
+	refuse("mask longer than the fields", base, d(0x80, 0x80, 0x80, 0x80, 0x80, 0x00))
+	refuse("mask names a field past the last", base, d(mask(2), 1, 0x40))
+	refuse("truncated value", base, d(mask(3)))
+	refuse("bytes left over", base, d(mask(3), 2, 0xff))
+	refuse("rank past the last entry", base, d(mask(14), 2, 2, 0, 0))
+	refuse("rank gap past the last entry", base, d(mask(14), 1, 2, 0, 0, 1, 0, 0))
+	refuse("rank in an absent message's map", base, d(mask(32), 1, mask(4), 1, 1, 0, 2, 0))
+	refuse("rank in a map of a oneof member that is not set", &S{Choice: &testingv1.State_OLeaf{OLeaf: leaf(1)}}, d(mask(32), 1, mask(4), 1, 1, 0, 2, 0))
+	refuse("op byte 2", base, d(mask(1), 2))
+	refuse("invalid UTF-8", base, d(mask(4), 1, 0xff))
+	refuse("a UTF-8 surrogate", base, d(mask(4), 3, 0xed, 0xa0, 0x80))
+	refuse("invalid UTF-8 in an added key", base, d(mask(14), 1, 0, 1, 1, 0xff, 2))
+	refuse("bool byte 2", base, d(mask(0), 1, mask(12), 2))
+	refuse("int32 varint past 32 bits", base, d(mask(0), 1, mask(0), 0xff, 0xff, 0xff, 0xff, 0x1f))
+	refuse("int32 varint of 6 bytes", base, d(mask(0), 1, mask(0), 0x80, 0x80, 0x80, 0x80, 0x80, 0x00))
+	refuse("varint past 64 bits", base, d(mask(3), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02))
+	refuse("list longer than the bytes left", base, d(mask(5), 5, 1))
+	refuse("two members of a oneof", base, d(mask(27, 28), 1, 2, 1, "s"))
+	deep := []any{mask(34)}
+	for range 100 {
+		deep = append(deep, 1, mask(1)) // root.child.child...
+	}
+	refuse("patches nested deeper than 100", base, d(append(deep, 1, mask())...))
+	refuse("a bad change after good ones changes nothing", base, d(mask(3, 4, 14), 9, "new", 1, 1, 5, 0, 0))
+}
+
+// mask encodes the field mask naming field indexes idx (7 to a byte, low
+// bits first, the top bit saying another byte follows).
+func mask(idx ...int) []byte {
+	high := -1
+	for _, i := range idx {
+		high = max(high, i)
+	}
+	b := make([]byte, max(1, (high+7)/7))
+	for _, i := range idx {
+		b[i/7] |= 1 << (i % 7)
+	}
+	for i := range len(b) - 1 {
+		b[i] |= 0x80
+	}
+	return b
+}
+
+// cat concatenates byte slices, bytes (ints) and length-prefixed strings
+// into a patch.
+func cat(parts ...any) []byte {
+	var b []byte
+	for _, p := range parts {
+		switch p := p.(type) {
+		case []byte:
+			b = append(b, p...)
+		case int:
+			b = append(b, byte(p))
+		case string:
+			b = append(b, byte(len(p)))
+			b = append(b, p...)
+		default:
+			panic(fmt.Sprintf("cat: %T", p))
+		}
+	}
+	return b
 }
 
 // arenaInfo is the arena's registration, for the harness.
@@ -329,9 +406,7 @@ func addEnvelopes(t testing.TB, c *corpus) {
 		}
 		return e
 	}
-	delta := &tickwirev1.Delta{Patch: []byte{0x2a, 0x01, 'x'}, Clears: []*tickwirev1.FieldPath{
-		path(keyStep(25, true)), path(keyStep(22, int64(math.MinInt64)), step(3)), path(keyStep(24, uint64(math.MaxUint64))), path(keyStep(26, "🙂"), step(1)), path(step(40)),
-	}}
+	delta := &tickwirev1.Delta{Patch: cat(mask(2), 1, 0, 1, 1, 0, mask(0), []byte{0, 0, 0x20, 0x41}, 0)} // players: the first one's x = 10
 	for _, m := range []struct {
 		name string
 		env  *tickwirev1.Envelope

@@ -1,12 +1,13 @@
 // The state-delta codec's receiving half: the exact TypeScript twin of Go's
-// protocol.ApplyDelta (protocol/delta.go describes the format).
-import { fromBinary, ScalarType } from "@bufbuild/protobuf";
+// protocol.ApplyDelta (the format is specified on the Delta message in
+// proto/tickwire/v1/tickwire.proto).
+import { ScalarType } from "@bufbuild/protobuf";
 import { reflect } from "@bufbuild/protobuf/reflect";
 /**
  * DeltaError reports a delta that does not fit the state it is applied to:
- * its patch does not decode as the state's type, or a clear path does not
- * follow the schema. The state is left untouched; the receiver needs a fresh
- * snapshot.
+ * its patch does not follow the state's schema, names a map entry the state
+ * does not have, is truncated or has bytes left over. The state is left
+ * untouched; the receiver needs a fresh snapshot.
  */
 export class DeltaError extends Error {
     constructor() {
@@ -14,192 +15,398 @@ export class DeltaError extends Error {
         this.name = "DeltaError";
     }
 }
-const int32Kinds = new Set([ScalarType.INT32, ScalarType.SINT32, ScalarType.SFIXED32]);
-const int64Kinds = new Set([ScalarType.INT64, ScalarType.SINT64, ScalarType.SFIXED64]);
-const uint32Kinds = new Set([ScalarType.UINT32, ScalarType.FIXED32]);
-const uint64Kinds = new Set([ScalarType.UINT64, ScalarType.FIXED64]);
+/** The nesting limit of message patches, the same as Go's. */
+const maxDepth = 100;
+/** FeatureSet_FieldPresence.IMPLICIT. */
+const implicitPresence = 2;
 /**
  * applyDelta applies delta to state (a message of schema) in place, with the
- * same semantics as Go's protocol.ApplyDelta: first every path in
- * delta.clears is cleared, in order; then delta.patch, a partial state of
- * the same type, is merged field by field (scalars overwrite, repeated
- * fields replace, messages and map entries with message values merge,
- * another oneof member replaces the current one).
- *
- * The patch and every path are checked before anything changes: on a
- * DeltaError the state is untouched.
+ * same semantics as Go's protocol.ApplyDelta. The whole patch is checked
+ * against the state before anything changes: on a DeltaError the state is
+ * untouched.
  */
 export function applyDelta(schema, state, delta) {
-    let patch;
-    if (delta.patch.length > 0) {
-        try {
-            patch = reflect(schema, fromBinary(schema, delta.patch, { readUnknownFields: false }), false);
-        }
-        catch (e) {
-            throw new DeltaError(`patch is not a ${schema.typeName}: ${String(e)}`);
-        }
+    if (delta.clears.length > 0) {
+        throw new DeltaError("clears are not part of the delta format any more; the sender is out of date");
     }
-    delta.clears.forEach((path, i) => {
-        const why = checkPath(schema, path);
-        if (why !== undefined) {
-            throw new DeltaError(`clear ${i}: ${why}`);
-        }
-    });
+    if (delta.patch.length === 0) {
+        return;
+    }
     const root = reflect(schema, state, false);
-    for (const path of delta.clears) {
-        clearPath(root, path);
-    }
-    if (patch !== undefined) {
-        merge(root, patch);
-    }
+    const check = new Patcher(delta.patch, true, []);
+    check.run(root);
+    new Patcher(delta.patch, false, check.keys).run(root);
 }
-/** stepField resolves a path step's field number in desc. */
-function stepField(desc, step) {
-    return step.field === 0 ? undefined : desc.fields.find((f) => f.number === step.field);
-}
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /**
- * checkPath reports why path does not follow desc's schema, or undefined
- * when it does: every step names a field, a step with a key names a map
- * whose key type fits, an intermediate step descends into a message.
+ * Patcher reads a patch against a state: checking only (dry), or applying
+ * it. Both passes read the same bytes against the same state, so an apply
+ * after a successful check cannot fail. The check keeps the sorted keys of
+ * the maps it met for the apply.
  */
-function checkPath(desc, path) {
-    const steps = path.steps;
-    if (steps.length === 0) {
-        return `step 0 in ${desc.typeName}: empty path`;
+class Patcher {
+    constructor(b, dry, keys) {
+        this.b = b;
+        this.dry = dry;
+        this.keys = keys;
+        this.i = 0;
+        this.nkeys = 0;
+        this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     }
-    for (let i = 0; i < steps.length; i++) {
-        const step = steps[i];
-        const field = stepField(desc, step);
-        const at = `step ${i} in ${desc.typeName}`;
-        if (field === undefined) {
-            return `${at}: no field ${step.field}`;
+    run(root) {
+        this.message(root.desc, root, 1);
+        if (this.i !== this.b.length) {
+            this.fail(`${this.b.length - this.i} bytes left over after the patch`);
         }
-        const last = i === steps.length - 1;
-        if (step.key.case !== undefined) {
-            if (field.fieldKind !== "map") {
-                return `${at}: key on ${field.name}, which is not a map`;
-            }
-            if (pathKey(field, step) === undefined) {
-                return `${at}: key does not fit ${field.name}'s key type`;
-            }
-            if (last) {
-                return undefined;
-            }
-            if (field.mapKind !== "message") {
-                return `${at}: cannot descend into ${field.name}'s ${field.mapKind} values`;
-            }
-            desc = field.message;
-            continue;
+    }
+    fail(why) {
+        throw new DeltaError(`patch at byte ${this.i}: ${why}`);
+    }
+    /** message reads a message patch into m (undefined: absent, in a check). */
+    message(desc, m, depth) {
+        if (depth > maxDepth) {
+            this.fail(`patches nested deeper than ${maxDepth}`);
         }
-        if (last) {
-            return undefined;
+        const fields = desc.fields;
+        const maxBytes = Math.max(1, Math.floor((fields.length + 6) / 7));
+        const start = this.i;
+        for (;;) {
+            const b = this.byte();
+            if (this.i - start > maxBytes) {
+                this.fail(`field mask of ${desc.typeName} longer than ${maxBytes} bytes`);
+            }
+            if (b < 0x80) {
+                break;
+            }
         }
-        if (field.fieldKind !== "message") {
-            return `${at}: cannot descend into ${field.name} without a key`;
+        const end = this.i;
+        const oneofs = [];
+        for (let j = start; j < end; j++) {
+            const b = this.b[j];
+            for (let bit = 0; bit < 7; bit++) {
+                if (((b >> bit) & 1) === 0) {
+                    continue;
+                }
+                const idx = (j - start) * 7 + bit;
+                if (idx >= fields.length) {
+                    this.fail(`field mask of ${desc.typeName} names field ${idx} of ${fields.length}`);
+                }
+                const field = fields[idx];
+                if (field.oneof !== undefined) {
+                    if (oneofs.includes(field.oneof)) {
+                        this.fail(`two members of oneof ${field.oneof.name} changed`);
+                    }
+                    oneofs.push(field.oneof);
+                }
+                this.field(field, m, depth);
+            }
         }
-        desc = field.message;
     }
-    return undefined;
-}
-/**
- * pathKey converts a step's key to a key of map field, or undefined when its
- * type or range does not fit the map's key type.
- */
-function pathKey(field, step) {
-    const k = step.key;
-    const t = field.mapKey;
-    if (t === ScalarType.BOOL) {
-        return k.case === "boolKey" ? k.value : undefined;
-    }
-    if (t === ScalarType.STRING) {
-        return k.case === "stringKey" ? k.value : undefined;
-    }
-    if (int32Kinds.has(t)) {
-        return k.case === "intKey" && k.value >= -0x80000000n && k.value <= 0x7fffffffn ? Number(k.value) : undefined;
-    }
-    if (int64Kinds.has(t)) {
-        return k.case === "intKey" ? k.value : undefined;
-    }
-    if (uint32Kinds.has(t)) {
-        return k.case === "uintKey" && k.value <= 0xffffffffn ? Number(k.value) : undefined;
-    }
-    if (uint64Kinds.has(t)) {
-        return k.case === "uintKey" ? k.value : undefined;
-    }
-    return undefined;
-}
-/** clearPath clears path in m; path has passed checkPath. */
-function clearPath(m, path) {
-    const steps = path.steps;
-    for (let i = 0; i < steps.length; i++) {
-        const step = steps[i];
-        const field = stepField(m.desc, step);
-        const last = i === steps.length - 1;
-        if (step.key.case === undefined) {
-            if (last) {
-                m.clear(field);
+    /** field reads the change of one field of m. */
+    field(field, m, depth) {
+        switch (field.fieldKind) {
+            case "list":
+                this.list(field, m, depth);
+                return;
+            case "map":
+                this.map(field, m, depth);
+                return;
+            case "scalar":
+            case "enum": {
+                const t = field.fieldKind === "enum" ? undefined : field.scalar;
+                if (field.oneof === undefined && field.presence === implicitPresence) {
+                    const v = this.scalar(t);
+                    if (!this.dry)
+                        m.set(field, v);
+                    return;
+                }
+                if (this.op(field) === 0) {
+                    if (!this.dry)
+                        m.clear(field);
+                    return;
+                }
+                const v = this.scalar(t);
+                if (!this.dry)
+                    m.set(field, v);
                 return;
             }
-            if (!m.isSet(field) || field.fieldKind !== "message") {
-                return; // nothing to clear inside an absent message
+            case "message": {
+                if (this.op(field) === 0) {
+                    if (!this.dry)
+                        m.clear(field);
+                    return;
+                }
+                // Merge into the message, created when absent (a oneof member that
+                // is not the one set counts as absent, and replaces it).
+                const has = m !== undefined && m.isSet(field);
+                if (this.dry) {
+                    this.message(field.message, has ? m.get(field) : undefined, depth + 1);
+                    return;
+                }
+                const sub = has ? m.get(field) : reflect(field.message, undefined, false);
+                this.message(field.message, sub, depth + 1);
+                m.set(field, sub);
+                return;
             }
-            m = m.get(field);
-            continue;
         }
-        if (field.fieldKind !== "map" || !m.isSet(field)) {
-            return; // an empty map has no entry to delete or descend into
+    }
+    /** op reads the op byte of a field with presence: 0 clears, 1 sets. */
+    op(field) {
+        const op = this.byte();
+        if (op > 1) {
+            this.fail(`field ${field.name}: op ${op}`);
         }
-        const map = m.get(field);
-        const key = pathKey(field, step);
-        if (last) {
-            map.delete(key);
+        return op;
+    }
+    /** list reads a whole list that replaces the field's. */
+    list(field, m, depth) {
+        const n = this.count();
+        if (!this.dry)
+            m.clear(field);
+        if (n === 0) {
             return;
         }
-        const entry = map.get(key);
-        if (entry === undefined) {
+        const l = this.dry ? undefined : m.get(field);
+        for (let k = 0; k < n; k++) {
+            if (field.listKind === "message") {
+                const e = this.dry ? undefined : reflect(field.message, undefined, false);
+                this.message(field.message, e, depth + 1);
+                if (e !== undefined)
+                    l.add(e);
+                continue;
+            }
+            const v = this.scalar(field.listKind === "enum" ? undefined : field.scalar);
+            if (!this.dry)
+                l.add(v);
+        }
+    }
+    /** map reads the change of a map field (see closeMap in protocol/delta_map.go). */
+    map(field, m, depth) {
+        const h = this.count();
+        if (h === 0) {
+            if (!this.dry)
+                m.clear(field);
             return;
         }
-        m = entry;
+        let mp;
+        if (!this.dry || (m !== undefined && m.isSet(field))) {
+            mp = m.get(field);
+        }
+        const size = mp === undefined ? 0 : mp.size;
+        let keys;
+        const sorted = () => {
+            if (keys === undefined) {
+                if (this.dry) {
+                    const ks = mp === undefined ? [] : [...mp.keys()];
+                    ks.sort(compareKeys(field.mapKey));
+                    this.keys.push(ks);
+                    keys = ks;
+                }
+                else {
+                    keys = this.keys[this.nkeys];
+                }
+                this.nkeys++;
+            }
+            return keys;
+        };
+        let rank = -1;
+        const next = () => {
+            const gap = this.varint();
+            if (gap >= BigInt(size) || BigInt(rank + 1) + gap >= BigInt(size)) {
+                this.fail(`map ${field.name}: rank past its ${size} entries`);
+            }
+            rank += 1 + Number(gap);
+            return sorted()[rank];
+        };
+        const dels = [];
+        const ndel = h - 1;
+        if (ndel > this.b.length - this.i) {
+            this.fail("truncated");
+        }
+        for (let k = 0; k < ndel; k++) {
+            dels.push(next());
+        }
+        const nchg = this.count();
+        rank = -1;
+        for (let k = 0; k < nchg; k++) {
+            const key = next();
+            if (field.mapKind !== "message") {
+                const v = this.scalar(field.mapKind === "enum" ? undefined : field.scalar);
+                if (!this.dry)
+                    mp.set(key, v);
+                continue;
+            }
+            const e = mp?.get(key);
+            this.message(field.message, e, depth + 1);
+            if (!this.dry)
+                mp.set(key, e);
+        }
+        if (!this.dry) {
+            for (const key of dels)
+                mp.delete(key);
+        }
+        const nadd = this.count();
+        for (let k = 0; k < nadd; k++) {
+            const key = this.scalar(field.mapKey);
+            if (field.mapKind !== "message") {
+                const v = this.scalar(field.mapKind === "enum" ? undefined : field.scalar);
+                if (!this.dry)
+                    mp.set(key, v);
+                continue;
+            }
+            const e = this.dry ? undefined : reflect(field.message, undefined, false);
+            this.message(field.message, e, depth + 1);
+            if (!this.dry)
+                mp.set(key, e);
+        }
+    }
+    byte() {
+        if (this.i >= this.b.length) {
+            this.fail("truncated");
+        }
+        return this.b[this.i++];
+    }
+    /** varint reads a varint of up to 64 bits (at most 10 bytes, the last one 0 or 1). */
+    varint() {
+        let lo = 0;
+        let hi = 0;
+        for (let j = 0; j < 10; j++) {
+            const b = this.byte();
+            if (j === 9 && b > 1) {
+                this.fail("bad varint");
+            }
+            const bits = b & 0x7f;
+            const shift = 7 * j;
+            if (shift < 28) {
+                lo |= bits << shift;
+            }
+            else if (shift === 28) {
+                lo |= (bits & 0x0f) << 28;
+                hi |= bits >>> 4;
+            }
+            else {
+                hi |= bits << (shift - 32);
+            }
+            if (b < 0x80) {
+                return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+            }
+        }
+        this.fail("bad varint");
+    }
+    /** varint32 reads a varint of up to 32 bits (at most 5 bytes, the last one below 16). */
+    varint32() {
+        let v = 0;
+        for (let j = 0; j < 5; j++) {
+            const b = this.byte();
+            if (j === 4 && b > 0x0f) {
+                this.fail("bad varint");
+            }
+            v |= (b & 0x7f) << (7 * j);
+            if (b < 0x80) {
+                return v >>> 0;
+            }
+        }
+        this.fail("bad varint");
+    }
+    /** count reads a number of things of at least one byte each. */
+    count() {
+        const n = this.varint();
+        if (n > BigInt(this.b.length - this.i)) {
+            this.fail("truncated");
+        }
+        return Number(n);
+    }
+    take(n) {
+        if (this.b.length - this.i < n) {
+            this.fail("truncated");
+        }
+        const at = this.i;
+        this.i += n;
+        return at;
+    }
+    /** scalar reads one value of scalar type t (undefined: an enum). */
+    scalar(t) {
+        switch (t) {
+            case undefined:
+            case ScalarType.INT32:
+            case ScalarType.SINT32: {
+                const v = this.varint32();
+                return (v >>> 1) ^ -(v & 1);
+            }
+            case ScalarType.BOOL: {
+                const b = this.byte();
+                if (b > 1) {
+                    this.fail(`bool byte ${b}`);
+                }
+                return b === 1;
+            }
+            case ScalarType.INT64:
+            case ScalarType.SINT64: {
+                const v = this.varint();
+                return (v >> 1n) ^ -(v & 1n);
+            }
+            case ScalarType.UINT32:
+                return this.varint32();
+            case ScalarType.UINT64:
+                return this.varint();
+            case ScalarType.FIXED32:
+                return this.view.getUint32(this.take(4), true);
+            case ScalarType.SFIXED32:
+                return this.view.getInt32(this.take(4), true);
+            case ScalarType.FLOAT:
+                return this.view.getFloat32(this.take(4), true);
+            case ScalarType.FIXED64:
+                return this.view.getBigUint64(this.take(8), true);
+            case ScalarType.SFIXED64:
+                return this.view.getBigInt64(this.take(8), true);
+            case ScalarType.DOUBLE:
+                return this.view.getFloat64(this.take(8), true);
+            case ScalarType.STRING: {
+                const n = this.count();
+                const at = this.take(n);
+                try {
+                    return utf8.decode(this.b.subarray(at, at + n));
+                }
+                catch {
+                    this.fail("string: invalid UTF-8");
+                }
+            }
+            case ScalarType.BYTES: {
+                const n = this.count();
+                const at = this.take(n);
+                return this.b.slice(at, at + n);
+            }
+        }
     }
 }
 /**
- * merge merges src, a decoded patch owned by applyDelta, into dst. Values of
- * src move into dst without copying.
+ * compareKeys orders the keys of a map with key type t as Go does: false
+ * before true, numbers by value, strings by their UTF-8 bytes (that is, by
+ * code point, which JavaScript's UTF-16 order is not).
  */
-function merge(dst, src) {
-    for (const field of src.fields) {
-        if (!src.isSet(field)) {
-            continue;
-        }
-        switch (field.fieldKind) {
-            case "map":
-                mergeMap(dst.get(field), field.mapKind === "message", src.get(field));
-                break;
-            case "message":
-                if (dst.isSet(field)) {
-                    merge(dst.get(field), src.get(field));
-                }
-                else {
-                    dst.set(field, src.get(field));
-                }
-                break;
-            default:
-                // A scalar, an enum, a list (replaced whole), or a oneof member
-                // that replaces another one.
-                dst.set(field, src.get(field));
-        }
+function compareKeys(t) {
+    if (t === ScalarType.STRING) {
+        return (a, b) => compareCodePoints(a, b);
     }
+    if (t === ScalarType.BOOL) {
+        return (a, b) => Number(a) - Number(b);
+    }
+    return (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 }
-/** mergeMap merges the entries of src into dst. */
-function mergeMap(dst, messages, src) {
-    for (const [key, value] of src) {
-        if (messages) {
-            const cur = dst.get(key);
-            if (cur !== undefined) {
-                merge(cur, value);
-                continue;
+function compareCodePoints(a, b) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+        let x = a.charCodeAt(i);
+        let y = b.charCodeAt(i);
+        if (x !== y) {
+            // Surrogates (U+D800–DFFF, code points above U+FFFF) sort after
+            // U+E000–FFFF by code point.
+            if (x >= 0xd800 && y >= 0xd800) {
+                x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+                y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
             }
+            return x - y;
         }
-        dst.set(key, value);
     }
+    return a.length - b.length;
 }
