@@ -446,21 +446,49 @@ export type StateFrame = Message<"tickwire.v1.StateFrame"> & {
  */
 export declare const StateFrameSchema: GenMessage<StateFrame>;
 /**
- * Delta turns the previous state into the next: first every path in clears is
- * cleared (a field reset to its zero value or removed, a map entry deleted),
- * then patch is merged field by field: scalars and repeated fields replace,
- * nested messages and map entries with message values merge recursively.
+ * Delta turns the previous state into the next. Its patch is read against
+ * the state's schema (so it carries no tags or field numbers) and against the
+ * receiver's state (so it names map entries by rank, not by key):
+ *
+ * A message patch is a field mask, then each masked field's change in
+ * declaration order. The mask is a bitmap over the message's fields in
+ * declaration order (oneof members included), 7 fields a byte, low bits
+ * first, the top bit of a byte saying another follows; at most
+ * max(1, ceil(fields/7)) bytes, naming no field past the last. A change is:
+ *   - a scalar without presence: its value (zero included);
+ *   - a scalar with presence (optional, proto2, oneof member): byte 0 clears
+ *     it, byte 1 and the value sets it (replacing another oneof member);
+ *   - a message: byte 0 clears it, byte 1 and a message patch merges into it
+ *     (created empty when absent or when another oneof member is set);
+ *   - a repeated field: a count and that many values (messages as patches
+ *     of an empty message), replacing the list;
+ *   - a map: varint h; h = 0 empties it. Otherwise h-1 ranks of deleted
+ *     entries; a count and that many changed entries, each a rank and the
+ *     value's change (a message patch merged into it, or a scalar value);
+ *     a count and that many added entries, each a key and a whole value. A
+ *     rank is the entry's position among the map's keys before the delta in
+ *     ascending order (false < true, numbers by value, strings by UTF-8
+ *     bytes), written as the gap from the previous rank of its list (the
+ *     first from -1). Changes apply first, then deletions, then additions.
+ * Values: bool one byte 0 or 1; int32, int64, sint32, sint64 and enums
+ * zigzag varints; uint32, uint64 varints; fixed32, sfixed32, float 4 bytes
+ * and fixed64, sfixed64, double 8 bytes, little-endian; string (valid UTF-8)
+ * and bytes a length and the bytes. 32-bit varints have at most 5 bytes and
+ * fit 32 bits, others at most 10. Message patches nest at most 100 deep, and
+ * the patch ends at its last byte. A receiver checks the whole patch before
+ * changing anything and refuses one that does not fit.
  *
  * @generated from message tickwire.v1.Delta
  */
 export type Delta = Message<"tickwire.v1.Delta"> & {
     /**
-     * A partial state message, protobuf-encoded.
-     *
      * @generated from field: bytes patch = 1;
      */
     patch: Uint8Array;
     /**
+     * No longer written: receivers refuse a delta with clears. (The field
+     * stays so that old senders are told apart.)
+     *
      * @generated from field: repeated tickwire.v1.FieldPath clears = 2;
      */
     clears: FieldPath[];
