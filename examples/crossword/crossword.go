@@ -197,7 +197,8 @@ type Game struct {
 	unsynced []*record // handed over, not yet synced, in sequence
 	lastSeq  uint64    // the sequence of the last record handed over
 	journal  *journal
-	saver    *saver // nil without a DataDir
+	handoff  chan<- *record // journal.ch (tests hold records back here)
+	saver    *saver         // nil without a DataDir
 }
 
 // newChunk is a chunk that got its first tile, at generation gen.
@@ -304,7 +305,7 @@ func (g *Game) open(r *tick.Room[*crosswordv1.State]) error {
 		sv.abandon()
 		return err
 	}
-	g.journal = jr
+	g.journal, g.handoff = jr, jr.ch
 	sv.written = jr.compact
 	sv.last = r.Now()
 	sv.start()
@@ -423,7 +424,7 @@ func (g *Game) Close(r *tick.Room[*crosswordv1.State]) {
 	g.seal(s)
 	if g.held != nil {
 		g.held.seq = g.lastSeq + 1
-		g.journal.ch <- g.held // the writer drains its channel whatever the disk does
+		g.handoff <- g.held // the writer drains its channel whatever the disk does
 		g.lastSeq, g.held = g.held.seq, nil
 	}
 	g.saver.maybeSave(s, g.lastSeq, r.Now(), true)

@@ -78,7 +78,7 @@ func (g *Game) seal(s *crosswordv1.State) {
 	}
 	r.seq = g.lastSeq + 1
 	select {
-	case g.journal.ch <- r:
+	case g.handoff <- r:
 		g.lastSeq = r.seq
 		g.unsynced = append(g.unsynced, r)
 		g.held = nil
