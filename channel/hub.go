@@ -129,7 +129,7 @@ func (h *Hub) Publish(ctx context.Context, channel string, data []byte, source s
 		return err
 	}
 	if len(data) > h.opts.MaxMessageBytes {
-		err := protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE, "%d bytes of data, the limit is %d", len(data), h.opts.MaxMessageBytes)
+		err := protocol.Errorf(protocol.CodeMessageTooLarge, "%d bytes of data, the limit is %d", len(data), h.opts.MaxMessageBytes)
 		h.metrics.refuse(err)
 		return err
 	}
@@ -139,13 +139,13 @@ func (h *Hub) Publish(ctx context.Context, channel string, data []byte, source s
 // publish stamps ev and sends it through the Bus.
 func (h *Hub) publish(ctx context.Context, ev Event, source string) error {
 	if h.isClosed() {
-		return protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, "server shutting down")
+		return protocol.Errorf(protocol.CodeShuttingDown, "server shutting down")
 	}
 	ev.UnixNano = time.Now().UnixNano()
 	ev.Node = h.opts.Node
 	if err := h.bus.Publish(ctx, ev); err != nil {
 		if errors.Is(err, ErrBusClosed) {
-			return protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, "server shutting down")
+			return protocol.Errorf(protocol.CodeShuttingDown, "server shutting down")
 		}
 		h.metrics.busErrors.Inc()
 		h.log.Error().Err(err).Str("channel", ev.Channel).Msg("bus publish failed")
@@ -166,11 +166,11 @@ func (h *Hub) isClosed() bool {
 // check validates a channel name and finds its rule.
 func (h *Hub) check(name string) (*Rule, error) {
 	if err := CheckName(name); err != nil {
-		return nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "%v", err)
+		return nil, protocol.Errorf(protocol.CodeBadRequest, "%v", err)
 	}
 	r := h.opts.rule(name)
 	if r == nil {
-		return nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN, "no channel rule covers %q (this server serves %s)", name, h.prefixes())
+		return nil, protocol.Errorf(protocol.CodeChannelForbidden, "no channel rule covers %q (this server serves %s)", name, h.prefixes())
 	}
 	return r, nil
 }
@@ -196,10 +196,10 @@ func (h *Hub) channel(name string, r *Rule, create bool) (*channel, error) {
 		return ch, nil
 	}
 	if h.closed {
-		return nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, "server shutting down")
+		return nil, protocol.Errorf(protocol.CodeShuttingDown, "server shutting down")
 	}
 	if len(h.chans) >= h.opts.MaxChannels && !h.evictLocked() {
-		return nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_NODE_FULL, "this node holds as many channels as it may (%d)", h.opts.MaxChannels)
+		return nil, protocol.Errorf(protocol.CodeNodeFull, "this node holds as many channels as it may (%d)", h.opts.MaxChannels)
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tickwire/tickwire/channel"
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -94,7 +93,7 @@ func TestEvictsIdleChannels(t *testing.T) {
 	}
 	err = s2.Subscribe(2, "feed:e", "")
 	var pe *protocol.Error
-	if !asError(err, &pe) || pe.Code != tickwirev1.ErrorCode_ERROR_CODE_NODE_FULL {
+	if !asError(err, &pe) || pe.Code != protocol.CodeNodeFull {
 		t.Fatalf("subscribe with every channel busy = %v, want node_full", err)
 	}
 	s1.Close()
@@ -103,7 +102,7 @@ func TestEvictsIdleChannels(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = h.Publish(ctx, "feed:b", nil, "test")
-	if !asError(err, &pe) || pe.Code != tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN {
+	if !asError(err, &pe) || pe.Code != protocol.CodeShuttingDown {
 		t.Fatalf("publish after Close = %v, want shutting_down", err)
 	}
 }

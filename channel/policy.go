@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -70,10 +69,10 @@ func RoomOfChat(channel string) (roomID string, ok bool) {
 func SeatedOnly(who Subscriber, channel string, _ Action) error {
 	room, ok := RoomOfChat(channel)
 	if !ok {
-		return protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN, "%q is not a room chat (want room:<id>:chat)", channel)
+		return protocol.Errorf(protocol.CodeChannelForbidden, "%q is not a room chat (want room:<id>:chat)", channel)
 	}
 	if !who.InRoom(room) {
-		return protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN, "the chat of room %q is for its seated players only", room)
+		return protocol.Errorf(protocol.CodeChannelForbidden, "the chat of room %q is for its seated players only", room)
 	}
 	return nil
 }

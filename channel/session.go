@@ -71,11 +71,11 @@ func (s *Session) Subscribe(ref uint32, channelName, name string) error {
 	s.mu.Lock()
 	switch _, dup := s.subs[channelName]; {
 	case s.closed:
-		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, "session closed")
+		err = protocol.Errorf(protocol.CodeShuttingDown, "session closed")
 	case dup:
-		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "already subscribed to %q", channelName)
+		err = protocol.Errorf(protocol.CodeBadRequest, "already subscribed to %q", channelName)
 	case len(s.subs) >= h.opts.MaxSubscriptions:
-		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SUBSCRIPTION_LIMIT, "at most %d subscriptions per session", h.opts.MaxSubscriptions)
+		err = protocol.Errorf(protocol.CodeSubscriptionLimit, "at most %d subscriptions per session", h.opts.MaxSubscriptions)
 	default:
 		s.subs[channelName] = nil // reserve the slot
 	}
@@ -141,7 +141,7 @@ func (s *Session) Subscribe(ref uint32, channelName, name string) error {
 	// room chats on Left, which missed this subscription): ask again.
 	if r.Allow != nil && r.Allow(s.sub, channelName, ActionSubscribe) != nil {
 		sb.presence = false
-		s.Revoke(channelName, tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN, "no longer allowed")
+		s.Revoke(channelName, protocol.CodeChannelForbidden, "no longer allowed")
 		return nil
 	}
 	if sb.presence {
@@ -175,7 +175,7 @@ func (s *Session) end(channelName string, reply *protocol.Envelope) error {
 	}
 	s.mu.Unlock()
 	if !ok || sb == nil {
-		err := protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_NOT_SUBSCRIBED, "not subscribed to %q", channelName)
+		err := protocol.Errorf(protocol.CodeNotSubscribed, "not subscribed to %q", channelName)
 		s.hub.metrics.refuse(err)
 		return err
 	}
@@ -227,14 +227,14 @@ func (s *Session) Publish(ref uint32, channelName string, data []byte) error {
 	switch {
 	case err != nil:
 	case !r.Publish:
-		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN, "only the server publishes on %q", channelName)
+		err = protocol.Errorf(protocol.CodeChannelForbidden, "only the server publishes on %q", channelName)
 	case len(data) > h.opts.MaxMessageBytes:
-		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE, "%d bytes of data, the limit is %d", len(data), h.opts.MaxMessageBytes)
+		err = protocol.Errorf(protocol.CodeMessageTooLarge, "%d bytes of data, the limit is %d", len(data), h.opts.MaxMessageBytes)
 	case r.Allow != nil:
 		err = allowed(r.Allow(s.sub, channelName, ActionPublish))
 	}
 	if err == nil && !s.limiter.Allow() {
-		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED, "over %g publishes/s (burst %d): message dropped", float64(h.opts.PublishRate), h.opts.PublishBurst)
+		err = protocol.Errorf(protocol.CodeRateLimited, "over %g publishes/s (burst %d): message dropped", float64(h.opts.PublishRate), h.opts.PublishBurst)
 	}
 	if err != nil {
 		h.metrics.refuse(err)
@@ -275,5 +275,5 @@ func allowed(err error) error {
 	if errors.As(err, &pe) {
 		return pe
 	}
-	return protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN, "%v", err)
+	return protocol.Errorf(protocol.CodeChannelForbidden, "%v", err)
 }

@@ -58,7 +58,7 @@ func TestOneCrosswordWorldPerCluster(t *testing.T) {
 	bob := nodes[1].guest("bob")
 	_, err := join(nodes[1].url(), bob, &tickwirev1.JoinRoom{Game: crossword.Name})
 	var pe *protocol.Error
-	if !errors.As(err, &pe) || pe.Code != tickwirev1.ErrorCode_ERROR_CODE_ROOM_ELSEWHERE || pe.URL != nodes[0].url() || pe.RoomID == "" {
+	if !errors.As(err, &pe) || pe.Code != protocol.CodeRoomElsewhere || pe.URL != nodes[0].url() || pe.RoomID == "" {
 		t.Fatalf("joining the world on the second node: %v, want ROOM_ELSEWHERE with %s", err, nodes[0].url())
 	}
 	// The token works cluster-wide: bob takes his place on the world's node.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tickwire/tickwire/cluster/natstest"
 	"github.com/tickwire/tickwire/lobby"
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/server/servertest"
 )
@@ -41,7 +40,7 @@ func TestForeignClusterSeat(t *testing.T) {
 		// Over the wire, with a home identity presenting the foreign seat.
 		h := home.guest("eve")
 		_, err := play(t, home.url(), h, grant.RoomID, grant.Seat)
-		if pe := protocol.AsError(err); pe.Code != tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID {
+		if pe := protocol.AsError(err); pe.Code != protocol.CodeSeatInvalid {
 			t.Fatalf("home /ws with %s's seat: %v, want SEAT_INVALID", foreign.name, err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/tick"
 )
@@ -16,36 +15,36 @@ import (
 // which ticket) but still match their sentinel with errors.Is.
 var (
 	// ErrBadRequest: the request is malformed or a field is out of range.
-	ErrBadRequest = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, Msg: "bad request"}
+	ErrBadRequest = &protocol.Error{Code: protocol.CodeBadRequest, Msg: "bad request"}
 	// ErrUnauthenticated: no token, or a token that is forged or expired.
-	ErrUnauthenticated = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_UNAUTHENTICATED, Msg: "unauthenticated"}
+	ErrUnauthenticated = &protocol.Error{Code: protocol.CodeUnauthenticated, Msg: "unauthenticated"}
 	// ErrGameNotFound: no game of that name is registered.
-	ErrGameNotFound = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_GAME_NOT_FOUND, Msg: "no such game"}
+	ErrGameNotFound = &protocol.Error{Code: protocol.CodeGameNotFound, Msg: "no such game"}
 	// ErrRoomNotFound: no live room has that id or join code (private rooms
 	// are not found by id, except by their members).
-	ErrRoomNotFound = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_NOT_FOUND, Msg: "no such room"}
+	ErrRoomNotFound = &protocol.Error{Code: protocol.CodeRoomNotFound, Msg: "no such room"}
 	// ErrRoomFull: the room has no free seat.
-	ErrRoomFull = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_FULL, Msg: "room is full"}
+	ErrRoomFull = &protocol.Error{Code: protocol.CodeRoomFull, Msg: "room is full"}
 	// ErrAlreadyQueued: a player is already in a searching ticket.
-	ErrAlreadyQueued = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ALREADY_QUEUED, Msg: "already queued"}
+	ErrAlreadyQueued = &protocol.Error{Code: protocol.CodeAlreadyQueued, Msg: "already queued"}
 	// ErrAlreadyInRoom: a player already holds a seat in a room.
-	ErrAlreadyInRoom = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ALREADY_IN_ROOM, Msg: "already in a room"}
+	ErrAlreadyInRoom = &protocol.Error{Code: protocol.CodeAlreadyInRoom, Msg: "already in a room"}
 	// ErrTicketNotFound: no ticket has that id, or the caller is not in its
 	// party.
-	ErrTicketNotFound = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_TICKET_NOT_FOUND, Msg: "no such ticket"}
+	ErrTicketNotFound = &protocol.Error{Code: protocol.CodeTicketNotFound, Msg: "no such ticket"}
 	// ErrTicketDone: the ticket is no longer searching (matched or expired),
 	// so it cannot be cancelled.
-	ErrTicketDone = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_TICKET_DONE, Msg: "ticket is no longer searching"}
+	ErrTicketDone = &protocol.Error{Code: protocol.CodeTicketDone, Msg: "ticket is no longer searching"}
 	// ErrSeatInvalid: a seat is forged, expired, already used, superseded,
 	// or names another player, room or node.
-	ErrSeatInvalid = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID, Msg: "invalid seat"}
+	ErrSeatInvalid = &protocol.Error{Code: protocol.CodeSeatInvalid, Msg: "invalid seat"}
 	// ErrTooManyTickets: Options.MaxTickets tickets are searching already.
-	ErrTooManyTickets = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED, Msg: "too many tickets"}
+	ErrTooManyTickets = &protocol.Error{Code: protocol.CodeRateLimited, Msg: "too many tickets"}
 	// ErrGuestsDisabled: guest identities are off because an Authenticator
 	// replaces them.
-	ErrGuestsDisabled = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_UNAUTHENTICATED, Msg: "guest identities are disabled"}
+	ErrGuestsDisabled = &protocol.Error{Code: protocol.CodeUnauthenticated, Msg: "guest identities are disabled"}
 	// ErrClosed: the lobby is shutting down.
-	ErrClosed = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, Msg: "lobby is shutting down"}
+	ErrClosed = &protocol.Error{Code: protocol.CodeShuttingDown, Msg: "lobby is shutting down"}
 )
 
 // kindError is a *protocol.Error with a precise message that still matches
@@ -77,20 +76,20 @@ func httpStatus(err error) int {
 		return http.StatusServiceUnavailable
 	}
 	switch protocol.AsError(err).Code {
-	case tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, tickwirev1.ErrorCode_ERROR_CODE_BAD_INPUT,
-		tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID:
+	case protocol.CodeBadRequest, protocol.CodeBadInput,
+		protocol.CodeSeatInvalid:
 		return http.StatusBadRequest
-	case tickwirev1.ErrorCode_ERROR_CODE_UNAUTHENTICATED:
+	case protocol.CodeUnauthenticated:
 		return http.StatusUnauthorized
-	case tickwirev1.ErrorCode_ERROR_CODE_GAME_NOT_FOUND, tickwirev1.ErrorCode_ERROR_CODE_ROOM_NOT_FOUND:
+	case protocol.CodeGameNotFound, protocol.CodeRoomNotFound:
 		return http.StatusNotFound
-	case tickwirev1.ErrorCode_ERROR_CODE_ROOM_FULL, tickwirev1.ErrorCode_ERROR_CODE_ALREADY_JOINED:
+	case protocol.CodeRoomFull, protocol.CodeAlreadyJoined:
 		return http.StatusConflict
-	case tickwirev1.ErrorCode_ERROR_CODE_GAME_REFUSED:
+	case protocol.CodeGameRefused:
 		return http.StatusForbidden
-	case tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED:
+	case protocol.CodeRateLimited:
 		return http.StatusTooManyRequests
-	case tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, tickwirev1.ErrorCode_ERROR_CODE_ROOM_FAILED:
+	case protocol.CodeShuttingDown, protocol.CodeRoomFailed:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

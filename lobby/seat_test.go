@@ -10,7 +10,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -21,7 +20,7 @@ func seatRefused(t *testing.T, what string, err error, why string) {
 		t.Fatalf("%s: seat accepted", what)
 	}
 	pe := protocol.AsError(err)
-	if !errors.Is(err, ErrSeatInvalid) || pe.Code != tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID || !strings.Contains(pe.Msg, why) {
+	if !errors.Is(err, ErrSeatInvalid) || pe.Code != protocol.CodeSeatInvalid || !strings.Contains(pe.Msg, why) {
 		t.Fatalf("%s: got %v (code %v), want SEAT_INVALID saying %q", what, err, pe.Code, why)
 	}
 }

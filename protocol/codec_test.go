@@ -22,7 +22,7 @@ func realFrames() []*protocol.Envelope {
 		{Msg: &tickwirev1.Envelope_State{State: &tickwirev1.StateFrame{RoomId: "r1", Tick: 99, Body: &tickwirev1.StateFrame_Delta{Delta: &tickwirev1.Delta{
 			Patch: []byte{10, 3, 1, 2, 3}, Clears: []*tickwirev1.FieldPath{{Steps: []*tickwirev1.PathStep{{Field: 1, Key: &tickwirev1.PathStep_StringKey{StringKey: "p1"}}}}},
 		}}}}},
-		{Msg: &tickwirev1.Envelope_Error{Error: &tickwirev1.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_FULL, Message: "full"}}},
+		{Msg: &tickwirev1.Envelope_Error{Error: &tickwirev1.Error{Code: protocol.CodeRoomFull, Message: "full"}}},
 	}
 }
 
@@ -105,15 +105,15 @@ func TestErrorTable(t *testing.T) {
 		}
 		seen[name] = true
 	}
-	e := protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_ROOM_FULL, "room %q is full", "r1")
+	e := protocol.Errorf(protocol.CodeRoomFull, "room %q is full", "r1")
 	if e.Error() != `room_full: room "r1" is full` {
 		t.Fatalf("Error() = %q", e.Error())
 	}
 	wrapped := errors.Join(errors.New("context"), e)
-	if !errors.Is(wrapped, &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_FULL}) {
+	if !errors.Is(wrapped, &protocol.Error{Code: protocol.CodeRoomFull}) {
 		t.Fatal("errors.Is by code failed")
 	}
-	if got := protocol.AsError(errors.New("disk on fire")); got.Code != tickwirev1.ErrorCode_ERROR_CODE_INTERNAL || strings.Contains(got.Msg, "disk") {
+	if got := protocol.AsError(errors.New("disk on fire")); got.Code != protocol.CodeInternal || strings.Contains(got.Msg, "disk") {
 		t.Fatalf("AsError leaked detail or wrong code: %v", got)
 	}
 }

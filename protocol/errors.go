@@ -51,7 +51,7 @@ func AsError(err error) *Error {
 	if errors.As(err, &pe) {
 		return pe
 	}
-	return &Error{Code: tickwirev1.ErrorCode_ERROR_CODE_INTERNAL, Msg: "internal error"}
+	return &Error{Code: CodeInternal, Msg: "internal error"}
 }
 
 // CodeName is the short lower-case name of a code ("room_full"), as used in

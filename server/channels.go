@@ -99,6 +99,6 @@ func (s *Server) leftRoom(sess *session, roomID string) {
 	cs := g.chans
 	g.mu.Unlock()
 	if cs != nil {
-		cs.Revoke(channel.RoomChat(roomID), tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM, "left the room")
+		cs.Revoke(channel.RoomChat(roomID), protocol.CodeNotInRoom, "left the room")
 	}
 }

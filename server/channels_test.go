@@ -298,23 +298,23 @@ func TestChannelLimits(t *testing.T) {
 		_, err := cc.c.Request(ctx, &protocol.Envelope{Msg: &tickwirev1.Envelope_Subscribe{Subscribe: &tickwirev1.Subscribe{Channel: ch}}})
 		return err
 	}
-	wantCode(t, sub("chat:d"), tickwirev1.ErrorCode_ERROR_CODE_SUBSCRIPTION_LIMIT)
-	wantCode(t, sub("chat:a"), tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST) // already subscribed
-	wantCode(t, sub("nowhere:x"), tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN)
-	wantCode(t, sub("bad name!"), tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST)
-	wantCode(t, sub("room:r1:chat"), tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN) // no seat
+	wantCode(t, sub("chat:d"), protocol.CodeSubscriptionLimit)
+	wantCode(t, sub("chat:a"), protocol.CodeBadRequest) // already subscribed
+	wantCode(t, sub("nowhere:x"), protocol.CodeChannelForbidden)
+	wantCode(t, sub("bad name!"), protocol.CodeBadRequest)
+	wantCode(t, sub("room:r1:chat"), protocol.CodeChannelForbidden) // no seat
 	_, err := cc.c.Request(ctx, &protocol.Envelope{Msg: &tickwirev1.Envelope_Unsubscribe{Unsubscribe: &tickwirev1.Unsubscribe{Channel: "chat:zzz"}}})
-	wantCode(t, err, tickwirev1.ErrorCode_ERROR_CODE_NOT_SUBSCRIBED)
+	wantCode(t, err, protocol.CodeNotSubscribed)
 
-	wantCode(t, cc.publish(ctx, "feed:c", []byte("x")), tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN) // server-only
-	wantCode(t, cc.publish(ctx, "chat:a", make([]byte, 101)), tickwirev1.ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE)
+	wantCode(t, cc.publish(ctx, "feed:c", []byte("x")), protocol.CodeChannelForbidden) // server-only
+	wantCode(t, cc.publish(ctx, "chat:a", make([]byte, 101)), protocol.CodeMessageTooLarge)
 	if err := cc.publish(ctx, "chat:a", []byte("one")); err != nil {
 		t.Fatal(err)
 	}
 	if err := cc.publish(ctx, "chat:a", []byte("two")); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, cc.publish(ctx, "chat:a", []byte("three")), tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED)
+	wantCode(t, cc.publish(ctx, "chat:a", []byte("three")), protocol.CodeRateLimited)
 
 	servertest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
 		if n := len(watcher.messages("chat:a")); n != 2 {
@@ -381,8 +381,8 @@ func TestRoomChatSeatedOnly(t *testing.T) {
 	ann.subscribe(t, chat, "Ann")
 	out := dialChan(t, s, nil, "outsider")
 	_, err = out.c.Request(ctx, &protocol.Envelope{Msg: &tickwirev1.Envelope_Subscribe{Subscribe: &tickwirev1.Subscribe{Channel: chat}}})
-	wantCode(t, err, tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN)
-	wantCode(t, out.publish(ctx, chat, []byte("hi")), tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN)
+	wantCode(t, err, protocol.CodeChannelForbidden)
+	wantCode(t, out.publish(ctx, chat, []byte("hi")), protocol.CodeChannelForbidden)
 	if err := ann.publish(ctx, chat, []byte("gg")); err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +394,7 @@ func TestRoomChatSeatedOnly(t *testing.T) {
 		ann.mu.Lock()
 		defer ann.mu.Unlock()
 		for _, env := range ann.frames {
-			if r := env.GetChannelReply(); r != nil && r.Ended && r.Channel == chat && r.Code == tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM {
+			if r := env.GetChannelReply(); r != nil && r.Ended && r.Channel == chat && r.Code == protocol.CodeNotInRoom {
 				return nil
 			}
 		}

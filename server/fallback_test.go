@@ -335,7 +335,7 @@ func TestFallbackSession(t *testing.T) {
 	}
 	// An input for a room the session is not in: a typed error with its ref.
 	c.send(&protocol.Envelope{Ref: 4, Msg: &tickwirev1.Envelope_Input{Input: &tickwirev1.Input{RoomId: "nope", Seq: 1}}})
-	if e := c.recvUntil(func(e *protocol.Envelope) bool { return e.Ref == 4 }); e.GetError().GetCode() != tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM {
+	if e := c.recvUntil(func(e *protocol.Envelope) bool { return e.Ref == 4 }); e.GetError().GetCode() != protocol.CodeNotInRoom {
 		t.Fatalf("input to another room: %v", e)
 	}
 	// An empty POST is a keepalive.

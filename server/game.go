@@ -155,7 +155,7 @@ func (s *Server) gameMessage(sess *session, mt wsframe.Opcode, data []byte) {
 		}
 		if now.Sub(g.lastLimitErr) >= time.Second {
 			g.lastLimitErr = now
-			sess.sendError(0, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED, "over %g messages/s: messages dropped", s.opts.MessagesPerSecond))
+			sess.sendError(0, protocol.Errorf(protocol.CodeRateLimited, "over %g messages/s: messages dropped", s.opts.MessagesPerSecond))
 		}
 		return
 	}
@@ -206,12 +206,12 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 		// Joining waits for the room's goroutine: not on a poller. The
 		// client waits for Joined before it sends inputs to the room.
 		if !s.spawn(func() { s.joinRoom(sess, env.Ref, m.JoinRoom) }) {
-			sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, "server shutting down"))
+			sess.sendError(env.Ref, protocol.Errorf(protocol.CodeShuttingDown, "server shutting down"))
 		}
 	case *tickwirev1.Envelope_Lobby:
 		// The lobby may wait (room creation, a clustered directory).
 		if !s.spawn(func() { s.serveLobby(sess, env.Ref, m.Lobby) }) {
-			sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, "server shutting down"))
+			sess.sendError(env.Ref, protocol.Errorf(protocol.CodeShuttingDown, "server shutting down"))
 		}
 	case *tickwirev1.Envelope_LeaveRoom:
 		g.mu.Lock()
@@ -219,7 +219,7 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 		delete(g.rooms, m.LeaveRoom.RoomId)
 		g.mu.Unlock()
 		if !ok {
-			sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM, "not in room %q", m.LeaveRoom.RoomId))
+			sess.sendError(env.Ref, protocol.Errorf(protocol.CodeNotInRoom, "not in room %q", m.LeaveRoom.RoomId))
 			return
 		}
 		seat.Leave()
@@ -228,7 +228,7 @@ func (s *Server) dispatch(sess *session, env *protocol.Envelope) {
 	case *tickwirev1.Envelope_Input:
 		s.input(sess, env.Ref, []byte(m.Input.RoomId), m.Input.Seq, m.Input.Payload)
 	default:
-		sess.sendError(env.Ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "%T is a server message", m))
+		sess.sendError(env.Ref, protocol.Errorf(protocol.CodeBadRequest, "%T is a server message", m))
 	}
 }
 
@@ -243,14 +243,14 @@ func (s *Server) input(sess *session, ref uint32, roomID []byte, seq uint64, pay
 	seat, ok := g.rooms[string(roomID)]
 	g.mu.Unlock()
 	if !ok {
-		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM, "not in room %q", roomID))
+		sess.sendError(ref, protocol.Errorf(protocol.CodeNotInRoom, "not in room %q", roomID))
 		return
 	}
 	err := seat.Input(seq, payload)
 	if err == nil {
 		return
 	}
-	if pe, ok := err.(*protocol.Error); ok && pe.Code == tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED {
+	if pe, ok := err.(*protocol.Error); ok && pe.Code == protocol.CodeRateLimited {
 		if now := time.Now(); now.Sub(g.lastLimitErr) >= time.Second {
 			g.lastLimitErr = now
 		} else {
@@ -267,14 +267,14 @@ func (s *Server) joinRoom(sess *session, ref uint32, req *tickwirev1.JoinRoom) {
 		return
 	}
 	if s.rooms == nil {
-		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_ROOM_NOT_FOUND, "this server hosts no rooms"))
+		sess.sendError(ref, protocol.Errorf(protocol.CodeRoomNotFound, "this server hosts no rooms"))
 		return
 	}
 	g.mu.Lock()
 	_, already := g.rooms[req.RoomId]
 	g.mu.Unlock()
 	if already && req.RoomId != "" {
-		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_ALREADY_JOINED, "already in room %q", req.RoomId))
+		sess.sendError(ref, protocol.Errorf(protocol.CodeAlreadyJoined, "already in room %q", req.RoomId))
 		return
 	}
 	var joined string

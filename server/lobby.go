@@ -25,7 +25,7 @@ func (s *Server) SetLobby(l *lobby.Lobby) {
 // serveLobby answers one LobbyRequest envelope.
 func (s *Server) serveLobby(sess *session, ref uint32, req *tickwirev1.LobbyRequest) {
 	if s.lobby == nil {
-		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "this server has no lobby"))
+		sess.sendError(ref, protocol.Errorf(protocol.CodeBadRequest, "this server has no lobby"))
 		return
 	}
 	var r lobby.Request
@@ -47,7 +47,7 @@ func (s *Server) serveLobby(sess *session, ref uint32, req *tickwirev1.LobbyRequ
 	case *tickwirev1.LobbyRequest_CancelTicket:
 		r.CancelTicket = &lobby.TicketRef{TicketID: op.CancelTicket}
 	default:
-		sess.sendError(ref, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "lobby request names no operation"))
+		sess.sendError(ref, protocol.Errorf(protocol.CodeBadRequest, "lobby request names no operation"))
 		return
 	}
 	if err := s.knownToLobby(sess.game); err != nil {

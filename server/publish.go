@@ -94,9 +94,9 @@ func fail(status int, code tickwirev1.ErrorCode, format string, args ...any) (in
 
 func (p *publishAPI) serve(r *http.Request) (int, any) {
 	const (
-		bad       = tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST
-		tooLarge  = tickwirev1.ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE
-		forbidden = tickwirev1.ErrorCode_ERROR_CODE_CHANNEL_FORBIDDEN
+		bad       = protocol.CodeBadRequest
+		tooLarge  = protocol.CodeMessageTooLarge
+		forbidden = protocol.CodeChannelForbidden
 	)
 	if r.Method != http.MethodPost {
 		return fail(http.StatusMethodNotAllowed, bad, "use POST")
@@ -106,7 +106,7 @@ func (p *publishAPI) serve(r *http.Request) (int, any) {
 	}
 	if !p.authorized(r) {
 		p.s.log.Debug().Str("remote", r.RemoteAddr).Msg("publish: bad or missing token")
-		return fail(http.StatusUnauthorized, tickwirev1.ErrorCode_ERROR_CODE_UNAUTHENTICATED, "missing or bad publish token (Authorization: Bearer SECRET)")
+		return fail(http.StatusUnauthorized, protocol.CodeUnauthenticated, "missing or bad publish token (Authorization: Bearer SECRET)")
 	}
 	maxData := p.s.channels.Options().MaxMessageBytes
 	ctype, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -171,7 +171,7 @@ func (p *publishAPI) serve(r *http.Request) (int, any) {
 		var pe *protocol.Error
 		if !errors.As(err, &pe) {
 			p.s.log.Error().Err(err).Str("channel", channelName).Msg("publish failed")
-			return fail(http.StatusInternalServerError, tickwirev1.ErrorCode_ERROR_CODE_INTERNAL, "internal error")
+			return fail(http.StatusInternalServerError, protocol.CodeInternal, "internal error")
 		}
 		status := http.StatusBadRequest
 		switch pe.Code {
@@ -179,7 +179,7 @@ func (p *publishAPI) serve(r *http.Request) (int, any) {
 			status = http.StatusRequestEntityTooLarge
 		case forbidden:
 			status = http.StatusForbidden
-		case tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, tickwirev1.ErrorCode_ERROR_CODE_NODE_FULL:
+		case protocol.CodeShuttingDown, protocol.CodeNodeFull:
 			status = http.StatusServiceUnavailable
 		}
 		return fail(status, pe.Code, "%s", pe.Msg)

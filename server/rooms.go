@@ -49,7 +49,7 @@ func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer, reg
 	case t.OpenJoin:
 		h, err = t.room(ctx, req.RoomId, req.Game, req.Create)
 	default:
-		err = protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID, "joining needs a seat from the lobby (POST /lobby/join)")
+		err = protocol.Errorf(protocol.CodeSeatInvalid, "joining needs a seat from the lobby (POST /lobby/join)")
 	}
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func (t *TickRooms) lobbyRoom(ctx context.Context, req *tickwirev1.JoinRoom, pla
 		case req.Game != "":
 			g, err = t.Lobby.QuickJoin(ctx, player, req.Game)
 		default:
-			return nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "JoinRoom needs a seat, a room_id or a game")
+			return nil, protocol.Errorf(protocol.CodeBadRequest, "JoinRoom needs a seat, a room_id or a game")
 		}
 		if err != nil {
 			return nil, err
@@ -90,7 +90,7 @@ func (t *TickRooms) lobbyRoom(ctx context.Context, req *tickwirev1.JoinRoom, pla
 		if g.URL != "" {
 			// A cluster node's room (the crossword's one world, say): this
 			// connection cannot sit in it. The client goes there.
-			return nil, &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_ELSEWHERE,
+			return nil, &protocol.Error{Code: protocol.CodeRoomElsewhere,
 				Msg: fmt.Sprintf("room %s runs on another node: connect to %s and join it by id", g.RoomID, g.URL), URL: g.URL, RoomID: g.RoomID}
 		}
 		seat = g.Seat
@@ -109,7 +109,7 @@ func (t *TickRooms) room(ctx context.Context, roomID, game string, create bool) 
 		return t.Rooms.Get(roomID)
 	}
 	if game == "" {
-		return nil, protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "JoinRoom needs a room_id, a game or a seat")
+		return nil, protocol.Errorf(protocol.CodeBadRequest, "JoinRoom needs a room_id, a game or a seat")
 	}
 	if create {
 		return t.Rooms.Create(ctx, game, tick.RoomOptions{})

@@ -271,7 +271,7 @@ func TestBadInputCloseCodes(t *testing.T) {
 			if tc.code == 0 { // not a close: a typed error and the session lives on
 				writeEnvelope(t, c, &protocol.Envelope{Ref: 3, Msg: &tickwirev1.Envelope_Welcome{Welcome: &tickwirev1.Welcome{}}})
 				env := readEnvelope(t, c)
-				if env.Ref != 3 || env.GetError().GetCode() != tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST {
+				if env.Ref != 3 || env.GetError().GetCode() != protocol.CodeBadRequest {
 					t.Fatalf("reply = %v, want BAD_REQUEST error", env)
 				}
 				return
@@ -323,7 +323,7 @@ func TestRateLimitAndFlood(t *testing.T) {
 		switch {
 		case env.GetPong() != nil:
 			pongs++
-		case env.GetError().GetCode() == tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED:
+		case env.GetError().GetCode() == protocol.CodeRateLimited:
 			limited = true
 		}
 	}
@@ -452,7 +452,7 @@ func TestGoClientAgainstServer(t *testing.T) {
 	}
 	_, err = c.Request(ctx, &protocol.Envelope{Msg: &tickwirev1.Envelope_JoinRoom{JoinRoom: &tickwirev1.JoinRoom{RoomId: "nope"}}})
 	var pe *protocol.Error
-	if !errors.As(err, &pe) || pe.Code != tickwirev1.ErrorCode_ERROR_CODE_ROOM_NOT_FOUND {
+	if !errors.As(err, &pe) || pe.Code != protocol.CodeRoomNotFound {
 		t.Fatalf("join unknown room: %v, want ROOM_NOT_FOUND", err)
 	}
 	if err := c.SendText("hi"); err != nil {

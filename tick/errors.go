@@ -1,7 +1,6 @@
 package tick
 
 import (
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -9,29 +8,29 @@ import (
 // send it to the client as it is; callers branch with errors.Is.
 var (
 	// ErrGameNotFound: Create named a game that is not registered.
-	ErrGameNotFound = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_GAME_NOT_FOUND, Msg: "no such game"}
+	ErrGameNotFound = &protocol.Error{Code: protocol.CodeGameNotFound, Msg: "no such game"}
 	// ErrRoomNotFound: no room has that id (or it has ended).
-	ErrRoomNotFound = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_NOT_FOUND, Msg: "no such room"}
+	ErrRoomNotFound = &protocol.Error{Code: protocol.CodeRoomNotFound, Msg: "no such room"}
 	// ErrRoomFull: the room has no free seat.
-	ErrRoomFull = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_FULL, Msg: "room is full"}
+	ErrRoomFull = &protocol.Error{Code: protocol.CodeRoomFull, Msg: "room is full"}
 	// ErrNotInRoom: the player has no seat in the room.
-	ErrNotInRoom = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_NOT_IN_ROOM, Msg: "not seated in this room"}
+	ErrNotInRoom = &protocol.Error{Code: protocol.CodeNotInRoom, Msg: "not seated in this room"}
 	// ErrAlreadyJoined: the player is already seated through the same peer.
-	ErrAlreadyJoined = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ALREADY_JOINED, Msg: "already seated in this room"}
+	ErrAlreadyJoined = &protocol.Error{Code: protocol.CodeAlreadyJoined, Msg: "already seated in this room"}
 	// ErrInputRateLimited: the player already has Options.InputsPerTick
 	// inputs waiting for the next tick, or the room's inbox is full; the
 	// input was dropped.
-	ErrInputRateLimited = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED, Msg: "too many inputs this tick"}
+	ErrInputRateLimited = &protocol.Error{Code: protocol.CodeRateLimited, Msg: "too many inputs this tick"}
 	// ErrBadInput: the payload is not the game's input message.
-	ErrBadInput = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_BAD_INPUT, Msg: "input does not decode as the game's input message"}
+	ErrBadInput = &protocol.Error{Code: protocol.CodeBadInput, Msg: "input does not decode as the game's input message"}
 	// ErrRoomFailed: the room ended because its game failed.
-	ErrRoomFailed = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_ROOM_FAILED, Msg: "room ended: game failed"}
+	ErrRoomFailed = &protocol.Error{Code: protocol.CodeRoomFailed, Msg: "room ended: game failed"}
 	// ErrTooManyRooms: the node runs Options.MaxRooms rooms already.
-	ErrTooManyRooms = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_NODE_FULL, Msg: "too many rooms on this node"}
+	ErrTooManyRooms = &protocol.Error{Code: protocol.CodeNodeFull, Msg: "too many rooms on this node"}
 	// ErrRoomExists: RoomOptions.ID names a room this process runs already.
-	ErrRoomExists = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, Msg: "a room with that id exists"}
+	ErrRoomExists = &protocol.Error{Code: protocol.CodeBadRequest, Msg: "a room with that id exists"}
 	// ErrClosed: the Rooms are shutting down.
-	ErrClosed = &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, Msg: "rooms are shutting down"}
+	ErrClosed = &protocol.Error{Code: protocol.CodeShuttingDown, Msg: "rooms are shutting down"}
 )
 
 // Left reasons, sent with the Left envelope when a room ends.

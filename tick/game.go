@@ -178,7 +178,7 @@ func (r *Room[S]) Logger() *zerolog.Logger { return &r.rm.log }
 
 // Refuse tells player p that the game refused an input (or a request made
 // through one) as against its rules: p gets an Error with code (typically
-// tickwirev1.ErrorCode_ERROR_CODE_INPUT_REFUSED) and reason, naming the room
+// protocol.CodeInputRefused) and reason, naming the room
 // and, when called from Input, the input's seq. It does not block; a game
 // should refuse without changing anything.
 func (r *Room[S]) Refuse(p PlayerID, code tickwirev1.ErrorCode, reason string) {

@@ -12,7 +12,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -29,7 +28,7 @@ func (rm *room) fail(method string, err error, stack []byte) {
 	}
 	ev.Msg("game failed; ending the room")
 	rm.failure = &endCause{
-		code:   tickwirev1.ErrorCode_ERROR_CODE_ROOM_FAILED,
+		code:   protocol.CodeRoomFailed,
 		reason: "room ended: game failed in " + method,
 		err:    fmt.Errorf("room %s: game failed in %s: %w", rm.id, method, errors.Join(ErrRoomFailed, err)),
 	}
@@ -87,7 +86,7 @@ func (rm *room) callJoin(p PlayerID) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	return &protocol.Error{Code: tickwirev1.ErrorCode_ERROR_CODE_GAME_REFUSED, Msg: err.Error()}
+	return &protocol.Error{Code: protocol.CodeGameRefused, Msg: err.Error()}
 }
 
 func (rm *room) callLeave(p PlayerID) {

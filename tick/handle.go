@@ -7,7 +7,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -79,7 +78,7 @@ func (h *Handle) Err() error {
 // which case the player was not seated.
 func (h *Handle) Join(ctx context.Context, player PlayerID, peer Peer) error {
 	if player == "" || peer == nil {
-		return protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_BAD_REQUEST, "join needs a player and a peer")
+		return protocol.Errorf(protocol.CodeBadRequest, "join needs a player and a peer")
 	}
 	req := &ctrlReq{kind: ctrlJoin, player: player, peer: peer, reply: make(chan error, 1)}
 	if !h.rm.enqueue(req) {
@@ -163,7 +162,7 @@ func (h *Handle) Input(player PlayerID, seq uint64, payload []byte) error {
 // Close ends the room: its players are told Left ("room closed"), the
 // game's Close runs, and Close waits for the room's goroutine, or for ctx.
 func (h *Handle) Close(ctx context.Context) error {
-	h.rm.requestStop(endCause{code: tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reason: reasonClosed})
+	h.rm.requestStop(endCause{code: protocol.CodeUnspecified, reason: reasonClosed})
 	select {
 	case <-h.rm.done:
 		return nil

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/tick"
 )
 
@@ -95,7 +95,7 @@ func TestPanicEndsOnlyItsRoom(t *testing.T) {
 							continue // b had left already
 						}
 						l := p.lastLeft()
-						if l.GetCode() != tickwirev1.ErrorCode_ERROR_CODE_ROOM_FAILED || !strings.Contains(l.GetReason(), method) {
+						if l.GetCode() != protocol.CodeRoomFailed || !strings.Contains(l.GetReason(), method) {
 							t.Errorf("%s's Left = %v, want ROOM_FAILED naming %s", name, l, method)
 						}
 					}

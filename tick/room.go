@@ -342,7 +342,7 @@ func (rm *room) handleControl() {
 			req.reply <- rm.join(req.player, req.peer)
 		case ctrlLeave:
 			if s := rm.slotOf(req.player); s != nil {
-				rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reasonLeft)
+				rm.unseat(s, protocol.CodeUnspecified, reasonLeft)
 				rm.callLeave(s.id)
 			}
 		case ctrlDisconnect:
@@ -360,7 +360,7 @@ func (rm *room) disconnect(p PlayerID, peer Peer) {
 		return
 	}
 	if rm.info.ReconnectGrace <= 0 {
-		rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reasonLeft)
+		rm.unseat(s, protocol.CodeUnspecified, reasonLeft)
 		rm.callLeave(s.id)
 		return
 	}
@@ -376,7 +376,7 @@ func (rm *room) expireDetached(now time.Time) {
 		if s.detachedUntil.IsZero() || now.Before(s.detachedUntil) {
 			continue
 		}
-		rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reasonGraceOver)
+		rm.unseat(s, protocol.CodeUnspecified, reasonGraceOver)
 		rm.callLeave(s.id)
 		i-- // unseat removed s from rm.order
 		if rm.failure != nil {
@@ -475,7 +475,7 @@ func (rm *room) flushKicks() {
 		k := rm.kicks[0]
 		rm.kicks = rm.kicks[1:]
 		if s := rm.slotOf(k.p); s != nil {
-			rm.unseat(s, tickwirev1.ErrorCode_ERROR_CODE_GAME_REFUSED, k.reason)
+			rm.unseat(s, protocol.CodeGameRefused, k.reason)
 			rm.callLeave(s.id)
 		}
 	}
@@ -485,7 +485,7 @@ func (rm *room) flushKicks() {
 // end is Room.End: the room ends when the loop next looks at over.
 func (rm *room) end(reason string) {
 	if rm.ending == nil {
-		rm.ending = &endCause{code: tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reason: reason, err: fmt.Errorf("room %s ended by the game: %s", rm.id, reason)}
+		rm.ending = &endCause{code: protocol.CodeUnspecified, reason: reason, err: fmt.Errorf("room %s ended by the game: %s", rm.id, reason)}
 	}
 }
 

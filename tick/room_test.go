@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/tick"
 )
@@ -129,7 +128,7 @@ func TestInputCapPerPlayerPerTick(t *testing.T) {
 				t.Errorf("input %d over the cap: err = %v, want ErrInputRateLimited", seq, err)
 			}
 			var pe *protocol.Error
-			if seq > 3 && (!errors.As(err, &pe) || pe.Code != tickwirev1.ErrorCode_ERROR_CODE_RATE_LIMITED) {
+			if seq > 3 && (!errors.As(err, &pe) || pe.Code != protocol.CodeRateLimited) {
 				t.Errorf("input %d: %v is not a RATE_LIMITED protocol error", seq, err)
 			}
 		}
@@ -324,7 +323,7 @@ func TestJoinRules(t *testing.T) {
 			case "banned":
 				return errors.New("not welcome")
 			case "seatless":
-				return protocol.Errorf(tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID, "bad seat")
+				return protocol.Errorf(protocol.CodeSeatInvalid, "bad seat")
 			}
 			return nil
 		}
@@ -336,10 +335,10 @@ func TestJoinRules(t *testing.T) {
 			t.Errorf("second join on the same peer = %v, want ErrAlreadyJoined", err)
 		}
 		var pe *protocol.Error
-		if err := h.Join(ctx, "banned", newFakePeer(t)); !errors.As(err, &pe) || pe.Code != tickwirev1.ErrorCode_ERROR_CODE_GAME_REFUSED || pe.Msg != "not welcome" {
+		if err := h.Join(ctx, "banned", newFakePeer(t)); !errors.As(err, &pe) || pe.Code != protocol.CodeGameRefused || pe.Msg != "not welcome" {
 			t.Errorf("refused join = %v, want GAME_REFUSED: not welcome", err)
 		}
-		if err := h.Join(ctx, "seatless", newFakePeer(t)); !errors.As(err, &pe) || pe.Code != tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID {
+		if err := h.Join(ctx, "seatless", newFakePeer(t)); !errors.As(err, &pe) || pe.Code != protocol.CodeSeatInvalid {
 			t.Errorf("join refused with a protocol error = %v, want it as is", err)
 		}
 		e.join(h, "b")
@@ -394,7 +393,7 @@ func TestKickAndEnd(t *testing.T) {
 		if ev := e.probe.take(); !slices.Equal(ev, []string{"input a -1", "leave a", "tick 1"}) {
 			t.Errorf("events = %q", ev)
 		}
-		if l := a.lastLeft(); l.GetCode() != tickwirev1.ErrorCode_ERROR_CODE_GAME_REFUSED || l.GetReason() != "cheating" {
+		if l := a.lastLeft(); l.GetCode() != protocol.CodeGameRefused || l.GetReason() != "cheating" {
 			t.Errorf("kicked player's Left = %v", l)
 		}
 		if err := e.input(h, "b", 1, -2); err != nil {
@@ -429,7 +428,7 @@ func TestCloseTellsEveryPlayer(t *testing.T) {
 		if err := h1.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if l := a.lastLeft(); l.GetCode() != tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED || l.GetRoomId() != h1.ID() {
+		if l := a.lastLeft(); l.GetCode() != protocol.CodeUnspecified || l.GetRoomId() != h1.ID() {
 			t.Errorf("Left after Close = %v", l)
 		}
 		if err := e.input(h1, "a", 1, 1); !errors.Is(err, tick.ErrRoomNotFound) {
@@ -441,7 +440,7 @@ func TestCloseTellsEveryPlayer(t *testing.T) {
 		if err := e.rooms.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if l := b.lastLeft(); l.GetCode() != tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN {
+		if l := b.lastLeft(); l.GetCode() != protocol.CodeShuttingDown {
 			t.Errorf("Left at shutdown = %v", l)
 		}
 		if _, err := e.rooms.Create(context.Background(), "test", tick.RoomOptions{}); !errors.Is(err, tick.ErrClosed) {

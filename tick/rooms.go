@@ -14,8 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
-
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
 )
 
 // Options configure Rooms. The zero value works; each default is on its
@@ -248,7 +247,7 @@ func (rs *Rooms) Create(ctx context.Context, game string, opts RoomOptions) (*Ha
 		rs.log.Debug().Str("room", id).Str("game", game).Msg("room created")
 		return rm.handle, nil
 	case <-ctx.Done():
-		rm.requestStop(endCause{code: tickwirev1.ErrorCode_ERROR_CODE_UNSPECIFIED, reason: reasonClosed})
+		rm.requestStop(endCause{code: protocol.CodeUnspecified, reason: reasonClosed})
 		return nil, fmt.Errorf("create room of %q: %w", game, ctx.Err())
 	}
 }
@@ -347,7 +346,7 @@ func (rs *Rooms) Close(ctx context.Context) error {
 	}
 	rs.mu.Unlock()
 	for _, h := range handles {
-		h.rm.requestStop(endCause{code: tickwirev1.ErrorCode_ERROR_CODE_SHUTTING_DOWN, reason: reasonShutdown})
+		h.rm.requestStop(endCause{code: protocol.CodeShuttingDown, reason: reasonShutdown})
 	}
 	waited := make(chan struct{})
 	go func() { // ends when the rooms do, even if ctx does first

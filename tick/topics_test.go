@@ -39,7 +39,7 @@ func half(x float32) string {
 
 func (g *topicGame) Input(r *tick.Room[*arenav1.State], p tick.PlayerID, in *arenav1.Input) {
 	if in.Dx == 0 {
-		r.Refuse(p, tickwirev1.ErrorCode_ERROR_CODE_INPUT_REFUSED, "standing still is not a move")
+		r.Refuse(p, protocol.CodeInputRefused, "standing still is not a move")
 		return
 	}
 	pl := r.State().Players[string(p)]
@@ -278,7 +278,7 @@ func TestTopicsSubscribeDiffOnceAndUnsubscribe(t *testing.T) {
 		b.mu.Lock()
 		errs := slices.Clone(b.errors)
 		b.mu.Unlock()
-		if len(errs) != 1 || errs[0].GetCode() != tickwirev1.ErrorCode_ERROR_CODE_INPUT_REFUSED || errs[0].GetInputSeq() != 7 || errs[0].GetRoomId() != h.ID() || errs[0].GetMessage() == "" {
+		if len(errs) != 1 || errs[0].GetCode() != protocol.CodeInputRefused || errs[0].GetInputSeq() != 7 || errs[0].GetRoomId() != h.ID() || errs[0].GetMessage() == "" {
 			t.Errorf("b's errors = %v", errs)
 		}
 		if got := a.take(); len(got) != 0 {
@@ -346,7 +346,7 @@ func TestHarnessRecordsRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := h.Refusals()
-	if len(got) != 1 || got[0].Player != "a" || got[0].Seq != 2 || got[0].Code != tickwirev1.ErrorCode_ERROR_CODE_INPUT_REFUSED {
+	if len(got) != 1 || got[0].Player != "a" || got[0].Seq != 2 || got[0].Code != protocol.CodeInputRefused {
 		t.Errorf("refusals = %+v", got)
 	}
 	if g.fillCount("west") != 1 {

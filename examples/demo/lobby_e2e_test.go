@@ -174,11 +174,11 @@ func TestMatchmakingToPlaying(t *testing.T) {
 	}
 	// The same seat again, from a new connection: refused, typed.
 	c := dialAs(t, ctx, srv, ann)
-	if _, err := joinRoom(ctx, c, &tickwirev1.JoinRoom{Seat: views[0].Seat}); wireCode(err) != tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID {
+	if _, err := joinRoom(ctx, c, &tickwirev1.JoinRoom{Seat: views[0].Seat}); wireCode(err) != protocol.CodeSeatInvalid {
 		t.Fatalf("reused seat: %v, want SEAT_INVALID", err)
 	}
 	// A forged seat and another player's seat: refused too.
-	if _, err := joinRoom(ctx, c, &tickwirev1.JoinRoom{Seat: views[0].Seat[:len(views[0].Seat)-2] + "AA"}); wireCode(err) != tickwirev1.ErrorCode_ERROR_CODE_SEAT_INVALID {
+	if _, err := joinRoom(ctx, c, &tickwirev1.JoinRoom{Seat: views[0].Seat[:len(views[0].Seat)-2] + "AA"}); wireCode(err) != protocol.CodeSeatInvalid {
 		t.Fatalf("forged seat: %v, want SEAT_INVALID", err)
 	}
 }
@@ -266,7 +266,7 @@ func TestLobbyOverWebSocket(t *testing.T) {
 	if err != nil || created.Grant.GetSeat() == "" || created.Grant.GetJoinCode() == "" {
 		t.Fatalf("create room = %v %v", created, err)
 	}
-	if _, err := lobbyReq(&tickwirev1.LobbyRequest{Op: &tickwirev1.LobbyRequest_CreateRoom{CreateRoom: &tickwirev1.CreateRoom{Game: "no-such-game"}}}); wireCode(err) != tickwirev1.ErrorCode_ERROR_CODE_GAME_NOT_FOUND {
+	if _, err := lobbyReq(&tickwirev1.LobbyRequest{Op: &tickwirev1.LobbyRequest_CreateRoom{CreateRoom: &tickwirev1.CreateRoom{Game: "no-such-game"}}}); wireCode(err) != protocol.CodeGameNotFound {
 		t.Fatalf("unknown game: %v, want GAME_NOT_FOUND", err)
 	}
 	j, err := joinRoom(ctx, c, &tickwirev1.JoinRoom{Seat: created.Grant.Seat})
