@@ -3,12 +3,14 @@ package crossword
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"google.golang.org/protobuf/proto"
 
 	crosswordv1 "github.com/tickwire/tickwire/proto/tickwire/crossword/v1"
@@ -398,4 +400,59 @@ func FuzzParseJournal(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkJournal measures the journal writer's part of a play: encoding
+// its record, appending it and the fsync, with plays batched per fsync as
+// a tick batches them (one record per tick, one fsync per batch). An op is
+// one play of four tiles by its own player.
+func BenchmarkJournal(b *testing.B) {
+	for _, perSync := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("plays-per-fsync=%d", perSync), func(b *testing.B) {
+			b.ReportAllocs()
+			m, _ := newMetrics(nil)
+			jr, _, err := openJournal(b.TempDir(), 0, m, zerolog.Nop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := jr.replace(); err != nil {
+				b.Fatal(err)
+			}
+			defer jr.close()
+			key, _ := chunkKey(C, C)
+			chunk := cloneChunk(nil)
+			var seq uint64
+			var r *record
+			syncs, plays := 0, 0
+			start := time.Now()
+			for b.Loop() {
+				if r == nil {
+					seq++
+					r = &record{seq: seq, players: map[string]*crosswordv1.Player{}, chunks: map[uint32]*crosswordv1.Chunk{key: chunk}, nextNumber: 1000, plays: uint64(plays)}
+				}
+				plays++
+				id := fmt.Sprintf("p%04d", plays%1000)
+				r.players[id] = &crosswordv1.Player{Number: uint32(plays%1000 + 1), Rack: "etaoins", Score: 120, Lives: 3, Words: 9, Tiles: 30,
+					View:     &crosswordv1.View{X: C - 32, Y: C - 32, W: 64, H: 64},
+					LastPlay: &crosswordv1.PlayResult{Words: []string{"word", "or"}, Points: 12, Tick: uint64(plays)}}
+				for i := range 4 {
+					r.tiles = append(r.tiles, placedTile{key: key, idx: uint16((plays*4 + i) % 256), letter: 'e', placed: &crosswordv1.Placed{Player: 1, UnixMs: 946684800000}})
+				}
+				if len(r.players) < perSync {
+					continue
+				}
+				if err := jr.write([]*record{r}); err != nil {
+					b.Fatal(err)
+				}
+				syncs++
+				r = nil
+				// What a compaction after a snapshot would drop.
+				jr.tail, jr.tailSeqs, jr.tailEnds = jr.tail[:0], jr.tailSeqs[:0], jr.tailEnds[:0]
+			}
+			if syncs > 0 {
+				b.ReportMetric(float64(syncs)/time.Since(start).Seconds(), "fsyncs/s")
+				b.ReportMetric(float64(plays)/float64(syncs), "plays/fsync")
+			}
+		})
+	}
 }
