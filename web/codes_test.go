@@ -1,6 +1,9 @@
 package web
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"regexp"
 	"strconv"
@@ -40,6 +43,13 @@ func TestCodesAgree(t *testing.T) {
 	}
 
 	keys, names := table("CloseCode"), table("closeCodeNames")
+	// Every CloseCode constant of protocol/closecode.go is in the tables,
+	// including one that protocol.CloseCodes forgot.
+	for name, code := range closeCodeConstants(t) {
+		if names[code] == "" {
+			t.Errorf("protocol.%s (%d) is not in src/codes.ts (is it missing from protocol.CloseCodes?)", name, code)
+		}
+	}
 	for _, c := range protocol.CloseCodes() {
 		if names[int(c.Code)] != c.Name {
 			t.Errorf("closeCodeNames[%d] = %q, want %q (protocol.CloseCodes)", c.Code, names[int(c.Code)], c.Name)
@@ -67,4 +77,36 @@ func TestCodesAgree(t *testing.T) {
 	if len(errs) != 0 {
 		t.Errorf("errorCodeNames has codes tickwire.v1.ErrorCode does not: %v", errs)
 	}
+}
+
+// closeCodeConstants returns the constants of type CloseCode that
+// protocol/closecode.go declares, by name.
+func closeCodeConstants(t *testing.T) map[string]int {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "../protocol/closecode.go", nil, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		spec, ok := n.(*ast.ValueSpec)
+		if !ok {
+			return true
+		}
+		if typ, ok := spec.Type.(*ast.Ident); !ok || typ.Name != "CloseCode" {
+			return true
+		}
+		for i, name := range spec.Names {
+			lit, ok := spec.Values[i].(*ast.BasicLit)
+			if !ok || lit.Kind != token.INT {
+				t.Fatalf("protocol.%s is not an integer literal", name.Name)
+			}
+			out[name.Name], _ = strconv.Atoi(lit.Value)
+		}
+		return true
+	})
+	if len(out) == 0 {
+		t.Fatal("no CloseCode constants found in protocol/closecode.go")
+	}
+	return out
 }

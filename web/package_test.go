@@ -107,16 +107,19 @@ try {
 }
 `
 
-// run runs a command in dir and fails the test with its output if it fails.
+// run runs a command in dir and returns its standard output (npm writes
+// notices and warnings to standard error); it fails the test with both if
+// the command fails.
 func run(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
+	var stdout, stderr strings.Builder
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s (in %s): %v\n%s", name, strings.Join(args, " "), dir, err, out)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s (in %s): %v\n%s%s", name, strings.Join(args, " "), dir, err, stdout.String(), stderr.String())
 	}
-	return string(out)
+	return stdout.String()
 }
 
 // TestNPMPackageInChromium uses the SDK as a user of the npm package does:

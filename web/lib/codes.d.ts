@@ -39,7 +39,7 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export declare const closeCodeNames: Readonly<Record<number, string>>;
 /**
  * errorCodeNames maps each tickwire.v1.ErrorCode to its name, like
- * "room_full": the name the README, the lobby's JSON errors and Go's
+ * "room_full": the name the docs, the lobby's JSON errors and Go's
  * protocol.CodeName use.
  */
 export declare const errorCodeNames: Readonly<Record<number, string>>;

@@ -1,7 +1,7 @@
 import { ErrorCode } from "./gen/tickwire/v1/tickwire_pb.js";
 /** shouldReconnect reports whether a close with code (not asked for by this client) is worth reconnecting after. */
 export declare function shouldReconnect(code: number): boolean;
-/** errorCodeName returns an ErrorCode's README name, like "room_full" (Go's protocol.CodeName). */
+/** errorCodeName returns an ErrorCode's short name, like "room_full" (Go's protocol.CodeName). */
 export declare function errorCodeName(code: ErrorCode): string;
 /** TickwireError is an Error from the server (tickwire.v1.Error) or a failed request. */
 export declare class TickwireError extends Error {
@@ -19,7 +19,7 @@ export declare class TickwireError extends Error {
     url?: string, 
     /** The room the error is about (ROOM_ELSEWHERE: the room to join on url's node). */
     roomId?: string);
-    /** codeName is the code's README name, like "room_full". */
+    /** codeName is the code's short name, like "room_full". */
     get codeName(): string;
     /**
      * elsewhere, for a ROOM_ELSEWHERE error (cluster mode), returns the same

@@ -22,7 +22,7 @@ const fatalCloses = new Set([
 export function shouldReconnect(code) {
     return !fatalCloses.has(code);
 }
-/** errorCodeName returns an ErrorCode's README name, like "room_full" (Go's protocol.CodeName). */
+/** errorCodeName returns an ErrorCode's short name, like "room_full" (Go's protocol.CodeName). */
 export function errorCodeName(code) {
     return errorCodeNames[code] ?? `code_${code}`;
 }
@@ -41,7 +41,7 @@ export class TickwireError extends Error {
         this.roomId = roomId;
         this.name = "TickwireError";
     }
-    /** codeName is the code's README name, like "room_full". */
+    /** codeName is the code's short name, like "room_full". */
     get codeName() {
         return errorCodeName(this.code);
     }

@@ -25,7 +25,7 @@ export function shouldReconnect(code: number): boolean {
   return !fatalCloses.has(code);
 }
 
-/** errorCodeName returns an ErrorCode's README name, like "room_full" (Go's protocol.CodeName). */
+/** errorCodeName returns an ErrorCode's short name, like "room_full" (Go's protocol.CodeName). */
 export function errorCodeName(code: ErrorCode): string {
   return errorCodeNames[code] ?? `code_${code}`;
 }
@@ -45,7 +45,7 @@ export class TickwireError extends Error {
     super(code === ErrorCode.UNSPECIFIED ? message : `${errorCodeName(code)}: ${message}`);
   }
 
-  /** codeName is the code's README name, like "room_full". */
+  /** codeName is the code's short name, like "room_full". */
   get codeName(): string {
     return errorCodeName(this.code);
   }

@@ -81,7 +81,7 @@ export const closeCodeNames: Readonly<Record<number, string>> = {
 
 /**
  * errorCodeNames maps each tickwire.v1.ErrorCode to its name, like
- * "room_full": the name the README, the lobby's JSON errors and Go's
+ * "room_full": the name the docs, the lobby's JSON errors and Go's
  * protocol.CodeName use.
  */
 export const errorCodeNames: Readonly<Record<number, string>> = {
