@@ -165,6 +165,10 @@ func (p *player) onWire(c *leanConn, data []byte) {
 	}
 	switch s.kind {
 	case wireState:
+		if s.tick < p.lastTick { // a room's ticks only go up
+			p.r.errs.add("state frame: tick went back")
+		}
+		p.lastTick = s.tick
 		p.bytesIn.Add(int64(wireSize(len(data), false)))
 		p.framesIn.Add(1)
 		p.stateBytes.Add(int64(len(data)))

@@ -70,7 +70,14 @@ func TestLeanFrameAllocs(t *testing.T) {
 	if got := p.framesIn.Load(); got != int64(i) {
 		t.Errorf("framesIn %d, want %d", got, i)
 	}
-	if got, want := p.bytesIn.Load(), int64(i*wireSize(len(frames[0]), false)); got < want-int64(i*2) || got > want+int64(i*2) {
+	if errs := p.r.errs.snapshot(); len(errs) != 0 {
+		t.Errorf("errors %v", errs)
+	}
+	p.onWire(c, frames[0]) // an older tick
+	if n := p.r.errs.snapshot()["state frame: tick went back"]; n != 1 {
+		t.Errorf("an older frame counted %d times, want once", n)
+	}
+	if got, want := p.bytesIn.Load(), int64((i+1)*wireSize(len(frames[0]), false)); got < want-int64(i*2) || got > want+int64(i*2) {
 		t.Errorf("bytesIn %d, want about %d", got, want)
 	}
 }

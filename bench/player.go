@@ -25,6 +25,8 @@ type player struct {
 	mu    sync.Mutex // guards track: the scheduler sends, a poller acknowledges
 	track inputTrack
 
+	lastTick uint64 // the tick of the last state frame; lean clients' poller only
+
 	bytesIn, bytesOut atomic.Int64 // WebSocket message bytes incl. framing
 	framesIn          atomic.Int64 // state frames received
 	stateBytes        atomic.Int64 // their payload bytes (Envelopes, or the floor's messages)
