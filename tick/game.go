@@ -48,6 +48,21 @@ type Game[S, I proto.Message] interface {
 	Tick(r *Room[S], dt time.Duration)
 }
 
+// Base gives a Game no-op Init, Join and Leave: embed it and write only
+// Input and Tick, and whichever of the three the game needs.
+//
+//	type Game struct{ tick.Base[*mypb.State] }
+type Base[S proto.Message] struct{}
+
+// Init does nothing: the state starts empty.
+func (Base[S]) Init(*Room[S]) error { return nil }
+
+// Join accepts every player.
+func (Base[S]) Join(*Room[S], PlayerID) error { return nil }
+
+// Leave does nothing.
+func (Base[S]) Leave(*Room[S], PlayerID) {}
+
 // Viewer is an optional capability of a Game: interest management. Without
 // it every player sees the whole state. With it, after each tick the room
 // asks View for every player's view key; players with the same key share one
@@ -75,7 +90,8 @@ type Viewer[S proto.Message] interface {
 // subscribers, and its frames carry the topic's name (StateFrame.topic), so a
 // client keeps one replica per topic. A player who gains a topic gets its
 // snapshot; one who loses it gets a frame with StateFrame.unsubscribed set.
-// A game has either Topics or Viewer, not both (Topics wins).
+// A game has either Topics or Viewer, not both: Rooms.Create refuses a
+// game that implements both.
 //
 // All three methods run on the room's goroutine after Tick, under the same
 // rules as Game's methods. Guard an implementation with

@@ -234,7 +234,13 @@ type gameRunner[S, I proto.Message] struct {
 	restorer Restorer[S]
 }
 
-func (g *gameRunner[S, I]) init() error                        { return g.game.Init(&g.room) }
+func (g *gameRunner[S, I]) init() error {
+	if g.viewer != nil && g.topics != nil {
+		return fmt.Errorf("game %T implements both tick.Viewer and tick.Topics: a game has one kind of interest management", g.game)
+	}
+	return g.game.Init(&g.room)
+}
+
 func (g *gameRunner[S, I]) join(p PlayerID) error              { return g.game.Join(&g.room, p) }
 func (g *gameRunner[S, I]) leave(p PlayerID)                   { g.game.Leave(&g.room, p) }
 func (g *gameRunner[S, I]) input(p PlayerID, in proto.Message) { g.game.Input(&g.room, p, in.(I)) }
