@@ -169,6 +169,7 @@ type deltaWalker struct {
 	err     error                 // the first encoding error
 	spans   []deltaSpan           // map entries in buf, to be put in key order
 	keys    []protoreflect.MapKey // map keys being sorted, a stack of slices
+	strs    []string              // string map keys being sorted
 	gone    []protoreflect.MapKey // deleted map keys, a stack of slices
 	adds    []deltaAdd            // entries to add to prev's maps, a stack of slices
 	scratch []byte                // for reordering map entries

@@ -35,6 +35,7 @@ type deltaSpan struct {
 	key        protoreflect.MapKey
 	kind       deltaKeyKind
 	added      bool
+	rank       int // of a change, once the map is closed
 	start, end int
 }
 
@@ -75,11 +76,6 @@ func deltaCompareKeys(kind deltaKeyKind, a, b protoreflect.MapKey) int {
 		return cmp.Compare(a.Uint(), b.Uint())
 	}
 	return cmp.Compare(a.String(), b.String())
-}
-
-// deltaCompareSpans orders map entries of one map by key.
-func deltaCompareSpans(a, b deltaSpan) int {
-	return deltaCompareKeys(a.kind, a.key, b.key)
 }
 
 func deltaBoolInt(b bool) int {

@@ -9,6 +9,7 @@ package protocol
 // depth; writes to the Tracker's copy still go through protoreflect.
 
 import (
+	"cmp"
 	"reflect"
 	"slices"
 
@@ -141,21 +142,50 @@ func (w *deltaWalker) closeMap(at deltaMapMarks, kind deltaKeyKind, prevKeys fun
 			changed++
 		}
 	}
-	var keys []protoreflect.MapKey
+	// Ranks: prev's keys sorted, then a binary search per key. String keys
+	// (the common case: player ids) are sorted as plain strings, which is
+	// much cheaper than through protoreflect.MapKey.
 	keyBase := len(w.keys)
+	var rank func(protoreflect.MapKey) int
 	if changed > 0 || len(gone) > 0 {
 		prevKeys()
-		keys = w.keys[keyBase:]
-		deltaSortKeys(kind, keys)
+		keys := w.keys[keyBase:]
+		if kind == deltaKeyString {
+			w.strs = w.strs[:0]
+			for _, k := range keys {
+				w.strs = append(w.strs, k.String())
+			}
+			slices.Sort(w.strs)
+			rank = func(k protoreflect.MapKey) int {
+				i, _ := slices.BinarySearch(w.strs, k.String())
+				return i
+			}
+		} else {
+			deltaSortKeys(kind, keys)
+			rank = func(k protoreflect.MapKey) int {
+				i, _ := slices.BinarySearchFunc(keys, k, func(a, b protoreflect.MapKey) int { return deltaCompareKeys(kind, a, b) })
+				return i
+			}
+		}
+	}
+	// Changed entries by rank, then added ones by key.
+	for i := range spans {
+		if !spans[i].added {
+			spans[i].rank = rank(spans[i].key)
+		}
 	}
 	if len(spans) > 1 {
-		slices.SortFunc(spans, deltaCompareSpans)
+		slices.SortFunc(spans, func(a, b deltaSpan) int {
+			switch {
+			case a.added != b.added:
+				return cmp.Compare(deltaBoolInt(a.added), deltaBoolInt(b.added))
+			case !a.added:
+				return cmp.Compare(a.rank, b.rank)
+			}
+			return deltaCompareKeys(kind, a.key, b.key)
+		})
 	}
 	deltaSortKeys(kind, gone)
-	rank := func(k protoreflect.MapKey) int {
-		i, _ := slices.BinarySearchFunc(keys, k, func(a, b protoreflect.MapKey) int { return deltaCompareKeys(kind, a, b) })
-		return i
-	}
 
 	out := protowire.AppendVarint(w.scratch[:0], uint64(len(gone))+1)
 	last := -1
@@ -168,10 +198,9 @@ func (w *deltaWalker) closeMap(at deltaMapMarks, kind deltaKeyKind, prevKeys fun
 	last = -1
 	for _, s := range spans {
 		if !s.added {
-			r := rank(s.key)
-			out = protowire.AppendVarint(out, uint64(r-last-1))
+			out = protowire.AppendVarint(out, uint64(s.rank-last-1))
 			out = append(out, w.buf[s.start:s.end]...)
-			last = r
+			last = s.rank
 		}
 	}
 	out = protowire.AppendVarint(out, uint64(len(spans)-changed))
