@@ -15,20 +15,31 @@ import (
 // server writes it to one receiver (with its last_input_seq appended).
 func arenaFrame(tb testing.TB, n int, tick, seq uint64) []byte {
 	tb.Helper()
-	st := &arenav1.State{Players: map[string]*arenav1.Player{}}
-	for i := range n {
-		a := float64(i)
-		st.Players[fmt.Sprintf("g-%010d", i)] = &arenav1.Player{X: float32(400 + 300*math.Cos(a)), Y: float32(300 + 200*math.Sin(a)), Vx: 1, Vy: 2, Hp: 100}
+	delta, err := protocol.Diff(arenaState(n, 0), arenaState(n, 1))
+	if err != nil {
+		tb.Fatal(err)
 	}
 	env := &protocol.Envelope{Msg: &tickwirev1.Envelope_State{State: &tickwirev1.StateFrame{
 		RoomId: "abcd2345", Tick: tick, ServerTimeUnixNano: 1 << 60,
-		Body: &tickwirev1.StateFrame_Delta{Delta: &tickwirev1.Delta{Patch: mustMarshal(st)}},
+		Body: &tickwirev1.StateFrame_Delta{Delta: delta},
 	}}}
 	b, err := protocol.Append(nil, env)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return protocol.AppendLastInputSeq(b, seq)
+}
+
+// arenaState is a room of n players, every one of them moved step times.
+func arenaState(n, step int) *arenav1.State {
+	st := &arenav1.State{Players: map[string]*arenav1.Player{}}
+	for i := range n {
+		a := float64(i)
+		st.Players[fmt.Sprintf("g-%010d", i)] = &arenav1.Player{
+			X: float32(400 + 300*math.Cos(a) + float64(step)), Y: float32(300 + 200*math.Sin(a) - float64(step)), Vx: 1, Vy: 2, Hp: 100,
+		}
+	}
+	return st
 }
 
 // testPlayer is player 0 of a run of the arena that is not connected:
@@ -109,7 +120,9 @@ func BenchmarkArenaFrame(b *testing.B) {
 	})
 	b.Run("verify", func(b *testing.B) {
 		p := testPlayer(b, "-verify")
-		snap := &protocol.Envelope{Msg: &tickwirev1.Envelope_State{State: &tickwirev1.StateFrame{RoomId: "abcd2345", Body: &tickwirev1.StateFrame_Snapshot{}}}}
+		snap := &protocol.Envelope{Msg: &tickwirev1.Envelope_State{State: &tickwirev1.StateFrame{
+			RoomId: "abcd2345", Body: &tickwirev1.StateFrame_Snapshot{Snapshot: mustMarshal(arenaState(10, 0))},
+		}}}
 		p.onEnvelope(snap)
 		b.ReportAllocs()
 		for b.Loop() {
