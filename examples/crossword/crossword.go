@@ -4,8 +4,48 @@
 // from a rack of seven tiles; a tile once played stays forever. Each player
 // receives only the chunks in view, a coarse overview of the world, the
 // leaderboard and its own rack, through topics (tick.Topics), so players
-// looking at the same chunks share encoded updates. The world survives
-// restarts: the game snapshots it to a file (Config.DataDir).
+// looking at the same chunks share encoded updates.
+//
+// # Nothing acknowledged is lost
+//
+// The world survives restarts and crashes (kill -9, power loss) in
+// Config.DataDir: a snapshot every Config.SnapshotEvery, and between
+// snapshots a journal (journal.go) of every tick that changed the world,
+// one record per tick (its plays, swaps, joins, views, lives, with the
+// players' whole states and the new tiles), length-prefixed and CRC-32C
+// checked. At start the snapshot is loaded and the journal's records after
+// it replayed; after each snapshot the journal is cut to the records the
+// snapshot lacks.
+//
+// A play is acknowledged to its player by its own state: the "me:" topic
+// showing Player.words one higher (with last_play and the new rack). The
+// game shows nothing of a tick's changes, to anyone, before the journal
+// has fsynced that tick's record: the room applies a play to its state at
+// once (the next plays are checked against it), seals the tick's changes
+// into a record at the end of Tick and hands it to the journal's writer
+// goroutine, which appends and fsyncs whatever records are waiting (one
+// fsync per batch: at least one per tick that changed something) and
+// says how far it got; the topics (the player's own, the chunks', the
+// overview's and the leaderboard's) take a record's changes at the first
+// tick after its fsync. The room never waits for the disk. Every play
+// acknowledged this way is in the world after a crash; a play whose
+// acknowledgement had not arrived may or may not be. The cost is latency:
+// a play shows one tick (100 ms) after it was applied, plus the fsync if
+// it is slower than a tick.
+//
+// last_input_seq is not an acknowledgement of a play: the room moves it
+// as soon as it applies an input, before the record is synced. It says an
+// input was taken into account (a refused one is answered with
+// INPUT_REFUSED naming its seq); a client that wants to know that a play
+// will survive a crash waits for its state to show it.
+//
+// When the disk falls behind (64 records waiting in the writer's channel,
+// or 128 handed over and not yet synced), the room holds the next record
+// back, merging each tick's changes into it, refuses new plays and swaps
+// as too_fast ("the world is busy saving") and takes no snapshot, until
+// the writer catches up. A failed write or fsync is logged and retried a
+// second later, rewriting the whole journal; nothing is acknowledged
+// meanwhile.
 //
 // There is one world per process: Register registers the game as
 // "crossword" (10 Hz, up to 20,000 players) and OpenWorld starts its room.
@@ -40,9 +80,11 @@ const (
 // Config configures the game. The zero value is an in-memory world with the
 // default rules.
 type Config struct {
-	// DataDir is where the world is kept: DataDir/crossword.snapshot, and
+	// DataDir is where the world is kept: DataDir/crossword.snapshot,
+	// DataDir/crossword.journal (what changed since the snapshot), and
 	// DataDir/crossword.lock while a room has the world open. Empty: the
-	// world lives in memory only. DefaultDataDir is the demo's.
+	// world lives in memory only, and every change is shown at once.
+	// DefaultDataDir is the demo's.
 	DataDir string
 	// SnapshotEvery is the shortest time between two snapshots of a
 	// changed world. 0: 30 s.
