@@ -34,6 +34,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -136,6 +137,7 @@ func (t *Tracker) Reset(state proto.Message) error {
 	}
 	t.last = fresh
 	t.stale = false
+	clear(t.w.ranks)
 	return nil
 }
 
@@ -164,22 +166,27 @@ func deltaPair(prev, next proto.Message) (p, n protoreflect.Message, err error) 
 // valid, private message. A Tracker keeps its walker, so its scratch
 // (buffers, shapes, map iterators) is reused tick after tick.
 type deltaWalker struct {
-	sync    bool
-	buf     []byte                // the patch being encoded
-	err     error                 // the first encoding error
-	spans   []deltaSpan           // map entries in buf, to be put in key order
-	keys    []protoreflect.MapKey // map keys being sorted, a stack of slices
-	strs    []string              // string map keys being sorted
-	gone    []protoreflect.MapKey // deleted map keys, a stack of slices
-	adds    []deltaAdd            // entries to add to prev's maps, a stack of slices
-	scratch []byte                // for reordering map entries
-	shapes  map[protoreflect.MessageDescriptor]*deltaShape
+	sync         bool
+	buf          []byte                         // the patch being encoded
+	err          error                          // the first encoding error
+	spans        []deltaSpan                    // map entries in buf, to be put in key order
+	keys         []protoreflect.MapKey          // map keys being sorted, a stack of slices
+	ranks        map[unsafe.Pointer]*deltaRanks // sorted keys of prev's Go maps (sync only)
+	scratchRanks deltaRanks                     // sorted keys when not cached
+	updates      uint64                         // walks so far, for sweeping ranks
+	gone         []protoreflect.MapKey          // deleted map keys, a stack of slices
+	adds         []deltaAdd                     // entries to add to prev's maps, a stack of slices
+	scratch      []byte                         // for reordering map entries
+	shapes       map[protoreflect.MessageDescriptor]*deltaShape
 }
 
 // delta walks prev and next and returns what it found.
 func (w *deltaWalker) delta(prev, next protoreflect.Message) (*tickwirev1.Delta, error) {
 	w.buf, w.err = w.buf[:0], nil
 	w.spans, w.keys, w.gone, w.adds = w.spans[:0], w.keys[:0], w.gone[:0], w.adds[:0]
+	if w.sync {
+		w.sweepRanks()
+	}
 	changed := w.message(prev, next)
 	if w.err != nil {
 		return nil, fmt.Errorf("delta: encode patch of %s: %w", next.Descriptor().FullName(), w.err)

@@ -9,7 +9,6 @@ package protocol
 // depth; writes to the Tracker's copy still go through protoreflect.
 
 import (
-	"cmp"
 	"reflect"
 	"slices"
 
@@ -108,7 +107,7 @@ func (w *deltaWalker) entries(prev, next protoreflect.Message, fd protoreflect.F
 			return true
 		})
 	}
-	if !w.closeMap(at, kind, func() {
+	if !w.closeMap(at, kind, reflect.Value{}, func() {
 		pm.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
 			w.keys = append(w.keys, k)
 			return true
@@ -116,7 +115,7 @@ func (w *deltaWalker) entries(prev, next protoreflect.Message, fd protoreflect.F
 	}) {
 		return
 	}
-	w.syncMap(at, fd, pm)
+	w.syncMap(at, fd, pm, reflect.Value{})
 }
 
 // closeMap turns the map entries encoded since at into the map's change:
@@ -128,10 +127,11 @@ func (w *deltaWalker) entries(prev, next protoreflect.Message, fd protoreflect.F
 //	varint  number of added entries
 //	        each one's key and whole value
 //
-// in key order within each group. prevKeys appends prev's keys to w.keys;
-// it is called only when ranks are needed. closeMap reports false, having
-// written nothing, when the map did not change.
-func (w *deltaWalker) closeMap(at deltaMapMarks, kind deltaKeyKind, prevKeys func()) bool {
+// in key order within each group. gm is prev's Go map, if the map is one,
+// and prevKeys appends prev's keys to w.keys; they are used only when ranks
+// are needed (see delta_ranks.go). closeMap reports false, having written
+// nothing, when the map did not change.
+func (w *deltaWalker) closeMap(at deltaMapMarks, kind deltaKeyKind, gm reflect.Value, prevKeys func()) bool {
 	spans, gone := w.spans[at.spans:], w.gone[at.gone:]
 	if len(spans) == 0 && len(gone) == 0 {
 		return false
@@ -142,55 +142,25 @@ func (w *deltaWalker) closeMap(at deltaMapMarks, kind deltaKeyKind, prevKeys fun
 			changed++
 		}
 	}
-	// Ranks: prev's keys sorted, then a binary search per key. String keys
-	// (the common case: player ids) are sorted as plain strings, which is
-	// much cheaper than through protoreflect.MapKey.
-	keyBase := len(w.keys)
-	var rank func(protoreflect.MapKey) int
+	var ranks *deltaRanks
 	if changed > 0 || len(gone) > 0 {
-		prevKeys()
-		keys := w.keys[keyBase:]
-		if kind == deltaKeyString {
-			w.strs = w.strs[:0]
-			for _, k := range keys {
-				w.strs = append(w.strs, k.String())
-			}
-			slices.Sort(w.strs)
-			rank = func(k protoreflect.MapKey) int {
-				i, _ := slices.BinarySearch(w.strs, k.String())
-				return i
-			}
-		} else {
-			deltaSortKeys(kind, keys)
-			rank = func(k protoreflect.MapKey) int {
-				i, _ := slices.BinarySearchFunc(keys, k, func(a, b protoreflect.MapKey) int { return deltaCompareKeys(kind, a, b) })
-				return i
-			}
-		}
+		ranks = w.ranksOf(kind, gm, prevKeys)
 	}
 	// Changed entries by rank, then added ones by key.
 	for i := range spans {
 		if !spans[i].added {
-			spans[i].rank = rank(spans[i].key)
+			spans[i].rank = ranks.rank(spans[i].key)
 		}
 	}
 	if len(spans) > 1 {
-		slices.SortFunc(spans, func(a, b deltaSpan) int {
-			switch {
-			case a.added != b.added:
-				return cmp.Compare(deltaBoolInt(a.added), deltaBoolInt(b.added))
-			case !a.added:
-				return cmp.Compare(a.rank, b.rank)
-			}
-			return deltaCompareKeys(kind, a.key, b.key)
-		})
+		slices.SortFunc(spans, deltaCompareChanges)
 	}
 	deltaSortKeys(kind, gone)
 
 	out := protowire.AppendVarint(w.scratch[:0], uint64(len(gone))+1)
 	last := -1
 	for _, k := range gone {
-		r := rank(k)
+		r := ranks.rank(k)
 		out = protowire.AppendVarint(out, uint64(r-last-1))
 		last = r
 	}
@@ -211,16 +181,17 @@ func (w *deltaWalker) closeMap(at deltaMapMarks, kind deltaKeyKind, prevKeys fun
 	}
 	w.buf = append(w.buf[:at.buf], out...)
 	w.scratch = out
-	clear(w.keys[keyBase:])
-	w.keys = w.keys[:keyBase]
 	w.spans = w.spans[:at.spans]
 	return true
 }
 
 // syncMap applies the deletions and additions recorded since at to pm,
-// prev's map, when syncing, and forgets them.
-func (w *deltaWalker) syncMap(at deltaMapMarks, fd protoreflect.FieldDescriptor, pm protoreflect.Map) {
+// prev's map (gm, if it is a Go map), when syncing, and forgets them.
+func (w *deltaWalker) syncMap(at deltaMapMarks, fd protoreflect.FieldDescriptor, pm protoreflect.Map, gm reflect.Value) {
 	if w.sync {
+		if len(w.gone) > at.gone || len(w.adds) > at.adds {
+			w.forgetRanks(gm)
+		}
 		for _, k := range w.gone[at.gone:] {
 			pm.Clear(k)
 		}
@@ -439,7 +410,7 @@ func (w *deltaWalker) entriesGo(prev protoreflect.Message, fd protoreflect.Field
 			}
 		}
 	}
-	if !w.closeMap(at, kind, func() {
+	if !w.closeMap(at, kind, pm, func() {
 		for lv.it.Reset(pm); lv.it.Next(); {
 			lv.key.SetIterKey(&lv.it)
 			w.keys = append(w.keys, g.mapKey(lv.key))
@@ -448,8 +419,8 @@ func (w *deltaWalker) entriesGo(prev protoreflect.Message, fd protoreflect.Field
 		return
 	}
 	if w.sync {
-		w.syncMap(at, fd, writePrev())
+		w.syncMap(at, fd, writePrev(), pm)
 	} else {
-		w.syncMap(at, fd, nil)
+		w.syncMap(at, fd, nil, pm)
 	}
 }

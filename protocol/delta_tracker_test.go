@@ -1,12 +1,15 @@
 package protocol
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tickwire/tickwire/internal/stategen"
 	tv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 )
 
@@ -131,5 +134,74 @@ func TestTrackerUnchangedDoesNotAllocate(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("unchanged %s: %v allocations per Update, want 0", m.ProtoReflect().Descriptor().Name(), allocs)
 		}
+	}
+}
+
+// TestTrackerLongRun runs one tracker for many ticks, past several sweeps of
+// its cached map keys (delta_ranks.go), over states whose maps churn: every
+// delta must be byte for byte the one Diff computes from scratch, and a
+// receiver must follow.
+func TestTrackerLongRun(t *testing.T) {
+	ticks := 3 * deltaRanksSweep
+	if testing.Short() {
+		ticks = deltaRanksSweep + 10
+	}
+	g := stategen.New(11)
+	state := g.State()
+	tr := NewTracker(&tv1.State{})
+	receiver := &tv1.State{}
+	prev := &tv1.State{}
+	arena := &tv1.Arena{Players: map[string]*tv1.Player{}}
+	atr := NewTracker(&tv1.Arena{})
+	arecv := &tv1.Arena{}
+	aprev := &tv1.Arena{}
+	for i := range ticks {
+		// Small changes most ticks, so that maps keep their keys for a while.
+		if i%7 == 0 {
+			g.Mutate(state.ProtoReflect(), 0)
+		} else if state.MStringInner != nil {
+			for _, v := range state.MStringInner {
+				if v != nil {
+					v.Value++
+					break
+				}
+			}
+		}
+		// The arena: a player joins every 5 ticks, one leaves every 7, all move.
+		if i%5 == 0 {
+			arena.Players[fmt.Sprintf("p-%d", i)] = &tv1.Player{Hp: 100}
+		}
+		if i%7 == 3 {
+			for id := range arena.Players {
+				delete(arena.Players, id)
+				break
+			}
+		}
+		for _, p := range arena.Players {
+			p.X += 1
+		}
+		for _, c := range []struct {
+			tr             *Tracker
+			state, prev, r proto.Message
+		}{{tr, state, prev, receiver}, {atr, arena, aprev, arecv}} {
+			want, err := Diff(c.prev, c.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.tr.Update(c.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(want.GetPatch(), got.GetPatch()) {
+				t.Fatalf("tick %d: Update's patch differs from Diff's\nUpdate: % x\nDiff:   % x", i, got.GetPatch(), want.GetPatch())
+			}
+			if err := ApplyDelta(c.r, got); err != nil {
+				t.Fatalf("tick %d: %v", i, err)
+			}
+			if !deltaExact(t, c.r, c.state) {
+				t.Fatalf("tick %d: receiver differs", i)
+			}
+		}
+		prev, aprev = exactClone(t, state), exactClone(t, arena)
 	}
 }
