@@ -418,9 +418,10 @@ func (w *deltaWalker) entriesGo(prev protoreflect.Message, fd protoreflect.Field
 	}) {
 		return
 	}
-	if w.sync {
-		w.syncMap(at, fd, writePrev(), pm)
-	} else {
-		w.syncMap(at, fd, nil, pm)
+	var m protoreflect.Map
+	if w.sync && (len(w.gone) > at.gone || len(w.adds) > at.adds) {
+		// Only now: the wrapper costs an allocation.
+		m = writePrev()
 	}
+	w.syncMap(at, fd, m, pm)
 }
