@@ -103,7 +103,9 @@ func TestColyseusMode(t *testing.T) {
 		if v := num(t, rep, "systems."+sys+".median.players"); v != 20 {
 			t.Errorf("%s players = %v, want 20", sys, v)
 		}
-		if p99 := num(t, rep, "systems."+sys+".median.latency_p99_ms"); p99 > 1000 {
+		// Sane, not fast: a busy machine (the race detector, other
+		// tests) can hold a Node event loop up for a second.
+		if p99 := num(t, rep, "systems."+sys+".median.latency_p99_ms"); p99 > 5000 {
 			t.Errorf("%s p99 = %v ms", sys, p99)
 		}
 	}
