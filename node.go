@@ -205,8 +205,9 @@ func (n *Node) lobbyOrNil() *lobby.Lobby {
 }
 
 // Handle adds a route to the server, as http.ServeMux.Handle does
-// ("GET /{$}" for the landing page, "GET /assets/" for a folder). Call it
-// before Start.
+// ("GET /{$}" for a landing page, "GET /assets/" for a folder). Call it
+// before Start. A catch-all for a site's files is "/", not "GET /": the
+// latter conflicts with the method-less "/lobby/" (ServeMux's rule).
 func (n *Node) Handle(pattern string, h http.Handler) { n.srv.Handle(pattern, h) }
 
 // Go runs task on a goroutine the Node owns, from Start until Shutdown:
