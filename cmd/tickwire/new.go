@@ -17,7 +17,6 @@ import (
 	"strings"
 	"text/template"
 	"unicode"
-
 )
 
 // scaffold is the template of a new game module: every file is a
