@@ -7,7 +7,8 @@ package protocol
 //
 // Delta.patch is a compact, schema-driven encoding of the changes (the
 // format is specified on the Delta message in proto/tickwire/v1); the
-// browser SDK's web/src/delta.ts implements the same applier. What makes it small:
+// browser SDK's web/src/delta.ts implements the same applier. What makes it
+// small:
 //
 //   - A message's changed fields are a bitmap over its fields in declaration
 //     order (one byte for up to seven fields), and values follow without
