@@ -2,17 +2,23 @@ package tickwire_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tickwire/tickwire"
+	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/lobby"
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
+	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/tick"
 )
 
@@ -100,4 +106,68 @@ func ExampleNode_Go() {
 	// task started
 	// task stopped
 	// node stopped
+}
+
+// The lobby as a Node serves it at /lobby/: a guest lists the games,
+// quick-joins one over HTTP and gets a seat, then presents the seat in a
+// JoinRoom on /ws.
+func ExampleNode_Lobby() {
+	games := tick.NewRegistry()
+	tick.RegisterIn(games, tick.GameInfo{Name: "counter", MaxPlayers: 4, TickHz: 10}, func() tick.Game[num, num] { return Counter{} })
+	node, err := tickwire.NewNode(context.Background(), tickwire.Options{Addr: "127.0.0.1:0", Games: games, LogOutput: io.Discard})
+	if err != nil {
+		panic(err)
+	}
+	if err := node.Start(); err != nil {
+		panic(err)
+	}
+	defer node.Shutdown(context.Background())
+
+	call := func(method, path, token, body string, out any) {
+		req, _ := http.NewRequest(method, node.URL()+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		defer resp.Body.Close()
+		_ = json.NewDecoder(resp.Body).Decode(out)
+	}
+	var ann lobby.Guest
+	call("POST", "/lobby/guest", "", `{"name":"ann"}`, &ann)
+	var list struct {
+		Games []struct {
+			Name       string `json:"name"`
+			MaxPlayers int    `json:"max_players"`
+		} `json:"games"`
+	}
+	call("GET", "/lobby/games", ann.Token, "", &list)
+	fmt.Printf("games: %+v\n", list.Games)
+	var grant struct {
+		RoomID string `json:"room_id"`
+		Seat   string `json:"seat"`
+	}
+	call("POST", "/lobby/join", ann.Token, `{"game":"counter","quick":true}`, &grant)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws := strings.Replace(node.URL(), "http", "ws", 1) + "/ws"
+	c, err := client.Dial(ctx, ws, client.Options{Header: http.Header{"Authorization": {"Bearer " + ann.Token}}})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close(context.Background())
+	welcome, _ := c.Recv(ctx)
+	fmt.Println("playing as ann:", welcome.GetWelcome().GetPlayerId() == ann.PlayerID)
+	reply, err := c.Request(ctx, &protocol.Envelope{Msg: &tickwirev1.Envelope_JoinRoom{JoinRoom: &tickwirev1.JoinRoom{RoomId: grant.RoomID, Seat: grant.Seat}}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("seated in the granted room:", reply.GetJoined().GetRoomId() == grant.RoomID)
+	// Output:
+	// games: [{Name:counter MaxPlayers:4}]
+	// playing as ann: true
+	// seated in the granted room: true
 }
