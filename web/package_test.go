@@ -107,6 +107,24 @@ try {
 }
 `
 
+// readmeExample returns the TypeScript example of web/README.md ("With a
+// bundler"), made to use the arena's schemas, whose State and Input have
+// the fields the example's mygame has, so that tsc checks it too.
+func readmeExample(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "\n```ts\n")
+	code, _, ok2 := strings.Cut(after, "\n```\n")
+	const schema = `"./gen/mygame/v1/mygame_pb.js"`
+	if !ok || !ok2 || !strings.Contains(code, schema) {
+		t.Fatalf("README.md: no TypeScript example importing %s", schema)
+	}
+	return strings.ReplaceAll(code, schema, `"./arena_pb.js"`) + "\nexport {};\n"
+}
+
 // run runs a command in dir and returns its standard output (npm writes
 // notices and warnings to standard error); it fails the test with both if
 // the command fails.
@@ -170,10 +188,11 @@ func TestNPMPackageInChromium(t *testing.T) {
 	}
 	write("arena_pb.ts", string(schema))
 	write("main.ts", consumerTS)
+	write("readme.ts", readmeExample(t))
 	tsconfig := func(module, resolution string) string {
 		return fmt.Sprintf(`{"compilerOptions": {"target": "ES2022", "module": %q, "moduleResolution": %q,
   "lib": ["ES2022", "DOM"], "strict": true, "noEmit": true, "verbatimModuleSyntax": true, "skipLibCheck": false},
-  "files": ["main.ts"]}`, module, resolution)
+  "files": ["main.ts", "readme.ts"]}`, module, resolution)
 	}
 	tsc := filepath.Join(app, "node_modules", ".bin", "tsc")
 	write("tsconfig.json", tsconfig("ESNext", "bundler"))
