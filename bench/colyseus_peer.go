@@ -254,11 +254,11 @@ type peerRun struct {
 var peerPidLine = regexp.MustCompile(`listening on \S+ pid=(\d+)`)
 
 // runPeer runs the prepared peer's run.sh once for clients in rooms over
-// seconds. The load generator inherits this process's CPUs (-bench-cpus);
+// seconds, its load spread over procs Node processes (load.js --procs). The load generator inherits this process's CPUs (-bench-cpus);
 // with serverCPUs set, the node server is moved to them as soon as its
 // log names its pid, before the load generator has joined a client (run.sh
 // starts the server first and waits for its port).
-func runPeer(ctx context.Context, dir string, clients, rooms int, seconds float64, serverCPUs cpuList) (*peerRun, error) {
+func runPeer(ctx context.Context, dir string, clients, rooms, procs int, seconds float64, serverCPUs cpuList) (*peerRun, error) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		return nil, errors.New("the Colyseus peer's run.sh needs bash")
@@ -270,7 +270,7 @@ func runPeer(ctx context.Context, dir string, clients, rooms int, seconds float6
 	defer os.RemoveAll(logDir)
 	serverLog := filepath.Join(logDir, "server.log")
 	cmd := exec.Command(bash, "run.sh", "--clients", strconv.Itoa(clients), "--rooms", strconv.Itoa(rooms),
-		"--seconds", strconv.FormatFloat(seconds, 'f', -1, 64))
+		"--seconds", strconv.FormatFloat(seconds, 'f', -1, 64), "--procs", strconv.Itoa(max(procs, 1)))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "SERVER_LOG="+serverLog)
 	cmd.SysProcAttr = childAttrs()

@@ -103,11 +103,12 @@ const (
 
 // sideConfig is the colyseus mode's command line.
 type sideConfig struct {
-	arena    *config // the Tickwire arena run (its floor follows it)
-	peer     string
-	runs     int
-	jsonPath string
-	args     []string
+	arena     *config // the Tickwire arena run (its floor follows it)
+	peer      string
+	peerProcs int // the peer's load generator processes (load.js --procs)
+	runs      int
+	jsonPath  string
+	args      []string
 }
 
 // defaultPeer is the Colyseus peer the mode runs without -peer:
@@ -154,6 +155,7 @@ func parseSideFlags(args []string, out io.Writer) (*sideConfig, error) {
 	duration := fs.Duration("duration", 15*time.Second, "measured window of each run (the peer's --seconds)")
 	warmup := fs.Duration("warmup", 5*time.Second, "Tickwire and floor runs: inputs flow this long before the window")
 	fs.StringVar(&sc.peer, "peer", "", "the Colyseus peer's directory (default: ../shared/peers/colyseus beside the repository if present, else bench/testdata/colyseus)")
+	fs.IntVar(&sc.peerProcs, "peer-procs", 1, "the Colyseus peer's load generator processes (its load.js --procs): one Node process may not keep up with 20 inputs/s per player")
 	fs.IntVar(&sc.runs, "runs", 1, "run every system this many times, alternating; the table shows medians")
 	fs.StringVar(&sc.jsonPath, "json", "", "write the table, the runs and every report as JSON to this file")
 	serverCPUs := fs.String("server-cpus", "", "every server (Tickwire's, the floor's, Colyseus's node) on these CPUs only")
@@ -174,6 +176,9 @@ func parseSideFlags(args []string, out io.Writer) (*sideConfig, error) {
 	}
 	if sc.runs < 1 || sc.runs > 50 {
 		errs = append(errs, fmt.Sprintf("-runs %d: want 1..50", sc.runs))
+	}
+	if sc.peerProcs < 1 || sc.peerProcs > 16 {
+		errs = append(errs, fmt.Sprintf("-peer-procs %d: want 1..16", sc.peerProcs))
 	}
 	if *duration < time.Second {
 		errs = append(errs, fmt.Sprintf("-duration %v: want >= 1s (the peer counts whole seconds of inputs)", *duration))
@@ -278,7 +283,7 @@ func colyseusMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 				}
 				ran = append(ran, sysTickwire, sysFloor)
 			case sysColyseus:
-				if err := sideColyseus(ctx, cfg, peerDir, rep); err != nil {
+				if err := sideColyseus(ctx, cfg, peerDir, sc.peerProcs, rep); err != nil {
 					return err
 				}
 				ran = append(ran, sysColyseus)
@@ -327,8 +332,8 @@ func sideTickwire(ctx context.Context, cfg *config, build *serverBuild, rep *Sid
 }
 
 // sideColyseus runs the peer once and adds its row.
-func sideColyseus(ctx context.Context, cfg *config, peerDir string, rep *SideReport) error {
-	pr, err := runPeer(ctx, peerDir, cfg.clients, cfg.rooms, cfg.duration.Seconds(), cfg.serverCPUs)
+func sideColyseus(ctx context.Context, cfg *config, peerDir string, procs int, rep *SideReport) error {
+	pr, err := runPeer(ctx, peerDir, cfg.clients, cfg.rooms, procs, cfg.duration.Seconds(), cfg.serverCPUs)
 	if err != nil {
 		if ctx.Err() != nil {
 			rep.Interrupted = true
@@ -350,7 +355,7 @@ func sideColyseus(ctx context.Context, cfg *config, peerDir string, rep *SideRep
 	rep.Systems[sysColyseus].Runs = append(rep.Systems[sysColyseus].Runs, colyseusRow(pr.result))
 	res := pr.result
 	if res.InputHzPerClient != nil && *res.InputHzPerClient < 0.95*peerTickHz {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("colyseus run: its load generator sent %.1f inputs/s per client instead of %d (loop lag p99 %s ms): its latency and the server's load are understated",
+		rep.Notes = append(rep.Notes, fmt.Sprintf("colyseus run: its load generator sent %.1f inputs/s per client instead of %d (loop lag p99 %s ms): its latency and the server's load are understated (more -peer-procs or -bench-cpus may help)",
 			*res.InputHzPerClient, peerTickHz, fmtPtr(res.LoadgenLoopLagP99Ms, 1)))
 	}
 	if res.Failed > 0 || res.Unacked > 0 {

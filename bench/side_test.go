@@ -131,6 +131,7 @@ func TestSideFlags(t *testing.T) {
 	}{
 		{[]string{"-hz", "60"}, "-hz 60: the Colyseus peer ticks at 20 Hz only"},
 		{[]string{"-runs", "0"}, "-runs 0: want 1..50"},
+		{[]string{"-peer-procs", "0"}, "-peer-procs 0: want 1..16"},
 		{[]string{"-duration", "500ms"}, "-duration 500ms: want >= 1s"},
 		{[]string{"-clients", "0"}, "-clients 0: want >= 1"},
 		{[]string{"-server-cpus", "0", "-bench-cpus", "0"}, "overlap"},
