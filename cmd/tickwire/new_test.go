@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -24,6 +25,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/internal/browsertest"
 	"github.com/tickwire/tickwire/internal/protogen"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -131,6 +133,7 @@ func TestNewGame(t *testing.T) {
 		}
 	}
 	play(t, ctx, game, strings.Replace(base, "http://", "ws://", 1)+"/ws")
+	playPage(t, base)
 
 	// go generate (go tool tickwire gen, the module's pinned tool)
 	// reproduces the committed code.
@@ -335,4 +338,26 @@ func dial(t *testing.T, ctx context.Context, url string) (*client.Conn, string) 
 		t.Error("Welcome has no server_version")
 	}
 	return c, env.GetWelcome().PlayerId
+}
+
+// playPage opens the scaffolded page in headless Chromium: it joins a room
+// through the SDK at /sdk/tickwire.js and the schemas tickwire gen wrote
+// (-js), and three presses of D move its player right by three steps.
+func playPage(t *testing.T, base string) {
+	t.Helper()
+	tab := browsertest.NewTab(t, browsertest.New(t), "mygame", false)
+	tab.State = `JSON.stringify({ status: document.getElementById("status")?.textContent, seq: window.tickwireRoom?.lastInputSeq })`
+	tab.Navigate(base + "/")
+	tab.WaitFor(15*time.Second, "the page joins and draws", `window.tickwireRoom?.tick > 0 && window.tickwireRoom.state.players[window.tickwireClient.playerId] !== undefined`)
+	for range 3 {
+		if err := chromedp.Do(tab.Ctx, chromedp.KeyEvent("d")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tab.WaitFor(10*time.Second, "three steps right, acknowledged",
+		`window.tickwireRoom.lastInputSeq >= 3 && window.tickwireRoom.state.players[window.tickwireClient.playerId].x === 430`)
+	tab.Screenshot(filepath.Join(browsertest.ArtifactDir(t), "mygame.png"))
+	if errs := tab.PageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %q", errs)
+	}
 }
