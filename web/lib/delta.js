@@ -211,11 +211,11 @@ class Patcher {
         };
         let rank = -1;
         const next = () => {
-            const gap = this.varint();
-            if (gap >= BigInt(size) || BigInt(rank + 1) + gap >= BigInt(size)) {
+            const gap = this.number();
+            if (rank + 1 + gap >= size) {
                 this.fail(`map ${field.name}: rank past its ${size} entries`);
             }
-            rank += 1 + Number(gap);
+            rank += 1 + gap;
             return sorted()[rank];
         };
         const dels = [];
@@ -268,6 +268,24 @@ class Patcher {
     }
     /** varint reads a varint of up to 64 bits (at most 10 bytes, the last one 0 or 1). */
     varint() {
+        const [lo, hi] = this.varint64();
+        return (BigInt(hi) << 32n) | BigInt(lo);
+    }
+    /**
+     * number reads a varint of up to 64 bits as a number: exact below 2^53,
+     * which is all a count, length or rank gap that fits the patch can be.
+     */
+    number() {
+        const b = this.b[this.i];
+        if (b < 0x80) {
+            this.i++;
+            return b;
+        }
+        const [lo, hi] = this.varint64();
+        return hi * 0x100000000 + lo;
+    }
+    /** varint64 reads a varint of up to 64 bits as its low and high 32 bits. */
+    varint64() {
         let lo = 0;
         let hi = 0;
         for (let j = 0; j < 10; j++) {
@@ -288,7 +306,7 @@ class Patcher {
                 hi |= bits << (shift - 32);
             }
             if (b < 0x80) {
-                return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+                return [lo >>> 0, hi >>> 0];
             }
         }
         this.fail("bad varint");
@@ -310,11 +328,11 @@ class Patcher {
     }
     /** count reads a number of things of at least one byte each. */
     count() {
-        const n = this.varint();
-        if (n > BigInt(this.b.length - this.i)) {
+        const n = this.number();
+        if (n > this.b.length - this.i) {
             this.fail("truncated");
         }
-        return Number(n);
+        return n;
     }
     take(n) {
         if (this.b.length - this.i < n) {
