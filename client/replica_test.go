@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"fmt"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -73,5 +74,60 @@ func TestReplicaTakesSeqOnlyFrameBeforeSnapshot(t *testing.T) {
 	d := &tickwirev1.Delta{Patch: []byte{8, 1}}
 	if _, err := r.Apply(&tickwirev1.StateFrame{RoomId: "r", Body: &tickwirev1.StateFrame_Delta{Delta: d}}); err != client.ErrNoSnapshot {
 		t.Errorf("non-empty delta before snapshot: err = %v", err)
+	}
+}
+
+// TestTopicsFollowTrackersWithChurn plays two topics whose players join,
+// move and leave, each diffed by its own Tracker as a room does: a delta
+// names a topic's players by their rank in that topic's map, so each
+// replica must stay exactly equal to its topic's state. One frame is lost
+// on the way; the server's answer to that, a snapshot, puts the replica
+// back in step.
+func TestTopicsFollowTrackersWithChurn(t *testing.T) {
+	ts := client.NewTopics[*arenav1.State]("r")
+	topics := []string{"west", "east"}
+	states := map[string]*arenav1.State{}
+	trackers := map[string]*protocol.Tracker{}
+	for _, tp := range topics {
+		states[tp] = &arenav1.State{Width: 10, Players: map[string]*arenav1.Player{}}
+		trackers[tp] = protocol.NewTracker(&arenav1.State{})
+	}
+	for tick := range 120 {
+		for n, tp := range topics {
+			st := states[tp]
+			if tick%3 == n {
+				st.Players[fmt.Sprintf("p-%s-%03d", tp, tick)] = &arenav1.Player{Hp: 100}
+			}
+			if tick%5 == 4 {
+				for id := range st.Players {
+					delete(st.Players, id)
+					break
+				}
+			}
+			for _, p := range st.Players {
+				p.X += float32(n + 1)
+			}
+			d, err := trackers[tp].Update(st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f *tickwirev1.StateFrame
+			switch {
+			case tick == 0 || tick == 61 && tp == "east":
+				f = snapshotFrame(t, tp, st, uint64(tick))
+			case tick == 60 && tp == "east":
+				continue // lost: the server sends a snapshot next
+			case d == nil:
+				continue
+			default:
+				f = &tickwirev1.StateFrame{RoomId: "r", Topic: tp, Tick: uint64(tick), Body: &tickwirev1.StateFrame_Delta{Delta: d}}
+			}
+			if _, _, err := ts.Apply(f); err != nil {
+				t.Fatalf("tick %d topic %s: %v", tick, tp, err)
+			}
+			if got := ts.Replicas[tp].State; !proto.Equal(got, st) {
+				t.Fatalf("tick %d topic %s: replica\n%v\nwant\n%v", tick, tp, got, st)
+			}
+		}
 	}
 }
