@@ -125,12 +125,10 @@ func (tn *testNode) url() string { return servertest.URL(tn.srv, false, "") }
 // lease release, no cleanup; its heartbeat just stops. Its HTTP server is
 // shut down too.
 func (n *Node) kill() {
-	n.goMu.Lock()
-	n.closed = true
-	n.goMu.Unlock()
+	n.work.Close()
 	n.cancel()
 	n.nc.Close()
-	n.wg.Wait()
+	n.work.Wait()
 }
 
 func (tn *testNode) kill() {

@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/internal/owned"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/tick"
@@ -57,9 +58,7 @@ type Node struct {
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
-	goMu   sync.Mutex
-	closed bool
-	wg     sync.WaitGroup
+	work   owned.Group // the node's goroutines; closed by Close
 
 	mu       sync.Mutex
 	host     Host
@@ -218,15 +217,7 @@ func (n *Node) openStoreWaiting(ctx context.Context, js jetstream.JetStream, c s
 }
 
 // goOwned starts fn on a goroutine Close waits for, unless closed.
-func (n *Node) goOwned(fn func()) bool {
-	n.goMu.Lock()
-	defer n.goMu.Unlock()
-	if n.closed {
-		return false
-	}
-	n.wg.Go(fn)
-	return true
-}
+func (n *Node) goOwned(fn func()) bool { return n.work.Go(fn) }
 
 // Name is this node's name.
 func (n *Node) Name() string { return n.opts.Name }
@@ -550,10 +541,7 @@ func (n *Node) serveUnhost(msg *nats.Msg) {
 // disconnects, waiting for its goroutines or for ctx. Close the lobby and
 // the rooms after it. Close may be called more than once.
 func (n *Node) Close(ctx context.Context) error {
-	n.goMu.Lock()
-	already := n.closed
-	n.goMu.Unlock()
-	if already {
+	if n.work.Closed() {
 		return nil
 	}
 	n.draining.Store(true)
@@ -572,13 +560,11 @@ func (n *Node) Close(ctx context.Context) error {
 			n.log.Info().Int("migrated", moved).Int("removed", len(left)).Msg("rooms handed to other nodes")
 		}
 	}
-	n.goMu.Lock()
-	n.closed = true
-	n.goMu.Unlock()
+	n.work.Close()
 	n.cancel() // the leader loop releases the lease as it ends
 	done := make(chan struct{})
 	go func() { // ends when the node's goroutines do, even if ctx ends first
-		n.wg.Wait()
+		n.work.Wait()
 		close(done)
 	}()
 	var err error

@@ -13,6 +13,7 @@ import (
 	memdb "github.com/hashicorp/go-memdb"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/internal/owned"
 	"github.com/tickwire/tickwire/tick"
 )
 
@@ -43,9 +44,7 @@ type Lobby struct {
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
-	goMu   sync.Mutex // guards closed and wg.Go against Close's Wait
-	closed bool
-	wg     sync.WaitGroup
+	work   owned.Group // the matchmaker, the janitor and the room watchers
 }
 
 // New returns a running Lobby: its matchmaker and janitor have started.
@@ -76,10 +75,8 @@ func New(opts Options) (*Lobby, error) {
 		quick: map[string]*sync.Mutex{},
 	}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
-	l.goMu.Lock()
-	l.wg.Go(l.runMatchmaker)
-	l.wg.Go(l.runJanitor)
-	l.goMu.Unlock()
+	l.work.Go(l.runMatchmaker)
+	l.work.Go(l.runJanitor)
 	return l, nil
 }
 
@@ -88,13 +85,11 @@ func New(opts Options) (*Lobby, error) {
 // after the lobby. Service calls fail with ErrClosed afterwards. Close may
 // be called more than once.
 func (l *Lobby) Close(ctx context.Context) error {
-	l.goMu.Lock()
-	l.closed = true
-	l.goMu.Unlock()
+	l.work.Close()
 	l.cancel()
 	done := make(chan struct{})
 	go func() { // ends when the lobby's goroutines do, even if ctx ends first
-		l.wg.Wait()
+		l.work.Wait()
 		close(done)
 	}()
 	select {
@@ -107,15 +102,7 @@ func (l *Lobby) Close(ctx context.Context) error {
 
 // goOwned starts fn on a goroutine Close waits for; it reports false (and
 // does not start fn) once the lobby is closed.
-func (l *Lobby) goOwned(fn func()) bool {
-	l.goMu.Lock()
-	defer l.goMu.Unlock()
-	if l.closed {
-		return false
-	}
-	l.wg.Go(fn)
-	return true
-}
+func (l *Lobby) goOwned(fn func()) bool { return l.work.Go(fn) }
 
 func (l *Lobby) checkOpen() error {
 	if l.ctx.Err() != nil {

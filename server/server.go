@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/tickwire/tickwire/channel"
+	"github.com/tickwire/tickwire/internal/owned"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/protocol"
 
@@ -55,15 +56,13 @@ type Server struct {
 	players  map[string]*session // with Options.SingleSession: each player's session
 	nextID   atomic.Uint64
 
-	flushCh    chan *session
-	writeCh    chan *session // sessions with a batch of state frames to write
-	draining   atomic.Bool
-	started    atomic.Bool
-	stopped    chan struct{}
-	wg         sync.WaitGroup
-	workMu     sync.Mutex // guards workClosed and wg.Go after Start
-	workClosed bool
-	stopOnce   sync.Once
+	flushCh  chan *session
+	writeCh  chan *session // sessions with a batch of state frames to write
+	draining atomic.Bool
+	started  atomic.Bool
+	stopped  chan struct{}
+	work     owned.Group // the janitor, flusher, writers and handler goroutines
+	stopOnce sync.Once
 }
 
 // New returns a Server for opts, or every problem with opts.
@@ -168,10 +167,10 @@ func (s *Server) Start() error {
 	if err := s.engine.Start(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
 	}
-	s.wg.Go(s.janitor)
-	s.wg.Go(s.flusher)
+	s.work.Go(s.janitor)
+	s.work.Go(s.flusher)
 	for range runtime.GOMAXPROCS(0) {
-		s.wg.Go(s.writer)
+		s.work.Go(s.writer)
 	}
 	s.log.Info().Str("addr", s.Addr()).Bool("tls", s.TLS()).Str("io_mode", s.opts.IOMode).Msg("serving")
 	return nil
@@ -262,10 +261,8 @@ wait:
 		}
 	}
 	close(s.stopped)
-	s.workMu.Lock()
-	s.workClosed = true // no wg.Go may race the Wait below
-	s.workMu.Unlock()
-	s.wg.Wait()
+	s.work.Close() // no start may race the Wait below
+	s.work.Wait()
 	// engine.Shutdown marks itself shut down, then closes the listener,
 	// which releases the blocked Accept: nbio's loop sees the flag and exits.
 	if e := s.engine.Shutdown(ctx); e != nil {
@@ -402,15 +399,7 @@ func (s *Server) janitorPeriod() time.Duration {
 // spawn runs f on a goroutine the server owns (Shutdown waits for it), for
 // message handling that may wait and so must not run on a poller. It
 // reports false once Shutdown has begun waiting.
-func (s *Server) spawn(f func()) bool {
-	s.workMu.Lock()
-	defer s.workMu.Unlock()
-	if s.workClosed {
-		return false
-	}
-	s.wg.Go(f)
-	return true
-}
+func (s *Server) spawn(f func()) bool { return s.work.Go(f) }
 
 // addSession registers a new session. One that arrives while Shutdown is
 // closing sessions (its upgrade raced the listener's closing) is closed
