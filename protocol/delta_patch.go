@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -229,14 +231,7 @@ func (p *deltaPatcher) mapField(fd protoreflect.FieldDescriptor, m protoreflect.
 			return keys
 		}
 		if p.dry {
-			keys = make([]protoreflect.MapKey, 0, size)
-			if mp != nil {
-				mp.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
-					keys = append(keys, k)
-					return true
-				})
-			}
-			deltaSortKeys(deltaKeyKindOf(fd.MapKey()), keys)
+			keys = deltaSortedKeys(fd, m, mp, size)
 			p.keys = append(p.keys, keys)
 		} else {
 			keys = p.keys[p.nkeys]
@@ -487,4 +482,58 @@ func (p *deltaPatcher) scalar(fd protoreflect.FieldDescriptor) (protoreflect.Val
 		return protoreflect.ValueOfBytes(append([]byte{}, b...)), err
 	}
 	return protoreflect.Value{}, fmt.Errorf("field %s: kind %s is not a scalar", fd.FullName(), fd.Kind())
+}
+
+// deltaSortedKeys returns the keys of mp, map field fd of m, in key order.
+// String keys of a generated message's Go map are read and sorted as plain
+// strings: through protoreflect every key read allocates, and comparing
+// them costs more.
+func deltaSortedKeys(fd protoreflect.FieldDescriptor, m protoreflect.Message, mp protoreflect.Map, size int) []protoreflect.MapKey {
+	keys := make([]protoreflect.MapKey, 0, size)
+	if mp == nil {
+		return keys
+	}
+	if gm, ok := deltaGoMapOf(fd, m); ok && fd.MapKey().Kind() == protoreflect.StringKind {
+		strs := make([]string, 0, size)
+		k := reflect.New(gm.Type().Key()).Elem()
+		for it := gm.MapRange(); it.Next(); {
+			k.SetIterKey(it)
+			strs = append(strs, k.String())
+		}
+		slices.Sort(strs)
+		for _, s := range strs {
+			keys = append(keys, protoreflect.ValueOfString(s).MapKey())
+		}
+		return keys
+	}
+	mp.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
+		keys = append(keys, k)
+		return true
+	})
+	deltaSortKeys(deltaKeyKindOf(fd.MapKey()), keys)
+	return keys
+}
+
+// deltaShapes caches the shapes of generated message types for appliers,
+// which, unlike a Tracker's walker, live for one call.
+var deltaShapes sync.Map // reflect.Type → *deltaShape
+
+// deltaGoMapOf returns the Go map behind map field fd of m when m is a
+// generated message.
+func deltaGoMapOf(fd protoreflect.FieldDescriptor, m protoreflect.Message) (reflect.Value, bool) {
+	t := reflect.TypeOf(m.Interface())
+	v, ok := deltaShapes.Load(t)
+	if !ok {
+		v, _ = deltaShapes.LoadOrStore(t, deltaNewShape(m.Descriptor(), t))
+	}
+	s := v.(*deltaShape)
+	if s.goType != t || fd.Index() >= len(s.fields) || s.fields[fd.Index()].fd != fd {
+		return reflect.Value{}, false
+	}
+	g := s.fields[fd.Index()].goMap
+	pv := reflect.ValueOf(m.Interface())
+	if g == nil || pv.IsNil() {
+		return reflect.Value{}, false
+	}
+	return pv.Elem().Field(g.index), true
 }
