@@ -36,8 +36,6 @@ const serveFlag = "-serve"
 // Server kinds the child can run.
 const (
 	kindTickwireNonBlocking = "tickwire-nonblocking"
-	kindTickwireBlocking    = "tickwire-blocking"
-	kindTickwireMixed       = "tickwire-mixed"
 	kindTickwireLobby       = "tickwire-lobby"
 	kindCoder               = "coder"
 	kindGorilla             = "gorilla"
@@ -45,7 +43,7 @@ const (
 	kindNBIOBareInline      = "nbio-bare-inline"
 )
 
-var serverKinds = []string{kindTickwireNonBlocking, kindTickwireBlocking, kindTickwireMixed, kindTickwireLobby, kindCoder, kindGorilla, kindNBIOBare, kindNBIOBareInline}
+var serverKinds = []string{kindTickwireNonBlocking, kindTickwireLobby, kindCoder, kindGorilla, kindNBIOBare, kindNBIOBareInline}
 
 func isTickwire(kind string) bool { return strings.HasPrefix(kind, "tickwire-") }
 
@@ -91,7 +89,7 @@ func runChild(args []string) error {
 		err  error
 	)
 	switch *kind {
-	case kindTickwireNonBlocking, kindTickwireBlocking, kindTickwireMixed:
+	case kindTickwireNonBlocking:
 		addr, err = startTickwire(strings.TrimPrefix(*kind, "tickwire-"), *pollers, false)
 	case kindTickwireLobby:
 		addr, err = startTickwire(server.IOModeNonBlocking, *pollers, true)

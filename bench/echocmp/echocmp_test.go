@@ -70,11 +70,11 @@ func TestChildCommands(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	cfg, err := parseFlags([]string{"-servers", "coder,x", "-alt", "x=:tickwire-blocking/1", "-idle-conns", "10,20"})
+	cfg, err := parseFlags([]string{"-servers", "coder,x", "-alt", "x=:tickwire-nonblocking/1", "-idle-conns", "10,20"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.servers) != 2 || cfg.servers[1].Kind != "tickwire-blocking" || cfg.servers[1].Pollers != 1 || len(cfg.idleConns) != 2 {
+	if len(cfg.servers) != 2 || cfg.servers[1].Kind != "tickwire-nonblocking" || cfg.servers[1].Pollers != 1 || len(cfg.idleConns) != 2 {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 	for _, args := range [][]string{

@@ -102,7 +102,7 @@ Flags:
 `, strings.Join(serverKinds, ", "))
 		fs.PrintDefaults()
 	}
-	servers := fs.String("servers", "tickwire-nonblocking,tickwire-blocking,tickwire-mixed,coder,gorilla", "comma-separated servers under test (kinds, or labels defined with -alt)")
+	servers := fs.String("servers", "tickwire-nonblocking,coder,gorilla", "comma-separated servers under test (kinds, or labels defined with -alt)")
 	alts := fs.String("alt", "", "comma-separated LABEL=[BINARY]:KIND[/POLLERS]: more servers, usable in -servers by LABEL,\nserved by another build of echocmp (e.g. one built from a patched copy of the repo; empty: this one),\noptionally with their own poller count")
 	rounds := fs.Int("rounds", 1, "run the active scenario this many times, the servers interleaved")
 	scenarios := fs.String("scenarios", "idle,active", "comma-separated scenarios: idle, active")
