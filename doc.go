@@ -19,15 +19,17 @@
 //		"syscall"
 //
 //		"github.com/tickwire/tickwire"
+//
 //		_ "example.com/mygame/game" // registers the game
 //	)
 //
 //	func main() {
-//		addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+//		var opts tickwire.Options
+//		opts.AddFlags(flag.CommandLine) // -addr, -tls-cert/-tls-key, -origins, -log-level, -log-format, cluster mode…
 //		flag.Parse()
 //		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 //		defer stop()
-//		if err := tickwire.Serve(ctx, tickwire.Options{Addr: *addr}); err != nil {
+//		if err := tickwire.Serve(ctx, opts); err != nil {
 //			log.Fatal(err)
 //		}
 //	}
@@ -44,8 +46,17 @@
 // SDK under /sdk/ (import "/sdk/tickwire.js" from a page), GET
 // /debug/ticks, and whatever the program adds with Handle.
 //
-// `tickwire new MODULE_PATH` (github.com/tickwire/tickwire/cmd/tickwire)
-// scaffolds a game module that does all of this.
+// To start a new game, let the tickwire command write one that does all
+// of this, with its .proto, generated code, tests and a page:
+//
+//	go install github.com/tickwire/tickwire/cmd/tickwire@latest
+//	tickwire new example.com/mygame
+//	cd mygame && go test ./... && go run . -addr 127.0.0.1:8080
+//
+// The shutdown order (Node.Shutdown): the tasks given to Go stop, the
+// server stops accepting, the node leaves its cluster (migrating rooms
+// with snapshots), the lobby closes, the ticks stop (players get Left),
+// every WebSocket gets close 1001, and the server waits for its writers.
 package tickwire
 
 import "github.com/tickwire/tickwire/version"
