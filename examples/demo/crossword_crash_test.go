@@ -66,7 +66,7 @@ func TestCrosswordSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the demo five times")
 	}
-	const rounds, bots = 5, 4
+	const rounds, bots = 5, 6
 	dir := t.TempDir()
 	eng, err := client.NewEngine(1)
 	if err != nil {
@@ -122,7 +122,7 @@ func TestCrosswordSIGKILL(t *testing.T) {
 			_ = child.Wait()
 			t.Fatalf("round %d: no play was acknowledged within 15 s", round)
 		}
-		<-time.After(time.Duration(rng.Int64N(int64(1500 * time.Millisecond))))
+		<-time.After(time.Duration(rng.Int64N(int64(2500 * time.Millisecond))))
 		if err := child.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
