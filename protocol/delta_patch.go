@@ -75,6 +75,11 @@ func (p *deltaPatcher) message(md protoreflect.MessageDescriptor, m protoreflect
 		}
 	}
 	mask := p.b[start:p.i]
+	var sv reflect.Value // the Go struct behind m, when it is a generated message
+	var sh *deltaShape
+	if !p.dry {
+		sh, sv = deltaStructOf(m)
+	}
 	var seen [4]protoreflect.OneofDescriptor
 	oneofs := seen[:0] // the oneofs changed so far
 	for j, b := range mask {
@@ -95,7 +100,7 @@ func (p *deltaPatcher) message(md protoreflect.MessageDescriptor, m protoreflect
 				}
 				oneofs = append(oneofs, od)
 			}
-			if err := p.field(fd, m, depth); err != nil {
+			if err := p.field(fd, m, depth, sh, sv); err != nil {
 				return err
 			}
 		}
@@ -107,7 +112,10 @@ func (p *deltaPatcher) message(md protoreflect.MessageDescriptor, m protoreflect
 func live(m protoreflect.Message) bool { return m != nil && m.IsValid() }
 
 // field reads the change of field fd of m.
-func (p *deltaPatcher) field(fd protoreflect.FieldDescriptor, m protoreflect.Message, depth int) error {
+// Implicit-presence scalars of a generated message (shape sh, struct sv)
+// are written to the Go struct directly: through protoreflect each write
+// allocates.
+func (p *deltaPatcher) field(fd protoreflect.FieldDescriptor, m protoreflect.Message, depth int, sh *deltaShape, sv reflect.Value) error {
 	switch {
 	case fd.IsList():
 		return p.list(fd, m, depth)
@@ -118,7 +126,11 @@ func (p *deltaPatcher) field(fd protoreflect.FieldDescriptor, m protoreflect.Mes
 		if err != nil {
 			return err
 		}
-		if !p.dry {
+		switch {
+		case p.dry:
+		case sh != nil && sh.fields[fd.Index()].class == deltaImplicit && sh.fields[fd.Index()].goIndex >= 0:
+			deltaSetGo(sv.Field(sh.fields[fd.Index()].goIndex), fd.Kind(), v)
+		default:
 			m.Set(fd, v)
 		}
 		return nil
@@ -273,6 +285,14 @@ func (p *deltaPatcher) mapField(fd protoreflect.FieldDescriptor, m protoreflect.
 		return err
 	}
 	rank = -1
+	// Message values of a generated Go map are looked up through package
+	// reflect with a reused key: through protoreflect each lookup allocates.
+	var gm, gk reflect.Value
+	if n > 0 && mp != nil && vd.Message() != nil {
+		if v, ok := deltaGoMapOf(fd, m); ok {
+			gm, gk = v, reflect.New(v.Type().Key()).Elem()
+		}
+	}
 	for range n {
 		k, err := next()
 		if err != nil {
@@ -289,7 +309,11 @@ func (p *deltaPatcher) mapField(fd protoreflect.FieldDescriptor, m protoreflect.
 			continue
 		}
 		var em protoreflect.Message
-		if mp != nil {
+		switch {
+		case gm.IsValid():
+			deltaSetGoKey(gk, fd.MapKey().Kind(), k)
+			em = deltaGoMessage(gm.MapIndex(gk))
+		case mp != nil:
 			em = mp.Get(k).Message()
 		}
 		if !p.dry && !em.IsValid() {
@@ -522,11 +546,7 @@ var deltaShapes sync.Map // reflect.Type → *deltaShape
 // generated message.
 func deltaGoMapOf(fd protoreflect.FieldDescriptor, m protoreflect.Message) (reflect.Value, bool) {
 	t := reflect.TypeOf(m.Interface())
-	v, ok := deltaShapes.Load(t)
-	if !ok {
-		v, _ = deltaShapes.LoadOrStore(t, deltaNewShape(m.Descriptor(), t))
-	}
-	s := v.(*deltaShape)
+	s := deltaShapeOf(m.Descriptor(), t)
 	if s.goType != t || fd.Index() >= len(s.fields) || s.fields[fd.Index()].fd != fd {
 		return reflect.Value{}, false
 	}
@@ -536,4 +556,63 @@ func deltaGoMapOf(fd protoreflect.FieldDescriptor, m protoreflect.Message) (refl
 		return reflect.Value{}, false
 	}
 	return pv.Elem().Field(g.index), true
+}
+
+// deltaShapeOf returns the shape of generated message type t (with
+// descriptor md), cached for the process.
+func deltaShapeOf(md protoreflect.MessageDescriptor, t reflect.Type) *deltaShape {
+	v, ok := deltaShapes.Load(t)
+	if !ok {
+		v, _ = deltaShapes.LoadOrStore(t, deltaNewShape(md, t))
+	}
+	return v.(*deltaShape)
+}
+
+// deltaStructOf returns the shape of m and the Go struct behind it when m
+// is a valid generated message (nil and an invalid value otherwise).
+func deltaStructOf(m protoreflect.Message) (*deltaShape, reflect.Value) {
+	if !live(m) {
+		return nil, reflect.Value{}
+	}
+	pv := reflect.ValueOf(m.Interface())
+	s := deltaShapeOf(m.Descriptor(), pv.Type())
+	if s.goType != pv.Type() || pv.IsNil() {
+		return nil, reflect.Value{}
+	}
+	return s, pv.Elem()
+}
+
+// deltaSetGo sets Go struct field f, of field kind k, to v.
+func deltaSetGo(f reflect.Value, k protoreflect.Kind, v protoreflect.Value) {
+	switch k {
+	case protoreflect.BoolKind:
+		f.SetBool(v.Bool())
+	case protoreflect.EnumKind:
+		f.SetInt(int64(v.Enum()))
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		f.SetInt(v.Int())
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		f.SetUint(v.Uint())
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		f.SetFloat(v.Float())
+	case protoreflect.StringKind:
+		f.SetString(v.String())
+	case protoreflect.BytesKind:
+		f.SetBytes(v.Bytes())
+	}
+}
+
+// deltaSetGoKey sets gk, a Go map key of key kind k, to key.
+func deltaSetGoKey(gk reflect.Value, k protoreflect.Kind, key protoreflect.MapKey) {
+	switch k {
+	case protoreflect.BoolKind:
+		gk.SetBool(key.Bool())
+	case protoreflect.StringKind:
+		gk.SetString(key.String())
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		gk.SetUint(key.Uint())
+	default:
+		gk.SetInt(key.Int())
+	}
 }
