@@ -15,6 +15,7 @@ import (
 
 	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/cluster"
+	"github.com/tickwire/tickwire/internal/owned"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
@@ -44,7 +45,7 @@ type Node struct {
 	// ctx is cancelled at the start of Shutdown: it stops the tasks.
 	ctx    context.Context
 	cancel context.CancelFunc
-	tasks  sync.WaitGroup
+	tasks  owned.Group // closed by Shutdown: a Start racing it starts none
 
 	mu      sync.Mutex
 	started bool
@@ -242,6 +243,7 @@ func (n *Node) Start() error {
 	for _, task := range tasks {
 		n.tasks.Go(func() { task(n.ctx) })
 	}
+
 	n.log.Info().Str("url", n.URL()).Str("version", Version).Msg("Tickwire ready")
 	return nil
 }
@@ -254,6 +256,7 @@ func (n *Node) Start() error {
 // call more than once and on a Node never started.
 func (n *Node) Shutdown(ctx context.Context) error {
 	n.cancel()
+	n.tasks.Close()
 	n.tasks.Wait()
 	return n.srv.Shutdown(ctx)
 }
