@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	httppprof "net/http/pprof"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -85,6 +86,9 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
 	srv.OnShutdown(rooms.Close)
 	srv.Handle("GET /debug/ticks", server.TickStatsHandler(rooms))
+	// The heap under load, for finding where a player's memory goes
+	// (go tool pprof http://ADDR/debug/pprof/heap while a run is going).
+	srv.Handle("GET /debug/pprof/heap", httppprof.Handler("heap"))
 	if *withCrossword {
 		if _, err := crossword.OpenWorld(ctx, rooms, nil); err != nil {
 			_ = rooms.Close(context.Background())

@@ -10,6 +10,7 @@ const (
 	CloseGoingAway       CloseCode = 1001 // the server is shutting down
 	CloseProtocolError   CloseCode = 1002 // an undecodable frame or Envelope
 	CloseUnsupportedData CloseCode = 1003 // a text frame on /ws
+	CloseInvalidPayload  CloseCode = 1007 // text or a close reason that is not UTF-8, or bad deflate data
 	ClosePolicyViolation CloseCode = 1008 // Origin, auth or rate-limit policy
 	CloseMessageTooBig   CloseCode = 1009 // a message over the size limit
 	CloseInternalError   CloseCode = 1011 // the server failed
@@ -46,6 +47,7 @@ func CloseCodes() []CloseCodeInfo {
 		{CloseGoingAway, "going away", "server shutting down"},
 		{CloseProtocolError, "protocol error", "undecodable frame"},
 		{CloseUnsupportedData, "unsupported data", "text frames are not accepted on /ws"},
+		{CloseInvalidPayload, "invalid payload", "text message is not valid UTF-8"},
 		{ClosePolicyViolation, "policy violation", "policy violation"},
 		{CloseMessageTooBig, "message too big", "message too large"},
 		{CloseInternalError, "internal error", "internal error"},

@@ -14,6 +14,8 @@ export declare const CloseCode: {
     readonly UnsupportedData: 1003;
     /** 1006 abnormal: never sent by a server; the browser reports it when the connection dropped without a close frame. */
     readonly Abnormal: 1006;
+    /** 1007 invalid payload; the server's close reason is "text message is not valid UTF-8". */
+    readonly InvalidPayload: 1007;
     /** 1008 policy violation; the server's close reason is "policy violation". */
     readonly PolicyViolation: 1008;
     /** 1009 message too big; the server's close reason is "message too large". */

@@ -1,4 +1,4 @@
-// Lobby: fetch wrappers for the lobby's HTTP JSON API (DESIGN.md section 3).
+// Lobby: fetch wrappers for the lobby's HTTP JSON API (docs/lobby.md).
 // The field names are the API's own (snake_case): they are a contract.
 /** LobbyError is a failed lobby request: the HTTP status and the API's error code and message. */
 export class LobbyError extends Error {

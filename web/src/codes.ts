@@ -17,6 +17,8 @@ export const CloseCode = {
   UnsupportedData: 1003,
   /** 1006 abnormal: never sent by a server; the browser reports it when the connection dropped without a close frame. */
   Abnormal: 1006,
+  /** 1007 invalid payload; the server's close reason is "text message is not valid UTF-8". */
+  InvalidPayload: 1007,
   /** 1008 policy violation; the server's close reason is "policy violation". */
   PolicyViolation: 1008,
   /** 1009 message too big; the server's close reason is "message too large". */
@@ -46,6 +48,7 @@ export const closeCodeNames: Readonly<Record<number, string>> = {
   1001: "going away",
   1002: "protocol error",
   1003: "unsupported data",
+  1007: "invalid payload",
   1008: "policy violation",
   1009: "message too big",
   1011: "internal error",

@@ -1,4 +1,4 @@
-// Lobby: fetch wrappers for the lobby's HTTP JSON API (DESIGN.md section 3).
+// Lobby: fetch wrappers for the lobby's HTTP JSON API (docs/lobby.md).
 // The field names are the API's own (snake_case): they are a contract.
 
 /** A game the server hosts. */
