@@ -58,8 +58,8 @@ const freshStopPatience = 2 * time.Second
 // poller goroutine ran is lost and Stop waits forever. closeFresh waits
 // for Stop at most freshStopPatience; past that the engine's poller and
 // the stopping goroutine are abandoned (two idle goroutines) rather than
-// hanging the caller. Pass Options.Engine to avoid private engines (README,
-// design notes: "Known nbio limitations").
+// hanging the caller. Pass Options.Engine to avoid private engines (docs/design.md:
+// "Known nbio limitations").
 func (e *Engine) closeFresh() {
 	done := make(chan struct{})
 	go func() { e.nb.Stop(); close(done) }()

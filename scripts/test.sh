@@ -50,6 +50,6 @@ step "go test -race ./..."
 go test -race -count=1 -timeout 20m ./...
 
 # Files tagged !race: nbio's TLS path, whose buffer hand-offs the race
-# detector flags inside nbio and llib (README, "Known nbio limitations").
+# detector flags inside nbio and llib (docs/design.md, "Known nbio limitations").
 step "go test ./server/ (TLS, without -race)"
 go test -count=1 -timeout 5m -run 'TLS' ./server/

@@ -113,7 +113,7 @@ type Options struct {
 	// after). Without it every session plays as an anonymous guest.
 	Authenticate func(token string) (playerID string, err error)
 
-	// Channels configures pub/sub channels on /ws (README, "Channels"):
+	// Channels configures pub/sub channels on /ws (docs/channels.md):
 	// rules, history, subscription, size and rate limits, and the Bus
 	// between nodes. The zero value gives the documented defaults; the
 	// server fills in Logger and, when nil, Registerer (its Registry).

@@ -14,7 +14,7 @@ import (
 // nbio's event loop. nbio hands the connection's bytes to Parse on the
 // poller goroutine that read them, and each message is handled right there:
 // an Input is decoded and queued for its room with no goroutine started and
-// no hand-off to another thread (README, design notes: "Frames on the
+// no hand-off to another thread (docs/design.md: "Frames on the
 // poller"). Handlers that may wait (joins, the lobby) start goroutines the
 // server owns, as before.
 //
