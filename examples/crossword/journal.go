@@ -270,6 +270,9 @@ type journal struct {
 	compactTo atomic.Uint64 // the last sequence of the newest snapshot on disk
 	wake      chan struct{} // compactTo moved
 	wg        sync.WaitGroup
+	// failWrites makes every write fail, as a full or failing disk does
+	// (tests).
+	failWrites atomic.Bool
 
 	// The writer's.
 	f         *os.File
@@ -465,6 +468,9 @@ func (jr *journal) write(batch []*record) error {
 		}
 		jr.tailSeqs = append(jr.tailSeqs, r.seq)
 		jr.tailEnds = append(jr.tailEnds, len(jr.tail))
+	}
+	if jr.failWrites.Load() {
+		return errors.New("write failed (injected)")
 	}
 	if jr.failing {
 		return jr.replace()

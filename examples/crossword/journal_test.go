@@ -456,3 +456,37 @@ func BenchmarkJournal(b *testing.B) {
 		})
 	}
 }
+
+// TestJournalWriteFails: while the journal cannot be written nothing is
+// acknowledged and the game goes on; once it can, the writer rewrites the
+// whole file, the plays are shown, and they survive a crash.
+func TestJournalWriteFails(t *testing.T) {
+	w := newWorld(t, Config{DataDir: t.TempDir(), SnapshotEvery: time.Hour}, "a")
+	defer w.close()
+	w.synced()
+	w.g.journal.failWrites.Store(true)
+	w.mustPlay("a", C-1, C, true, "cat")
+	servertest.CheckFor(t, 5*time.Second, time.Millisecond, func() error {
+		if counterValue(t, w.g.m.journalSyncs.WithLabelValues("error")) == 0 {
+			return errors.New("no failed write yet")
+		}
+		return nil
+	})
+	if err := w.h.Run(3); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.fill(TopicMe + "a").Players["a"].GetWords(); got != 0 || w.g.journal.synced.Load() >= w.g.lastSeq {
+		t.Fatalf("a play whose record could not be written is shown: words %d", got)
+	}
+	w.g.journal.failWrites.Store(false) // the writer tries again within journalRetry
+	w.synced()
+	if got := w.fill(TopicMe + "a").Players["a"].GetWords(); got != 1 {
+		t.Fatalf("after the journal recovered: words %d, want 1", got)
+	}
+	w2, err := openWorld(crashCopy(t, w.g.cfg.DataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.close()
+	sameWorld(t, w.h.State(), w2.h.State())
+}
