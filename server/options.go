@@ -76,6 +76,16 @@ type Options struct {
 	// bytes; past it the connection is closed. Default 4 MiB.
 	MaxWriteBufferBytes int
 
+	// MaxHeaderBytes bounds what the server buffers of a request before it
+	// is parsed (in practice its head: request line and headers); past it
+	// the connection is closed. Default 1 MiB, as net/http's.
+	MaxHeaderBytes int
+	// MaxBodyBytes bounds an HTTP request body; the connection of a larger
+	// one is closed as the bytes arrive, before it is buffered whole.
+	// Default 1 MiB (the largest legitimate body, a fallback POST, is
+	// 256 KiB).
+	MaxBodyBytes int
+
 	// MessagesPerSecond and MessageBurst rate-limit inbound messages per
 	// /ws session (token bucket). Excess messages are dropped with an
 	// ERROR_CODE_RATE_LIMITED error (at most one per second); a session
@@ -155,6 +165,8 @@ func (o *Options) setDefaults() {
 	def(&o.StallTimeout, 10*time.Second)
 	defInt(&o.MaxWriteBufferBytes, 4<<20)
 	defInt(&o.KernelUnsentBytes, 32<<10)
+	defInt(&o.MaxHeaderBytes, 1<<20)
+	defInt(&o.MaxBodyBytes, 1<<20)
 	if o.MessagesPerSecond == 0 {
 		o.MessagesPerSecond = 200
 	}

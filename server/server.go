@@ -128,12 +128,18 @@ func (s *Server) Start() error {
 	}
 	conf := nbhttp.Config{
 		Name:                    "tickwire",
-		Handler:                 s.mux,
+		Handler:                 http.HandlerFunc(s.serveHTTP),
 		NPoller:                 s.opts.Pollers,
 		MaxWriteBufferSize:      s.opts.MaxWriteBufferBytes,
 		ReleaseWebsocketPayload: true,
 		KeepaliveTime:           s.opts.IdleTimeout, // HTTP keep-alive idle limit
 		MaxLoad:                 1 << 20,
+		// Bounded HTTP: nbio buffers what it has not parsed (default limit
+		// 64 MiB) and whole bodies (unlimited by default). A request whose
+		// head grows past MaxHeaderBytes, or whose body passes
+		// MaxBodyBytes, ends its connection as the bytes arrive.
+		ReadLimit:       s.opts.MaxHeaderBytes,
+		MaxHTTPBodySize: s.opts.MaxBodyBytes,
 		Listen: func(network, addr string) (net.Listener, error) {
 			ln, err := net.Listen(network, addr)
 			if err != nil {
@@ -174,6 +180,25 @@ func (s *Server) Start() error {
 	}
 	s.log.Info().Str("addr", s.Addr()).Bool("tls", s.TLS()).Str("io_mode", s.opts.IOMode).Msg("serving")
 	return nil
+}
+
+// serveHTTP refuses a request whose headers add up to more than
+// MaxHeaderBytes — many short lines, which nbio's read limit does not
+// catch — with 431, then hands the rest to the mux.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	n := len(r.Method) + len(r.RequestURI)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	if n > s.opts.MaxHeaderBytes {
+		s.metrics.refused.WithLabelValues("431").Inc()
+		w.Header().Set("Connection", "close")
+		http.Error(w, "request header fields too large", http.StatusRequestHeaderFieldsTooLarge)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
 }
 
 func (s *Server) tlsConfig() (*ltls.Config, error) {
