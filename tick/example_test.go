@@ -8,7 +8,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/tick"
 )
@@ -37,36 +36,25 @@ func (Tally) Input(r *tick.Room[*wrapperspb.Int64Value], p tick.PlayerID, in *wr
 
 func (Tally) Tick(r *tick.Room[*wrapperspb.Int64Value], dt time.Duration) {}
 
-// clientPeer stands in for a server session and a client: it decodes each
-// frame as a client would and keeps the state it rebuilds.
+// clientPeer stands in for a server session and a client: it rebuilds the
+// room's state from each frame as a client would.
 type clientPeer struct {
-	state   *wrapperspb.Int64Value
+	replica *protocol.Replica[*wrapperspb.Int64Value]
 	waitSeq uint64
 	reached chan int64 // the value once waitSeq is acknowledged
 }
 
 func (c *clientPeer) SendState(frame []byte, lastInputSeq uint64, snapshot bool, _ string) bool {
-	// frame is shared and reused by the room: copy it before appending the
-	// receiver's seq, as a session does before queueing the write.
-	wire := protocol.AppendLastInputSeq(append([]byte(nil), frame...), lastInputSeq)
-	var env protocol.Envelope
-	if err := protocol.Decode(wire, 0, &env); err != nil {
+	f, err := protocol.DecodeStateFrame(frame, lastInputSeq)
+	if err == nil {
+		_, err = c.replica.Apply(f)
+	}
+	if err != nil {
 		panic(err)
 	}
-	switch body := env.GetState().GetBody().(type) {
-	case *tickwirev1.StateFrame_Snapshot:
-		c.state = &wrapperspb.Int64Value{}
-		if err := proto.Unmarshal(body.Snapshot, c.state); err != nil {
-			panic(err)
-		}
-	case *tickwirev1.StateFrame_Delta:
-		if err := protocol.ApplyDelta(c.state, body.Delta); err != nil {
-			panic(err)
-		}
-	}
-	if env.GetState().GetLastInputSeq() >= c.waitSeq {
+	if c.replica.LastInputSeq >= c.waitSeq {
 		select {
-		case c.reached <- c.state.GetValue():
+		case c.reached <- c.replica.State.GetValue():
 		default: // SendState must not block
 		}
 	}
@@ -97,11 +85,11 @@ func Example() {
 		panic(err)
 	}
 
-	ann := &clientPeer{waitSeq: 3, reached: make(chan int64, 1)}
+	ann := &clientPeer{replica: protocol.NewReplica[*wrapperspb.Int64Value](room.ID()), waitSeq: 3, reached: make(chan int64, 1)}
 	if err := room.Join(ctx, "ann", ann); err != nil {
 		panic(err)
 	}
-	fmt.Println(room.Join(ctx, "mallory", &clientPeer{}))
+	fmt.Println(room.Join(ctx, "mallory", &clientPeer{replica: protocol.NewReplica[*wrapperspb.Int64Value](room.ID())}))
 
 	for seq, add := range []int64{5, 7, 100} {
 		payload, _ := proto.Marshal(wrapperspb.Int64(add))
@@ -114,4 +102,28 @@ func Example() {
 	// joined tally as ann at 20 Hz
 	// game_refused: mallory may not play
 	// ann's client sees 22 once input 3 is applied
+}
+
+// A game's unit test runs it in a Harness: no network, no clock, one tick
+// per call, and each player's client replica to check what it sees.
+func ExampleHarness() {
+	h, err := tick.NewHarness(tick.GameInfo{Name: "tally"}, tick.Game[*wrapperspb.Int64Value, *wrapperspb.Int64Value](Tally{}), 1)
+	if err != nil {
+		panic(err)
+	}
+	if err := h.Join("ann"); err != nil {
+		panic(err)
+	}
+	for _, add := range []int64{5, 7, 100} {
+		_ = h.Input("ann", wrapperspb.Int64(add))
+	}
+	if err := h.Tick(); err != nil {
+		panic(err)
+	}
+	ann := h.Client("ann")
+	fmt.Println("ann sees", ann.State().GetValue(), "after input", ann.LastInputSeq())
+	fmt.Println(h.Join("mallory"))
+	// Output:
+	// ann sees 22 after input 3
+	// game_refused: mallory may not play
 }

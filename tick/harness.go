@@ -22,6 +22,56 @@ type Harness[S, I proto.Message] struct {
 	r       *Room[S]
 	seq     uint64
 	refused []Refusal
+	clients map[PlayerID]*HarnessClient[S]
+}
+
+// HarnessClient is what one player's client has rebuilt from the frames
+// the room sent it: the room's state (or the player's view of it), each of
+// its topics, and the last input of its own that the state reflects. It is
+// the state a real client shows, so a test can check what a player sees,
+// interest management included.
+type HarnessClient[S proto.Message] struct {
+	replica *protocol.Replica[S]
+	topics  *protocol.Topics[S]
+	err     error
+}
+
+// State is the player's replica of the room's state (its view, for a game
+// with Viewer); empty until the first frame.
+func (c *HarnessClient[S]) State() S { return c.replica.State }
+
+// Topic is the player's replica of topic, for a game with Topics, and
+// whether the player receives it.
+func (c *HarnessClient[S]) Topic(topic string) (S, bool) {
+	r, ok := c.topics.Replicas[topic]
+	if !ok {
+		var zero S
+		return zero, false
+	}
+	return r.State, true
+}
+
+// LastInputSeq is the highest seq of the player's inputs (Harness.Input
+// numbers them from 1) that the state it received reflects.
+func (c *HarnessClient[S]) LastInputSeq() uint64 { return c.topics.LastInputSeq }
+
+// Err is the first frame the client could not apply: a framework bug, never
+// the game's.
+func (c *HarnessClient[S]) Err() error { return c.err }
+
+func (c *HarnessClient[S]) apply(frame []byte, lastInputSeq uint64) {
+	f, err := protocol.DecodeStateFrame(frame, lastInputSeq)
+	if err == nil {
+		if f.GetTopic() == "" {
+			_, err = c.replica.Apply(f)
+		}
+		if err == nil {
+			_, _, err = c.topics.Apply(f)
+		}
+	}
+	if err != nil && c.err == nil {
+		c.err = err
+	}
 }
 
 // Refusal is an input the game refused with Room.Refuse, as the harness saw
@@ -51,7 +101,7 @@ func NewHarness[S, I proto.Message](info GameInfo, g Game[S, I], seed uint64) (*
 	rm.start = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	rm.now = rm.start
 	rm.next = 1
-	h := &Harness[S, I]{rm: rm, r: &rm.game.(*gameRunner[S, I]).room}
+	h := &Harness[S, I]{rm: rm, r: &rm.game.(*gameRunner[S, I]).room, clients: map[PlayerID]*HarnessClient[S]{}}
 	if err := rm.callInit(); err != nil {
 		return nil, err
 	}
@@ -70,11 +120,19 @@ func (h *Harness[S, I]) Join(p PlayerID) error {
 	if err := h.failed(); err != nil {
 		return err
 	}
-	if err := h.rm.join(p, &harnessPeer{p: p, refuse: func(r Refusal) { h.refused = append(h.refused, r) }}); err != nil {
+	c := &HarnessClient[S]{replica: protocol.NewReplica[S](h.rm.id), topics: protocol.NewTopics[S](h.rm.id)}
+	peer := &harnessPeer{p: p, refuse: func(r Refusal) { h.refused = append(h.refused, r) }, frame: c.apply}
+	if err := h.rm.join(p, peer); err != nil {
 		return err
 	}
+	h.clients[p] = c
 	return h.failed()
 }
+
+// Client is what p's client has rebuilt from the frames sent to it since
+// p last joined, or nil if p never joined. Frames are sent at the end of
+// each tick, as in a room.
+func (h *Harness[S, I]) Client(p PlayerID) *HarnessClient[S] { return h.clients[p] }
 
 // Leave unseats p, as Handle.Leave does.
 func (h *Harness[S, I]) Leave(p PlayerID) error {
@@ -139,13 +197,18 @@ func (h *Harness[S, I]) Refusals() []Refusal {
 	return r
 }
 
-// harnessPeer drops every frame and records refusals.
+// harnessPeer hands frames to its player's HarnessClient and records
+// refusals.
 type harnessPeer struct {
 	p      PlayerID
 	refuse func(Refusal)
+	frame  func(frame []byte, lastInputSeq uint64)
 }
 
-func (p *harnessPeer) SendState([]byte, uint64, bool, string) bool { return true }
+func (p *harnessPeer) SendState(frame []byte, lastInputSeq uint64, _ bool, _ string) bool {
+	p.frame(frame, lastInputSeq)
+	return true
+}
 
 func (p *harnessPeer) Send(env *protocol.Envelope) {
 	if e := env.GetError(); e != nil {

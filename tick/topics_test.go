@@ -355,4 +355,16 @@ func TestHarnessRecordsRefusals(t *testing.T) {
 	if len(h.Refusals()) != 0 {
 		t.Errorf("Refusals did not forget")
 	}
+	// a's client has its topic's replica, as a real client would.
+	c := h.Client("a")
+	west, ok := c.Topic(half(h.State().Players["a"].X))
+	if !ok || c.Err() != nil || !proto.Equal(west.Players["a"], h.State().Players["a"]) {
+		t.Errorf("a's replica of its topic: %v (received %v, err %v), want a as in the state", west, ok, c.Err())
+	}
+	if _, ok := c.Topic("all"); ok || c.LastInputSeq() != 2 {
+		t.Errorf("a received \"all\" (%v) or acknowledges input %d, want 2", ok, c.LastInputSeq())
+	}
+	if h.Client("nobody") != nil {
+		t.Errorf("a client for a player who never joined")
+	}
 }
