@@ -159,7 +159,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.IntVar(&c.senders, "senders", 2, "input scheduler goroutines")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the bench's own CPU profile (the load generator, not the server) to this file")
 	fs.StringVar(&c.srvProfile, "server-cpuprofile", "", "with -server bench or -scenario floor: write the server's CPU profile to this file (with -floor, the floor server's to NAME-floor.EXT)")
-	fs.IntVar(&c.srvPollers, "server-pollers", 0, "with -server bench: the server's nbio pollers (0: server.Options' default, GOMAXPROCS)")
+	fs.IntVar(&c.srvPollers, "server-pollers", 0, "with -server bench: the server's nbio pollers (0: server.DefaultPollers(), one per four cores)")
 	fs.BoolVar(&c.srvPrecise, "server-precise-timers", false, "with -server bench: tick.Options.PreciseTimers (rooms woken by timer goroutines that sleep the last 2 ms in the kernel)")
 	fs.Float64Var(&c.playShare, "play-share", 0.1, "crossword: share of a bot's inputs that try to play a word (the others pan its view)")
 	fs.BoolVar(&c.floor, "floor", false, "after the run, run the floor scenario (a bare WebSocket server, no rooms, no protobuf) at the same clients and rates and report server CPU per player against it")

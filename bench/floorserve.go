@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	"github.com/lesismal/nbio/nbhttp"
 	"github.com/lesismal/nbio/nbhttp/websocket"
 	"github.com/rs/zerolog"
+	"github.com/tickwire/tickwire/server"
 )
 
 // The floor's wire format: binary WebSocket messages, a kind byte, then a
@@ -93,7 +93,7 @@ func serveFloor(ctx context.Context, addr string, pollers int, log zerolog.Logge
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
 	if pollers <= 0 {
-		pollers = runtime.GOMAXPROCS(0) // server.Options' default
+		pollers = server.DefaultPollers() // server.Options' default
 	}
 	var bound atomic.Value
 	eng := nbhttp.NewEngine(nbhttp.Config{

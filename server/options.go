@@ -108,7 +108,8 @@ type Options struct {
 	// StallTimeout) instead of vanishing into a send buffer the kernel
 	// grows to megabytes. Default 32 KiB; -1 leaves the kernel's default.
 	KernelUnsentBytes int
-	// Pollers is the number of nbio poller goroutines. Default: GOMAXPROCS.
+	// Pollers is the number of nbio poller goroutines. Default:
+	// DefaultPollers(), one per four cores.
 	Pollers int
 
 	// SingleSession gives each authenticated player one /ws session at a

@@ -151,7 +151,7 @@ func (s *Server) Start() error {
 		},
 	}
 	if conf.NPoller <= 0 {
-		conf.NPoller = runtime.GOMAXPROCS(0)
+		conf.NPoller = DefaultPollers()
 	}
 	// HTTP handlers run on nbio's goroutine pool; WebSocket frames do not:
 	// after the upgrade the connection's bytes go to wsConn.Parse on the
@@ -200,6 +200,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// DefaultPollers is the number of nbio pollers a Server runs when
+// Options.Pollers is 0: one per four cores, at least one. With frames
+// handled on the pollers a poller's work per message is small, and fewer
+// pollers wake less often for more sockets each: on 2 cores, the 500-player
+// arena took 38.5–40.7% of a core with one poller against 46.8–52.3% with
+// two, for the same p99 (BENCHMARKS.md). Larger machines are not measured
+// yet; set Options.Pollers there.
+func DefaultPollers() int { return max(1, runtime.GOMAXPROCS(0)/4) }
 
 func (s *Server) tlsConfig() (*ltls.Config, error) {
 	var certs []tls.Certificate
