@@ -143,8 +143,16 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	f.Add([]byte{0x08, 0xff})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var env protocol.Envelope
+		v, fast := protocol.ParseInput(data)
 		if err := protocol.Decode(data, protocol.DefaultMaxMessageBytes, &env); err != nil {
+			if fast {
+				t.Fatalf("ParseInput accepted %x, which Decode refuses: %v", data, err)
+			}
 			return
+		}
+		// The server's fast path reads an Input exactly as Decode does.
+		if in := env.GetInput(); fast && (in == nil || string(v.RoomID) != in.RoomId || v.Seq != in.Seq || string(v.Payload) != string(in.Payload) || v.Ref != env.Ref) {
+			t.Fatalf("ParseInput read %+v, Decode %v", v, &env)
 		}
 		// Whatever decodes must re-encode and decode to the same message.
 		b, err := protocol.Append(nil, &env)
@@ -181,6 +189,46 @@ func BenchmarkDecodeInput(b *testing.B) {
 	for b.Loop() {
 		if err := protocol.Decode(data, 0, &env); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseInput is the server's path for the same frame as
+// BenchmarkDecodeInput: read in place, no Envelope.
+func BenchmarkParseInput(b *testing.B) {
+	data, _ := protocol.Append(nil, realFrames()[2])
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, ok := protocol.ParseInput(data); !ok {
+			b.Fatal("not an input")
+		}
+	}
+}
+
+// TestParseInputAgreesWithDecode: for every frame ParseInput accepts, it
+// reads what Decode does; it accepts the real Input frames.
+func TestParseInputAgreesWithDecode(t *testing.T) {
+	for i, env := range realFrames() {
+		data, _ := protocol.Append(nil, env)
+		v, ok := protocol.ParseInput(data)
+		in := env.GetInput()
+		if ok != (in != nil) {
+			t.Fatalf("frame %d: ParseInput ok=%v for %T", i, ok, env.Msg)
+		}
+		if ok && (string(v.RoomID) != in.RoomId || v.Seq != in.Seq || string(v.Payload) != string(in.Payload) || v.Ref != env.Ref) {
+			t.Fatalf("frame %d: ParseInput read %+v, Decode %v", i, v, in)
+		}
+	}
+	// Repeated fields, unknown fields and bad UTF-8 go to Decode.
+	for _, data := range [][]byte{
+		{0x6a, 0x02, 0x10, 0x01, 0x6a, 0x02, 0x10, 0x02}, // input twice
+		{0x6a, 0x02, 0x20, 0x01},                         // unknown Input field 4
+		{0x6a, 0x03, 0x0a, 0x01, 0xff},                   // room id not UTF-8
+		{0x08, 0x01},                                     // ref only
+	} {
+		if _, ok := protocol.ParseInput(data); ok {
+			t.Errorf("ParseInput accepted %x", data)
 		}
 	}
 }
