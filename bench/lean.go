@@ -8,6 +8,7 @@ import (
 
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
+	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -42,11 +43,9 @@ func (r *run) isLean() bool {
 type leanConn struct {
 	rawConn
 
-	mu      sync.Mutex
-	pending map[uint32]chan *protocol.Envelope // replies by Envelope.ref
-	nextRef uint32
-	done    chan struct{} // closed when the connection ended
-	once    sync.Once
+	reqs client.Requests // replies by Envelope.ref
+	done chan struct{}   // closed when the connection ended
+	once sync.Once
 }
 
 var _ tickConn = (*leanConn)(nil)
@@ -54,7 +53,7 @@ var _ tickConn = (*leanConn)(nil)
 // dialLean connects p to the server's /ws with the tickwire.v1
 // subprotocol on the run's raw engine and sets p.conn and p.link.
 func dialLean(ctx context.Context, r *run, p *player) error {
-	c := &leanConn{pending: map[uint32]chan *protocol.Envelope{}, done: make(chan struct{})}
+	c := &leanConn{done: make(chan struct{})}
 	u := websocket.NewUpgrader()
 	u.KeepaliveTime = 0
 	u.MessageLengthLimit = maxLeanMessage
@@ -106,51 +105,11 @@ func (c *leanConn) Send(env *protocol.Envelope) error {
 // Request sends env with a fresh ref and waits for the reply carrying it;
 // an Error reply is returned with a *protocol.Error, as client.Conn does.
 func (c *leanConn) Request(ctx context.Context, env *protocol.Envelope) (*protocol.Envelope, error) {
-	ch := make(chan *protocol.Envelope, 1)
-	c.mu.Lock()
-	c.nextRef++
-	if c.nextRef == 0 {
-		c.nextRef = 1
-	}
-	ref := c.nextRef
-	c.pending[ref] = ch
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.pending, ref)
-		c.mu.Unlock()
-	}()
-	env.Ref = ref
-	if err := c.Send(env); err != nil {
-		return nil, err
-	}
-	select {
-	case reply := <-ch:
-		if e := reply.GetError(); e != nil {
-			return reply, &protocol.Error{Code: e.Code, Msg: e.Message, URL: e.Url, RoomID: e.RoomId}
-		}
-		return reply, nil
-	case <-c.done:
-		return nil, c.Err()
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return c.reqs.Do(ctx, env, c.Send, c.done, c.Err)
 }
 
 // reply hands env to the Request waiting for its ref; false if none is.
-func (c *leanConn) reply(env *protocol.Envelope) bool {
-	if env.Ref == 0 {
-		return false
-	}
-	c.mu.Lock()
-	ch, ok := c.pending[env.Ref]
-	delete(c.pending, env.Ref)
-	c.mu.Unlock()
-	if ok {
-		ch <- env
-	}
-	return ok
-}
+func (c *leanConn) reply(env *protocol.Envelope) bool { return c.reqs.Reply(env) }
 
 // onWire handles one frame of a lean connection on a poller goroutine:
 // state frames and pongs without decoding them (no allocation), anything

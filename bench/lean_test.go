@@ -61,7 +61,7 @@ func testPlayer(tb testing.TB, args ...string) *player {
 // the input it covers, without allocating.
 func TestLeanFrameAllocs(t *testing.T) {
 	p := testPlayer(t)
-	c := &leanConn{pending: map[uint32]chan *protocol.Envelope{}}
+	c := &leanConn{}
 	frames := make([][]byte, 200)
 	for i := range frames {
 		frames[i] = arenaFrame(t, 10, uint64(i+1), uint64(i+1))
@@ -101,7 +101,7 @@ func BenchmarkArenaFrame(b *testing.B) {
 	frame := arenaFrame(b, 10, 1, 1)
 	b.Run("lean", func(b *testing.B) {
 		p := testPlayer(b)
-		c := &leanConn{pending: map[uint32]chan *protocol.Envelope{}}
+		c := &leanConn{}
 		b.ReportAllocs()
 		for b.Loop() {
 			p.onWire(c, frame)

@@ -128,9 +128,7 @@ type Conn struct {
 	maxMessage  int
 	subprotocol string
 
-	mu      sync.Mutex
-	pending map[uint32]chan *protocol.Envelope // replies by Envelope.ref
-	nextRef uint32
+	reqs Requests // replies by Envelope.ref
 }
 
 // Dial connects to url (ws:// or wss://), e.g. "ws://127.0.0.1:8080/ws".
@@ -151,7 +149,6 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 		onEnvelope: opts.OnEnvelope,
 		done:       make(chan struct{}),
 		maxMessage: opts.MaxMessageBytes,
-		pending:    make(map[uint32]chan *protocol.Envelope),
 	}
 	if c.onEnvelope == nil {
 		c.inbox = make(chan *protocol.Envelope, opts.Inbox)
@@ -234,15 +231,8 @@ func (c *Conn) onMessage(mt websocket.MessageType, data []byte) {
 		_ = c.ws.Close()
 		return
 	}
-	if env.Ref != 0 {
-		c.mu.Lock()
-		ch, ok := c.pending[env.Ref]
-		delete(c.pending, env.Ref)
-		c.mu.Unlock()
-		if ok {
-			ch <- env
-			return
-		}
+	if c.reqs.Reply(env) {
+		return
 	}
 	if c.onEnvelope != nil {
 		c.onEnvelope(env)
@@ -329,35 +319,7 @@ func (c *Conn) Recv(ctx context.Context) (*protocol.Envelope, error) {
 // ref (the reply does not go through Recv). An Error reply is returned as
 // a *protocol.Error.
 func (c *Conn) Request(ctx context.Context, env *protocol.Envelope) (*protocol.Envelope, error) {
-	ch := make(chan *protocol.Envelope, 1)
-	c.mu.Lock()
-	c.nextRef++
-	if c.nextRef == 0 {
-		c.nextRef = 1
-	}
-	ref := c.nextRef
-	c.pending[ref] = ch
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.pending, ref)
-		c.mu.Unlock()
-	}()
-	env.Ref = ref
-	if err := c.Send(env); err != nil {
-		return nil, err
-	}
-	select {
-	case reply := <-ch:
-		if e := reply.GetError(); e != nil {
-			return reply, &protocol.Error{Code: e.Code, Msg: e.Message, URL: e.Url, RoomID: e.RoomId}
-		}
-		return reply, nil
-	case <-c.done:
-		return nil, c.Err()
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return c.reqs.Do(ctx, env, c.Send, c.done, c.Err)
 }
 
 // Ping measures one round trip through the server's Envelope path.
