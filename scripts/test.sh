@@ -53,3 +53,19 @@ go test -race -count=1 -timeout 20m ./...
 # detector flags inside nbio and llib (docs/design.md, "Known nbio limitations").
 step "go test ./server/ (TLS, without -race)"
 go test -count=1 -timeout 5m -run 'TLS' ./server/
+
+# A short run of each fuzzer that reads bytes from the network (the seeds
+# run with every go test above; this searches a little past them). Longer
+# runs: CONTRIBUTING.md. A finding is an input the fuzzer writes under
+# testdata/fuzz/, which fails the run; a fuzzing engine that fails without
+# one (a worker killed on a loaded machine) is reported, not failed on.
+step "fuzz: 8 s for each network decoder"
+for target in "FuzzFeed ./server/internal/wsframe/" "FuzzDecodeEnvelope ./protocol/" "FuzzApplyDelta ./protocol/" "FuzzVerifySeat ./lobby/"; do
+  set -- $target
+  if ! go test -run XXX -fuzz "^$1\$" -fuzztime 8s "$2"; then
+    if [ -n "$(git status --porcelain --untracked-files=all -- '*testdata/fuzz/*' 2>/dev/null)" ]; then
+      echo "$1 found a failing input:"; git status --porcelain --untracked-files=all -- '*testdata/fuzz/*'; exit 1
+    fi
+    echo "warning: $1 failed without a failing input (the fuzzing engine, not the code)"
+  fi
+done
