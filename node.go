@@ -15,6 +15,7 @@ import (
 
 	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/cluster"
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/internal/owned"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
@@ -179,7 +180,7 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 	}
 
 	srv.SetLobby(lob)
-	srv.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+	srv.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
 	// The shutdown order, in one place: the server stops accepting, then
 	// runs these in turn — the node leaves the cluster (migrating rooms
 	// that have snapshots), the lobby closes (no new seats or rooms), the
@@ -191,7 +192,7 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 	srv.OnShutdown(lob.Close)
 	srv.OnShutdown(rooms.Close)
 
-	srv.Handle("GET /debug/ticks", server.TickStatsHandler(rooms))
+	srv.Handle("GET /debug/ticks", gateway.TickStatsHandler(rooms))
 	if !opts.DisableSDK {
 		srv.Handle("GET "+web.Prefix, web.Handler())
 	}

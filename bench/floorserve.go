@@ -237,7 +237,7 @@ func (g *floorGroup) broadcast() {
 }
 
 // tickStats are the floor's ticks since the last GET /debug/ticks, in the
-// shape of Tickwire's server.TickStatsHandler.
+// shape of Tickwire's gateway.TickStatsHandler.
 type tickStats struct {
 	mu       sync.Mutex
 	duration *hdrhistogram.Histogram // µs

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tickwire/tickwire/examples/arena"
 	"github.com/tickwire/tickwire/examples/crossword"
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
 )
@@ -83,9 +84,9 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
+	srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
 	srv.OnShutdown(rooms.Close)
-	srv.Handle("GET /debug/ticks", server.TickStatsHandler(rooms))
+	srv.Handle("GET /debug/ticks", gateway.TickStatsHandler(rooms))
 	// The heap under load, for finding where a player's memory goes
 	// (go tool pprof http://ADDR/debug/pprof/heap while a run is going).
 	srv.Handle("GET /debug/pprof/heap", httppprof.Handler("heap"))

@@ -18,6 +18,7 @@ import (
 	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/cluster/natstest"
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/lobby"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -108,7 +109,7 @@ func startNode(t *testing.T, c *natstest.Cluster, name string, cfg nodeConfig) *
 		Channels: channel.Options{Bus: node.ChannelBus(), Node: name}}
 	tn.srv = servertest.StartTestServer(t, sopts, func(s *server.Server) {
 		s.SetLobby(tn.lobby)
-		s.SetRooms(&server.TickRooms{Rooms: tn.rooms, Lobby: tn.lobby})
+		s.SetRooms(&gateway.TickRooms{Rooms: tn.rooms, Lobby: tn.lobby})
 		s.OnShutdown(node.Close)
 		s.OnShutdown(tn.lobby.Close)
 		s.OnShutdown(tn.rooms.Close)

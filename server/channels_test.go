@@ -17,6 +17,7 @@ import (
 
 	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/gateway"
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -367,7 +368,7 @@ func TestRoomChatSeatedOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := servertest.StartTestServer(t, server.Options{Authenticate: tokenAuth, Logger: zerolog.Nop()}, func(srv *server.Server) {
-		srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
+		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
 		srv.OnShutdown(rooms.Close)
 	})
 	ctx := ctxT(t)

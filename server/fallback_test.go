@@ -22,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/gateway"
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -277,7 +278,7 @@ func startCounterServer(t *testing.T, opts server.Options) *server.Server {
 	rooms := startRooms(t, reg)
 	opts.Logger = zerolog.Nop()
 	return servertest.StartTestServer(t, opts, func(srv *server.Server) {
-		srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
+		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
 		srv.OnShutdown(rooms.Close)
 	})
 }
@@ -508,7 +509,7 @@ func TestFallbackSlowReader(t *testing.T) {
 	tick.RegisterIn(reg, tick.GameInfo{Name: "flood", TickHz: 60, MaxPlayers: 4}, func() tick.Game[*testingv1.Leaf, *testingv1.Leaf] { return flood{} })
 	rooms := startRooms(t, reg)
 	s := servertest.StartTestServer(t, server.Options{WriteHighWater: 32 << 10, StallTimeout: 500 * time.Millisecond, Logger: zerolog.Nop()}, func(srv *server.Server) {
-		srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
+		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
 	})
 	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error

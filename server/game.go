@@ -56,7 +56,7 @@ type RoomSeat interface {
 }
 
 // RoomJoiner joins /ws sessions to rooms; the room runtime adapter
-// implements it (see rooms.go).
+// implements it (gateway.TickRooms).
 type RoomJoiner interface {
 	// Join seats player (speaking through peer) in a room as req asks. It
 	// calls register with the room and the seat before it asks the room,

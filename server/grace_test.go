@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/lobby"
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
@@ -49,7 +50,7 @@ func TestGraceRunsOutThenPlayerIsFree(t *testing.T) {
 	}
 	s := servertest.StartTestServer(t, server.Options{Logger: zerolog.Nop()}, func(srv *server.Server) {
 		srv.SetLobby(lob)
-		srv.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
 		srv.OnShutdown(lob.Close)
 		srv.OnShutdown(rooms.Close)
 	})

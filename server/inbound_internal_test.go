@@ -37,7 +37,7 @@ func newInboundRig(tb testing.TB) *inboundRig {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = rooms.Close(context.Background()) })
-	s.SetRooms(&TickRooms{Rooms: rooms, OpenJoin: true})
+	s.SetRooms(createJoiner{rooms})
 
 	local, remote := net.Pipe()
 	go func() { _, _ = io.Copy(io.Discard, remote) }()
@@ -65,6 +65,29 @@ func newInboundRig(tb testing.TB) *inboundRig {
 	}
 	return &inboundRig{rooms: rooms, wc: wc, frame: frame, buf: make([]byte, len(frame))}
 }
+
+// createJoiner seats every JoinRoom in a new room of its game: the
+// smallest RoomJoiner (the real one, gateway.TickRooms, imports server).
+type createJoiner struct{ rooms *tick.Rooms }
+
+func (j createJoiner) Join(req *tickwirev1.JoinRoom, player string, peer Peer, register func(string, RoomSeat)) error {
+	h, err := j.rooms.Create(context.Background(), req.Game, tick.RoomOptions{})
+	if err != nil {
+		return err
+	}
+	register(h.ID(), seat{h, tick.PlayerID(player), peer})
+	return h.Join(context.Background(), tick.PlayerID(player), peer)
+}
+
+type seat struct {
+	h      *tick.Handle
+	player tick.PlayerID
+	peer   Peer
+}
+
+func (s seat) Input(seq uint64, payload []byte) error { return s.h.Input(s.player, seq, payload) }
+func (s seat) Leave()                                 { s.h.Leave(s.player) }
+func (s seat) Disconnect()                            { s.h.Disconnect(s.player, s.peer) }
 
 // feed hands the poller's read of one Input frame to the connection.
 func (r *inboundRig) feed() {

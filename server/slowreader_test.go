@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/gateway"
 	testingv1 "github.com/tickwire/tickwire/proto/tickwire/testing/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -58,7 +59,7 @@ func TestSlowReaderGetsSnapshotNotBacklog(t *testing.T) {
 	tick.RegisterIn(reg, tick.GameInfo{Name: "flood", TickHz: 60, MaxPlayers: 4}, func() tick.Game[*testingv1.Leaf, *testingv1.Leaf] { return flood{} })
 	rooms := startRooms(t, reg)
 	s2 := servertest.StartTestServer(t, server.Options{WriteHighWater: 32 << 10, Logger: zerolog.Nop()}, func(srv *server.Server) {
-		srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
+		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
 	})
 
 	// A client with a small receive buffer, so that not reading backs up

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	_ "github.com/tickwire/tickwire/examples/arena" // registers the arena game
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/internal/browsertest"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
@@ -38,7 +39,7 @@ func startOpenArena(t *testing.T, extra ...func(*server.Server)) *server.Server 
 		t.Fatal(err)
 	}
 	return servertest.StartTestServer(t, server.Options{}, func(srv *server.Server) {
-		srv.SetRooms(&server.TickRooms{Rooms: rooms, OpenJoin: true})
+		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
 		srv.OnShutdown(rooms.Close)
 		srv.Handle("GET "+Prefix, Handler())
 		for _, f := range extra {
@@ -66,7 +67,7 @@ func startLobbyArena(t *testing.T) *server.Server {
 	}
 	return servertest.StartTestServer(t, server.Options{}, func(srv *server.Server) {
 		srv.SetLobby(lob)
-		srv.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
 		srv.OnShutdown(lob.Close)
 		srv.OnShutdown(rooms.Close)
 		srv.Handle("GET "+Prefix, Handler())

@@ -23,6 +23,7 @@ import (
 	"github.com/lesismal/nbio/nbhttp"
 	nbws "github.com/lesismal/nbio/nbhttp/websocket"
 
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
@@ -192,7 +193,7 @@ func startTickwire(mode string, pollers int, withLobby bool) (string, error) {
 			return "", err
 		}
 		s.SetLobby(lob)
-		s.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+		s.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
 	}
 	if err := s.Start(); err != nil {
 		return "", err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tickwire/tickwire/examples/crossword"
 	"github.com/tickwire/tickwire/examples/crossword/dict"
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/internal/browsertest"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
@@ -54,7 +55,7 @@ func startWorld(t *testing.T) string {
 			t.Fatal(err)
 		}
 		s.SetLobby(lob)
-		s.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+		s.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
 		s.OnShutdown(lob.Close)
 		s.OnShutdown(rooms.Close)
 		s.Handle("GET "+crossword.Path, crossword.Page())

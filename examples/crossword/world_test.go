@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/lobby"
 	crosswordv1 "github.com/tickwire/tickwire/proto/tickwire/crossword/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
@@ -50,7 +51,7 @@ func serveWorld(t *testing.T, dir string) (*server.Server, *tick.Rooms, *lobby.L
 			t.Fatal(err)
 		}
 		s.SetLobby(lob)
-		s.SetRooms(&server.TickRooms{Rooms: rooms, Lobby: lob})
+		s.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
 		s.OnShutdown(lob.Close)
 		s.OnShutdown(rooms.Close)
 	})

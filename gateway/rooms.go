@@ -1,4 +1,8 @@
-package server
+// Package gateway joins the server's /ws sessions to the room runtime
+// through the lobby: the adapter between the network edge (server), which
+// knows nothing of rooms, and tick and lobby. tickwire.NewNode wires it;
+// programs that assemble a server by hand use it too.
+package gateway
 
 import (
 	"context"
@@ -8,6 +12,7 @@ import (
 	"github.com/tickwire/tickwire/lobby"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
+	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/tick"
 )
 
@@ -33,8 +38,8 @@ type TickRooms struct {
 	JoinTimeout time.Duration
 }
 
-// Join implements RoomJoiner.
-func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer Peer, register func(string, RoomSeat)) error {
+// Join implements server.RoomJoiner.
+func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer server.Peer, register func(string, server.RoomSeat)) error {
 	timeout := t.JoinTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second
@@ -133,7 +138,7 @@ func (t *TickRooms) room(ctx context.Context, roomID, game string, create bool) 
 type tickSeat struct {
 	h      *tick.Handle
 	player tick.PlayerID
-	peer   Peer
+	peer   server.Peer
 }
 
 func (s *tickSeat) Input(seq uint64, payload []byte) error { return s.h.Input(s.player, seq, payload) }
