@@ -134,14 +134,18 @@ func (r *run) take(ctx context.Context) snapshot {
 	}
 	s.selfCPU, _ = readCPU("self")
 	s.sysCPU, s.sysCPUErr = readSystemCPU()
+	ctx = context.WithoutCancel(ctx) // an interrupted run still reads its end
+	s.ticks, s.ticksErr = fetchTicks(ctx, r.hc, r.srv.httpBase)
+	s.metrics, _ = scrapeMetrics(ctx, r.hc, r.srv.httpBase)
+	// The clients' byte counts right after the server's (bytes_out_total in
+	// /metrics), so that the two are read moments apart at both edges of
+	// the window; read before the two HTTP round trips, on a loaded machine
+	// they differed by more than a tenth over a 3 s window.
 	for _, p := range r.players {
 		s.bytesIn += p.bytesIn.Load()
 		s.bytesOut += p.bytesOut.Load()
 		s.msgs += p.framesIn.Load()
 	}
-	ctx = context.WithoutCancel(ctx) // an interrupted run still reads its end
-	s.ticks, s.ticksErr = fetchTicks(ctx, r.hc, r.srv.httpBase)
-	s.metrics, _ = scrapeMetrics(ctx, r.hc, r.srv.httpBase)
 	return s
 }
 
