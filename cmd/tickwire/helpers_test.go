@@ -159,3 +159,19 @@ func TestRunCommands(t *testing.T) {
 		t.Error("tickwire serve -log-format xml: no error")
 	}
 }
+
+func TestCheckoutAbove(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := checkoutAbove(filepath.Join(root, "examples", "demo")); got != root {
+		t.Errorf("checkoutAbove(examples/demo) = %q, want %q", got, root)
+	}
+	if got := checkoutAbove(t.TempDir()); got != "" {
+		t.Errorf("checkoutAbove(a temporary folder) = %q, want none", got)
+	}
+	if got := modfileModule([]byte("// c\nmodule \"example.com/x\"\n\ngo 1.26\n")); got != "example.com/x" {
+		t.Errorf("modfileModule = %q", got)
+	}
+}

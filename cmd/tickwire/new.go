@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"text/template"
 	"unicode"
@@ -60,7 +61,54 @@ func parseNew(args []string, stderr io.Writer) (newFlags, error) {
 	if n.dir == "" {
 		n.dir = path.Base(n.module)
 	}
+	versionSet := false
+	fs.Visit(func(f *flag.Flag) { versionSet = versionSet || f.Name == "version" })
+	if n.replace == "" && !versionSet && devBuild() {
+		// `go run ./cmd/tickwire new …` in a checkout: until a release is
+		// published, the new module uses that checkout.
+		if wd, err := os.Getwd(); err == nil {
+			if root := checkoutAbove(wd); root != "" {
+				n.replace = root
+				fmt.Fprintf(stderr, "tickwire new: a development build, so the module uses the checkout at %s (a replace directive; -version V to require a release)\n", root)
+			}
+		}
+	}
 	return n, nil
+}
+
+// tickwireModule is Tickwire's module path.
+const tickwireModule = "github.com/tickwire/tickwire"
+
+// devBuild reports whether this binary was built from a source tree
+// (go run, go build in a checkout) rather than installed at a version.
+func devBuild() bool {
+	bi, ok := debug.ReadBuildInfo()
+	return ok && (bi.Main.Version == "" || bi.Main.Version == "(devel)")
+}
+
+// checkoutAbove finds the Tickwire checkout dir is in (dir or a parent
+// holding go.mod of module github.com/tickwire/tickwire), or "".
+func checkoutAbove(dir string) string {
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && modfileModule(b) == tickwireModule {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// modfileModule is the module path a go.mod declares.
+func modfileModule(gomod []byte) string {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.Trim(strings.TrimSpace(rest), `"`)
+		}
+	}
+	return ""
 }
 
 // checkModulePath refuses what cannot be a module path: empty elements,
