@@ -416,7 +416,6 @@ func (st *sseStream) wireSize(mt wsframe.Opcode, n int) int64 {
 }
 
 func (st *sseStream) abort() error           { return st.conn.Close() }
-func (st *sseStream) counted() bool          { return true } // pollers only (see serveStream)
 func (st *sseStream) closedAfterFlush() bool { return true }
 
 // UnderlayerConn implements nbhttp.ParserCloser (nbio's TLS reader needs it).

@@ -39,12 +39,6 @@ type session struct {
 	endpoint string
 	remote   string
 
-	// counted is false in nbio's blocking mode, whose writes never reach
-	// the engine's OnWrittenSize callback: inflight would only grow and
-	// every session would be closed as stalled. There nbio's bounded send
-	// queue (Upgrader.BlockingModSendQueueMaxSize) is the flow control.
-	counted bool
-
 	lastRead atomic.Int64 // unix nanos of the last frame received
 	lastPing atomic.Int64 // unix nanos of the last ping sent
 	inflight atomic.Int64 // bytes handed to the socket, not yet written
@@ -83,7 +77,6 @@ func newSession(srv *Server, t transport, endpoint string, remote string) *sessi
 		id:       srv.newSessionID(),
 		endpoint: endpoint,
 		remote:   remote,
-		counted:  t.counted(),
 	}
 	now := time.Now().UnixNano()
 	s.lastRead.Store(now)
@@ -99,13 +92,11 @@ func (s *session) behind() bool {
 // writeLocked hands one frame to the transport. s.mu must be held.
 func (s *session) writeLocked(mt wsframe.Opcode, data []byte) bool {
 	size := s.t.wireSize(mt, len(data))
-	if s.counted && s.inflight.Add(size) == size {
+	if s.inflight.Add(size) == size {
 		s.progress.Store(time.Now().UnixNano())
 	}
 	if err := s.t.write(mt, data); err != nil {
-		if s.counted {
-			s.inflight.Add(-size)
-		}
+		s.inflight.Add(-size)
 		s.srv.metrics.writeErrors.Inc()
 		// The connection is gone or over nbio's cap: the janitor cuts it
 		// at its next sweep (aborting here, under s.mu, could re-enter).
@@ -243,13 +234,11 @@ func (s *session) flushBatchLocked() bool {
 		return false
 	}
 	size := int64(len(b.B))
-	if s.counted && s.inflight.Add(size) == size {
+	if s.inflight.Add(size) == size {
 		s.progress.Store(time.Now().UnixNano())
 	}
 	if err := s.t.(framer).writeFramed(b.B); err != nil {
-		if s.counted {
-			s.inflight.Add(-size)
-		}
+		s.inflight.Add(-size)
 		s.srv.metrics.writeErrors.Inc()
 		s.closing, s.closeBy = true, time.Time{} // as writeLocked
 		return false
@@ -313,9 +302,7 @@ func (s *session) close(code int, reason string) {
 	// The close is counted in flight like any frame: a fallback stream is
 	// cut once it has drained (see sweep), and nbio drops unwritten bytes
 	// when a connection is closed.
-	if size := s.t.wireSize(wsframe.OpClose, len(payload)); s.counted {
-		s.inflight.Add(size)
-	}
+	s.inflight.Add(s.t.wireSize(wsframe.OpClose, len(payload)))
 	err := s.t.write(wsframe.OpClose, payload)
 	s.mu.Unlock()
 	s.srv.metrics.closes.WithLabelValues(itoa(code)).Inc()
@@ -349,7 +336,7 @@ func (s *session) sweep(now time.Time) {
 	if closing {
 		// A stream has no closing handshake: once its close event left,
 		// the server ends the connection itself.
-		if now.After(closeBy) || (s.t.closedAfterFlush() && (!s.counted || s.inflight.Load() == 0)) {
+		if now.After(closeBy) || (s.t.closedAfterFlush() && s.inflight.Load() == 0) {
 			s.abort()
 		}
 		return

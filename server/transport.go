@@ -27,9 +27,6 @@ type transport interface {
 	wireSize(mt wsframe.Opcode, n int) int64
 	// abort cuts the connection at once.
 	abort() error
-	// counted reports whether the engine's OnWrittenSize callback sees
-	// this transport's writes (not in nbio's blocking mode).
-	counted() bool
 	// closedAfterFlush reports whether, once a close was written and the
 	// socket drained, the server may cut the connection itself rather
 	// than wait for the peer (a stream has no closing handshake).

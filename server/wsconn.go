@@ -123,10 +123,7 @@ func (c *wsConn) Close(code int, _ string) {
 	c.sess.touch()
 	c.peerClosed.Store(true)
 	if !c.sess.isClosing() {
-		if code == wsframe.CloseNoStatus || !wsframe.ValidCloseCode(code) {
-			code = wsframe.CloseNoStatus
-		}
-		c.sess.close(code, "")
+		c.sess.close(code, "") // the parser checked code; 1005 answers with an empty close
 	}
 	c.cutIfDrained()
 }
@@ -146,8 +143,7 @@ func (c *wsConn) wireSize(_ wsframe.Opcode, n int) int64 {
 	return int64(n + wsframe.HeaderSize(n))
 }
 
-func (c *wsConn) abort() error  { return c.conn.Close() }
-func (c *wsConn) counted() bool { return true }
+func (c *wsConn) abort() error { return c.conn.Close() }
 
 // closedAfterFlush: once the peer's close arrived and the answer drained,
 // the handshake is over and the server may cut the connection; so too
