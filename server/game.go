@@ -114,6 +114,17 @@ func (s *Server) closeGame(sess *session) {
 	s.closeChannels(sess)
 }
 
+// limitErrorDue reports whether a rate_limited error may be sent at now —
+// at most one a second, whichever limit (the session's or its room's) was
+// hit — and if so counts it as sent.
+func (g *gameState) limitErrorDue(now time.Time) bool {
+	if now.Sub(g.lastLimitErr) < time.Second {
+		return false
+	}
+	g.lastLimitErr = now
+	return true
+}
+
 // allow applies the session's token bucket. It reports whether the message
 // may proceed and whether the session floods hard enough to be closed.
 func (g *gameState) allow(now time.Time, o *Options) (ok, flood bool) {
@@ -153,8 +164,7 @@ func (s *Server) gameMessage(sess *session, mt wsframe.Opcode, data []byte) {
 			sess.close(int(protocol.CloseInputFlood), "input flood")
 			return
 		}
-		if now.Sub(g.lastLimitErr) >= time.Second {
-			g.lastLimitErr = now
+		if g.limitErrorDue(now) {
 			sess.sendError(0, protocol.Errorf(protocol.CodeRateLimited, "over %g messages/s: messages dropped", s.opts.MessagesPerSecond))
 		}
 		return
@@ -250,12 +260,8 @@ func (s *Server) input(sess *session, ref uint32, roomID []byte, seq uint64, pay
 	if err == nil {
 		return
 	}
-	if pe, ok := err.(*protocol.Error); ok && pe.Code == protocol.CodeRateLimited {
-		if now := time.Now(); now.Sub(g.lastLimitErr) >= time.Second {
-			g.lastLimitErr = now
-		} else {
-			return
-		}
+	if pe, ok := err.(*protocol.Error); ok && pe.Code == protocol.CodeRateLimited && !g.limitErrorDue(time.Now()) {
+		return
 	}
 	sess.sendError(ref, s.wireError(sess, err))
 }
