@@ -136,7 +136,7 @@ func (f *fallback) serveStream(w http.ResponseWriter, r *http.Request) {
 		nbc = pollerConn(res.Parser.Conn)
 	}
 	if nbc == nil {
-		f.answer(w, r, route, http.StatusServiceUnavailable, "the HTTP fallback needs the server's non-blocking IO mode")
+		f.answer(w, r, route, http.StatusInternalServerError, "connection not served by the server's pollers") // as upgrade: cannot happen with nbhttp
 		return
 	}
 	sid, err := newFallbackSID()
@@ -182,8 +182,8 @@ func (f *fallback) serveStream(w http.ResponseWriter, r *http.Request) {
 	s.openGame(sess)
 }
 
-// pollerConn finds the nbio connection under a request's connection, or
-// nil when nbio's pollers do not serve it (the blocking IO mode).
+// pollerConn finds the nbio connection under a request's connection
+// (plain or TLS), or nil for a connection nbio's pollers do not serve.
 func pollerConn(c net.Conn) *nbio.Conn {
 	if hc, ok := c.(*nbhttp.Conn); ok {
 		c = hc.Conn
