@@ -169,7 +169,8 @@ type room struct {
 	ending  *endCause
 	failure *endCause
 	bc      broadcaster
-	curSeq  uint64 // seq of the input being applied (0 outside Input)
+	curSeq  uint64    // seq of the input being applied (0 outside Input)
+	probe   roomProbe // counters and operator calls (inspect.go)
 }
 
 type kickReq struct {
@@ -265,6 +266,7 @@ func (rm *room) runTick(due, start time.Time) {
 	rm.stats.jitter.observe(jitter)
 
 	rm.expireDetached(due)
+	queued := len(rm.inbox) // what applyInputs takes, for Handle.Stats (inspect.go)
 	rm.applyInputs()
 	if rm.failure == nil {
 		rm.callTick()
@@ -290,6 +292,7 @@ func (rm *room) runTick(due, start time.Time) {
 		rm.m.overruns.Inc()
 		rm.stats.overruns.Add(1)
 	}
+	rm.probe.ticked(rm, d, jitter, queued) // Handle.Stats, Inspect, Kick (inspect.go)
 }
 
 // applyInputs hands the game every input that was in the inbox when the
