@@ -15,7 +15,9 @@ import (
 // go exactly as in a room (inputs in order, then Tick, then the state is
 // diffed and encoded, so a state that cannot be encoded fails the test
 // too), Room.Now starts at 2000-01-01 UTC and advances one period per tick,
-// and Room.Rand is seeded with seed. A Harness is not safe for concurrent
+// and Room.Rand is seeded with seed. With info.Record the harness records
+// the room as a real one would (RecordOptions.Writer is the simplest
+// destination): Close ends the log. A Harness is not safe for concurrent
 // use.
 type Harness[S, I proto.Message] struct {
 	rm      *room
@@ -89,6 +91,8 @@ func NewHarness[S, I proto.Message](info GameInfo, g Game[S, I], seed uint64) (*
 	if info.Name == "" {
 		info.Name = "harness"
 	}
+	info.StateType = string(newMessage[S]().ProtoReflect().Descriptor().FullName())
+	info.InputType = string(newMessage[I]().ProtoReflect().Descriptor().FullName())
 	info, err := info.normalize()
 	if err != nil {
 		return nil, err
@@ -102,8 +106,13 @@ func NewHarness[S, I proto.Message](info GameInfo, g Game[S, I], seed uint64) (*
 	rm.now = rm.start
 	rm.next = 1
 	h := &Harness[S, I]{rm: rm, r: &rm.game.(*gameRunner[S, I]).room, clients: map[PlayerID]*HarnessClient[S]{}}
+	rm.startRecording()
 	if err := rm.callInit(); err != nil {
+		rm.dropRecording()
 		return nil, err
+	}
+	if rm.rec != nil {
+		rm.rec.header(rm, seed, nil, false)
 	}
 	return h, nil
 }
@@ -140,6 +149,7 @@ func (h *Harness[S, I]) Leave(p PlayerID) error {
 		return err
 	}
 	if s := h.rm.slotOf(p); s != nil {
+		h.rm.recordLeave(p)
 		h.rm.unseat(s, 0, reasonLeft)
 		h.rm.callLeave(p)
 	}
@@ -171,6 +181,30 @@ func (h *Harness[S, I]) Tick() error {
 	h.rm.next++
 	h.rm.runTick(due, due)
 	return h.failed()
+}
+
+// Close ends the room as Handle.Close does: the game's Close runs (if it
+// has one) and the room's log, if it is recorded, ends and is flushed.
+// It returns the log's write error, if any. The harness is unusable
+// afterwards.
+func (h *Harness[S, I]) Close() error {
+	if h.rm.ended.Swap(true) {
+		return nil
+	}
+	h.rm.callClose()
+	if h.rm.rec == nil {
+		return nil
+	}
+	reason := reasonClosed
+	if c := h.rm.over(); c != nil {
+		reason = c.reason
+	}
+	return h.rm.rec.end(h.rm.ticks, reason)
+}
+
+// RecentFrames is Handle.RecentFrames for the harness's room.
+func (h *Harness[S, I]) RecentFrames(last time.Duration) []byte {
+	return (&Handle{rm: h.rm}).RecentFrames(last)
 }
 
 // Run runs n ticks, stopping at the first error.

@@ -44,6 +44,13 @@ type GameInfo struct {
 	// RoomOptions.Restore can start a room from it on another node. 0: no
 	// snapshots.
 	SnapshotEvery time.Duration
+	// Version is the game's own version (a release number, a commit),
+	// written into room logs: Replay refuses a log recorded with another
+	// version unless told to ignore it. Empty: unversioned.
+	Version string
+	// Record turns on the recording of the game's rooms for Replay
+	// (docs/replay.md). The zero value records nothing.
+	Record RecordOptions
 	// StateType and InputType are the full protobuf names of the game's
 	// state and input messages. Register fills them in.
 	StateType, InputType string
@@ -75,6 +82,7 @@ func (g GameInfo) normalize() (GameInfo, error) {
 	if g.MinPlayers < 1 || g.MaxPlayers < g.MinPlayers {
 		errs = append(errs, fmt.Sprintf("MinPlayers %d, MaxPlayers %d: want 1 <= MinPlayers <= MaxPlayers", g.MinPlayers, g.MaxPlayers))
 	}
+	errs = append(errs, g.Record.validate()...)
 	if len(errs) > 0 {
 		return g, fmt.Errorf("game %q: %s", g.Name, strings.Join(errs, "; "))
 	}

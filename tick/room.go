@@ -73,6 +73,8 @@ type slot struct {
 	// dropped loses the seat (GameInfo.ReconnectGrace); peer is then a
 	// detachedPeer.
 	detachedUntil time.Time
+	// rec is the player's index in the room's log (record.go).
+	rec uint64
 }
 
 // detachedPeer stands in for the connection of a player who dropped and
@@ -171,6 +173,9 @@ type room struct {
 	bc      broadcaster
 	curSeq  uint64    // seq of the input being applied (0 outside Input)
 	probe   roomProbe // counters and operator calls (inspect.go)
+	rec     *recorder  // the room's log (record.go), nil when not recorded
+	ring    *frameRing // RecordOptions.Ring; any goroutine reads it under its lock
+	seed    uint64
 }
 
 type kickReq struct {
@@ -196,10 +201,12 @@ func (rm *room) run(initDone chan<- error) {
 	defer close(rm.done)
 	defer rm.forget(rm)
 	rm.now = rm.clock.Now()
+	restore := rm.restore
 	if err := rm.callInit(); err != nil {
 		rm.err = err
 		rm.ended.Store(true)
 		rm.closeCtrl()
+		rm.dropRecording()
 		initDone <- err
 		return
 	}
@@ -210,6 +217,9 @@ func (rm *room) run(initDone chan<- error) {
 	if !rm.align {
 		// Stagger: rooms created together must not all tick at once.
 		rm.start = rm.start.Add(time.Duration(rm.rng.Int64N(int64(rm.period))))
+	}
+	if rm.rec != nil {
+		rm.rec.header(rm, rm.seed, restore, !rm.align)
 	}
 	rm.next = 1
 	timer := rm.clock.NewTimer(rm.period)
@@ -280,6 +290,7 @@ func (rm *room) runTick(due, start time.Time) {
 			f.Flush(crowded)
 		}
 	}
+	rm.recordTick() // record.go
 	if rm.failure == nil && rm.onSnapshot != nil && rm.info.SnapshotEvery > 0 && due.Sub(rm.lastSnap) >= rm.info.SnapshotEvery {
 		rm.snapshot(due)
 	}
@@ -302,6 +313,9 @@ func (rm *room) applyInputs() {
 		it := <-rm.inbox
 		it.s.pending.Add(-1)
 		if !it.s.gone && rm.failure == nil {
+			if rm.rec != nil {
+				rm.rec.input(it.s, it.seq, it.in)
+			}
 			rm.curSeq = it.seq
 			rm.callInput(it.s.id, it.in)
 			rm.curSeq = 0
@@ -345,6 +359,7 @@ func (rm *room) handleControl() {
 			req.reply <- rm.join(req.player, req.peer)
 		case ctrlLeave:
 			if s := rm.slotOf(req.player); s != nil {
+				rm.recordLeave(s.id)
 				rm.unseat(s, protocol.CodeUnspecified, reasonLeft)
 				rm.callLeave(s.id)
 			}
@@ -363,6 +378,7 @@ func (rm *room) disconnect(p PlayerID, peer Peer) {
 		return
 	}
 	if rm.info.ReconnectGrace <= 0 {
+		rm.recordLeave(s.id)
 		rm.unseat(s, protocol.CodeUnspecified, reasonLeft)
 		rm.callLeave(s.id)
 		return
@@ -378,6 +394,9 @@ func (rm *room) expireDetached(now time.Time) {
 		s := rm.order[i]
 		if s.detachedUntil.IsZero() || now.Before(s.detachedUntil) {
 			continue
+		}
+		if rm.rec != nil {
+			rm.rec.expire(s.id)
 		}
 		rm.unseat(s, protocol.CodeUnspecified, reasonGraceOver)
 		rm.callLeave(s.id)
@@ -410,10 +429,17 @@ func (rm *room) join(p PlayerID, peer Peer) error {
 	if len(rm.order) >= rm.info.MaxPlayers {
 		return ErrRoomFull
 	}
-	if err := rm.callJoin(p); err != nil {
+	err := rm.callJoin(p)
+	if rm.rec != nil {
+		rm.rec.join(p, rm.now, err)
+	}
+	if err != nil {
 		return err
 	}
 	s := &slot{id: p, peer: peer, needSnap: true}
+	if rm.rec != nil {
+		s.rec = rm.rec.index(p)
+	}
 	rm.order = append(rm.order, s)
 	rm.seatsMu.Lock()
 	rm.seats[p] = s
@@ -537,6 +563,7 @@ func (rm *room) finish(cause endCause) {
 	rm.ended.Store(true)
 	rm.closeCtrl()
 	rm.callClose()
+	rm.endRecording(cause.reason) // record.go
 	left := rm.leftEnvelope(cause.code, cause.reason)
 	for _, s := range rm.order {
 		s.gone = true
@@ -568,6 +595,9 @@ func (rm *room) refuse(p PlayerID, code tickwirev1.ErrorCode, reason string) {
 		return
 	}
 	rm.m.refused.Inc()
+	if rm.rec != nil {
+		rm.rec.refusal(p, rm.curSeq, code, reason)
+	}
 	s.peer.Send(&protocol.Envelope{Msg: &tickwirev1.Envelope_Error{Error: &tickwirev1.Error{
 		Code:     code,
 		Message:  reason,

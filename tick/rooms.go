@@ -234,6 +234,7 @@ func (rs *Rooms) Create(ctx context.Context, game string, opts RoomOptions) (*Ha
 	}
 	rm := rs.newRoom(id, def, info, opts.Seed)
 	rm.restore = opts.Restore
+	rm.startRecording()
 	rs.rooms[id] = rm.handle
 	initDone := make(chan error, 1)
 	rs.wg.Go(func() { rm.run(initDone) })
@@ -280,6 +281,7 @@ func (rs *Rooms) newRoom(id string, def definition, info GameInfo, seed uint64) 
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 		rng:        mathrand.New(mathrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		seed:       seed,
 	}
 	rm.handle = &Handle{rm: rm}
 	rm.game = def.newRunner(rm)
