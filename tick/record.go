@@ -146,9 +146,9 @@ type recorder struct {
 	expired, inputs, refusals    []byte
 	nExpired, nInputs, nRefusals int
 
-	rec     []byte // the record being built
-	enc     []byte // scratch for encodings (hash, state)
-	tracker *protocol.Tracker
+	rec        []byte // the record being built
+	enc        []byte // scratch for encodings (hash, state)
+	tracker    *protocol.Tracker
 	flushEvery int // ticks between flushes: a second of them
 	flushIn    int // ticks until the next flush
 }

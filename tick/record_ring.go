@@ -30,7 +30,7 @@ type frameRing struct {
 	stateBuf []byte
 	encBuf   []byte
 
-	mu   sync.Mutex
+	mu       sync.Mutex
 	segs     []*ringSeg // oldest first
 	free     []*ringSeg
 	lastTick uint64 // of the newest frame

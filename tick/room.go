@@ -171,8 +171,8 @@ type room struct {
 	ending  *endCause
 	failure *endCause
 	bc      broadcaster
-	curSeq  uint64    // seq of the input being applied (0 outside Input)
-	probe   roomProbe // counters and operator calls (inspect.go)
+	curSeq  uint64     // seq of the input being applied (0 outside Input)
+	probe   roomProbe  // counters and operator calls (inspect.go)
 	rec     *recorder  // the room's log (record.go), nil when not recorded
 	ring    *frameRing // RecordOptions.Ring; any goroutine reads it under its lock
 	seed    uint64
