@@ -40,10 +40,30 @@ const (
 	// push the player out through its far side, so a step must stay under
 	// half the thinnest obstacle plus a player's diameter (50 units).
 	MinTickHz = 10
+	// Version is the game's version in room logs: a recording replays
+	// only with the rules it was recorded with (docs/replay.md). Bump it
+	// with every change of the rules or the bots.
+	Version = "1"
+	// ReplayWindow is how much of a room's recent past the page's "replay"
+	// button can show: every room keeps that much in memory as state
+	// frames (tick.RecordOptions.Ring), about 20 KB a second with six
+	// fighters.
+	ReplayWindow = 10 * time.Second
 )
 
 func init() {
-	tick.Register(tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers, ReconnectGrace: ReconnectGrace}, New)
+	tick.Register(Info(), New)
+}
+
+// Info is the shooter's registration. A server that wants room logs for
+// bug reports registers a variant with a Record.Dir:
+//
+//	info := shooter.Info()
+//	info.Name, info.Record.Dir = "shooter-rec", "/var/log/tickwire"
+//	tick.RegisterIn(reg, info, shooter.New)
+func Info() tick.GameInfo {
+	return tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers, ReconnectGrace: ReconnectGrace,
+		Version: Version, Record: tick.RecordOptions{Ring: ReplayWindow + 2*time.Second}}
 }
 
 // Config tunes a room's game. The zero value is the registered game.
