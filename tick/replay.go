@@ -548,3 +548,35 @@ func (d *decoder) rest() []byte {
 	d.b = nil
 	return p
 }
+
+// WriteReport writes what the replay found, for people: the recorded room,
+// what was replayed and checked, and the divergence, if any.
+func (r *ReplayResult) WriteReport(w io.Writer) error {
+	h := r.Header
+	ver := h.GameVersion
+	if ver == "" {
+		ver = "unversioned"
+	}
+	secs := float64(r.Ticks) / float64(max(h.TickHz, 1))
+	_, err := fmt.Fprintf(w, "room %s of %s (%s), seed %d, %d Hz, recorded by Tickwire %s\n"+
+		"replayed %d ticks (%.1f s): %d joins, %d leaves, %d inputs; checked %d hashes, %d states\n",
+		h.RoomID, h.Game, ver, h.Seed, h.TickHz, h.TickwireVersion,
+		r.Ticks, secs, r.Joins, r.Leaves, r.Inputs, r.Hashes, r.States)
+	if err != nil {
+		return err
+	}
+	end := r.End
+	if end == "" {
+		end = "the log stops without an end record (the process died, or the room still runs)"
+	}
+	fmt.Fprintf(w, "end: %s\n", end)
+	if r.Failure != "" {
+		fmt.Fprintf(w, "the game failed: %s\n", r.Failure)
+	}
+	if r.Divergence != nil {
+		_, err = fmt.Fprintf(w, "DIVERGED at %v\n", r.Divergence)
+		return err
+	}
+	_, err = fmt.Fprintln(w, "the replay matches the recording")
+	return err
+}
