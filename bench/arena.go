@@ -64,15 +64,22 @@ func newArenaScenario(c *config) scenario {
 	for i := range a.slots {
 		a.slots[i] = &roomSlot{ready: make(chan struct{})}
 	}
+	a.payloads = arenaPayloads()
+	return a
+}
+
+// arenaPayloads are the encoded arenav1.Inputs of every heading.
+func arenaPayloads() [][]byte {
+	var out [][]byte
 	for h := range arenaHeadings {
 		angle := 2 * math.Pi * float64(h) / arenaHeadings
 		b, err := proto.Marshal(&arenav1.Input{Dx: float32(math.Cos(angle)), Dy: float32(math.Sin(angle))})
 		if err != nil {
 			panic(err) // a two-float message always encodes
 		}
-		a.payloads = append(a.payloads, b)
+		out = append(out, b)
 	}
-	return a
+	return out
 }
 
 func (a *arenaScenario) lean() bool        { return a.verify == nil }

@@ -69,6 +69,16 @@ type config struct {
 
 	verify bool // arena: full clients that apply every frame to a replica
 
+	// The soak (-scenario soak): mean time between churn events of each
+	// kind per bot (0: never), the longest pause of a dropped bot, the
+	// sampling interval and the churn schedules' seed.
+	leaveEvery     time.Duration
+	reconnectEvery time.Duration
+	dropEvery      time.Duration
+	dropPause      time.Duration
+	sampleEvery    time.Duration
+	seed           uint64
+
 	serverCPUs cpuList // the child server's CPUs (-server-cpus); nil: any
 	benchCPUs  cpuList // this process's CPUs (-bench-cpus); nil: any
 
@@ -166,6 +176,12 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.IntVar(&c.floorFrameBytes, "floor-frame-bytes", 0, "floor: state message size in bytes (0: with -floor the arena run's mean frame, else an arena delta of clients/rooms players)")
 	fs.IntVar(&c.floorInputBytes, "floor-input-bytes", 0, "floor: input message size in bytes (0: with -floor the arena run's mean input, else an arena input's size)")
 	fs.BoolVar(&c.verify, "verify", false, "arena: full clients that decode every state frame and apply it to a replica of the room (the lean default reads only each frame's tick and last_input_seq)")
+	fs.DurationVar(&c.leaveEvery, "leave-every", 60*time.Second, "soak: mean time between a bot's leaving its room and joining another (0: never)")
+	fs.DurationVar(&c.reconnectEvery, "reconnect-every", 90*time.Second, "soak: mean time between a bot's clean reconnects (close 1000, then back to its seat with its token; 0: never)")
+	fs.DurationVar(&c.dropEvery, "drop-every", 120*time.Second, "soak: mean time between a bot's abrupt drops (TCP FIN or RST without a close frame, back to its seat after a pause; 0: never)")
+	fs.DurationVar(&c.dropPause, "drop-pause", 3*time.Second, "soak: a dropped bot comes back after a pause of 100ms up to this, within the arena's reconnection grace")
+	fs.DurationVar(&c.sampleEvery, "sample-every", 10*time.Second, "soak: sample the server (goroutines, sessions, RSS, tick p99) and the bots' inputs this often")
+	fs.Uint64Var(&c.seed, "seed", 1, "soak: seed of the bots' churn schedules")
 	var serverCPUs, benchCPUs string
 	fs.StringVar(&serverCPUs, "server-cpus", "", "run the child server on these CPUs only (taskset list: 0 or 0,2-3); the report adds players_per_server_core")
 	fs.StringVar(&benchCPUs, "bench-cpus", "", "run the load generator (this process) on these CPUs only; disjoint from -server-cpus")
@@ -234,10 +250,10 @@ func (c *config) validate(set map[string]bool) error {
 	}
 	if c.rooms < 1 {
 		bad("-rooms %d: want >= 1", c.rooms)
-	} else if (c.scenario == "arena" || c.scenario == "floor") && c.clients >= 1 {
+	} else if (c.scenario == "arena" || c.scenario == "floor" || c.scenario == "soak") && c.clients >= 1 {
 		if c.rooms > c.clients {
 			bad("-rooms %d: more rooms than -clients %d", c.rooms, c.clients)
-		} else if n := c.perRoom(); n > arena.MaxPlayers && c.scenario == "arena" {
+		} else if n := c.perRoom(); n > arena.MaxPlayers && c.scenario != "floor" {
 			bad("-clients %d / -rooms %d: %d players in a room, the arena seats at most %d", c.clients, c.rooms, n, arena.MaxPlayers)
 		}
 	}
@@ -291,7 +307,7 @@ func (c *config) validate(set map[string]bool) error {
 	} else if c.serverPID != 0 {
 		bad("-server-pid %d: only with -addr", c.serverPID)
 	}
-	if c.addr == "" && c.server == serverDemo && c.hz != arena.TickHz && c.scenario == "arena" {
+	if c.addr == "" && c.server == serverDemo && c.hz != arena.TickHz && (c.scenario == "arena" || c.scenario == "soak") {
 		bad("-hz %d: the demo creates arena rooms at %d Hz and JoinRoom has no tick rate field yet; use -server bench to run the same server packages with rooms at -hz", c.hz, arena.TickHz)
 	}
 	if c.srvProfile != "" && (c.server != serverBench || c.addr != "") && (c.scenario != "floor" || c.addr != "") {
@@ -346,6 +362,9 @@ func (c *config) validate(set map[string]bool) error {
 	if c.verify && c.scenario != "arena" {
 		bad("-verify: only with -scenario arena (the crossword's bots always keep replicas)")
 	}
+	if c.scenario == "soak" {
+		c.validateSoak(bad, set)
+	}
 	if c.pollers < 0 || c.pollers > 64 {
 		bad("-pollers %d: want 0..64", c.pollers)
 	}
@@ -356,6 +375,36 @@ func (c *config) validate(set map[string]bool) error {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// validateSoak checks the soak's flags.
+func (c *config) validateSoak(bad func(string, ...any), set map[string]bool) {
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{{"-leave-every", c.leaveEvery}, {"-reconnect-every", c.reconnectEvery}, {"-drop-every", c.dropEvery}} {
+		if f.v < 0 {
+			bad("%s %v: want >= 0 (0: never)", f.name, f.v)
+		}
+	}
+	if c.dropPause < soakMinPause || c.dropPause > arena.ReconnectGrace-2*time.Second {
+		bad("-drop-pause %v: want %v..%v, within the arena's %v reconnection grace with room to dial and join", c.dropPause, soakMinPause, arena.ReconnectGrace-2*time.Second, arena.ReconnectGrace)
+	}
+	if c.sampleEvery < time.Second {
+		bad("-sample-every %v: want >= 1s", c.sampleEvery)
+	}
+	if c.addr == "" && c.server != serverDemo {
+		bad("-scenario soak: -server %s has no lobby, so a bot cannot come back as the same player: use the demo (the default) or -addr", c.server)
+	}
+	if c.findCapacity {
+		bad("-find-capacity: not with -scenario soak")
+	}
+	if c.plotPath != "" {
+		bad("-plot: not with -scenario soak (its series are in the JSON report's soak.samples)")
+	}
+	if set["warmup"] {
+		bad("-warmup: not with -scenario soak (the soak samples from the end of the ramp)")
+	}
 }
 
 // validateCPUs checks -server-cpus and -bench-cpus against each other

@@ -164,7 +164,12 @@ func runOnce(ctx context.Context, cfg *config, build *serverBuild) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	rep, err := newRun(cfg, srv).execute(ctx)
+	var rep *Report
+	if rs, ok := scenarios[cfg.scenario].new(cfg).(runnerScenario); ok {
+		rep, err = rs.runAgainst(ctx, cfg, srv)
+	} else {
+		rep, err = newRun(cfg, srv).execute(ctx)
+	}
 	if stopErr := srv.stop(); stopErr != nil && rep != nil {
 		rep.Notes = append(rep.Notes, stopErr.Error())
 	}

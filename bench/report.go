@@ -131,6 +131,8 @@ type Report struct {
 
 	// Crossword is the crossword scenario's account of its bots' actions.
 	Crossword *crosswordReport `json:"crossword,omitempty"`
+	// Soak is the soak scenario's samples over time and their summary.
+	Soak *soakReport `json:"soak,omitempty"`
 
 	// Floor is the -floor run: the floor scenario at this run's clients,
 	// groups, rates and message sizes, against a bare WebSocket server.
@@ -390,6 +392,9 @@ func printSummary(w io.Writer, rep *Report) {
 	fmt.Fprintf(tw, "clients\t%d connected, %d failed; inputs %d sent, %d lost, %d refused\n", rep.Connected, rep.Failed, rep.InputsSent, rep.InputsLost, rep.InputsRefused)
 	if rep.Crossword != nil {
 		printCrossword(tw, rep.Crossword)
+	}
+	if rep.Soak != nil {
+		printSoak(tw, rep.Soak)
 	}
 	if v := rep.Verify; v != nil {
 		fmt.Fprintf(tw, "verify\t%d frames applied (%d snapshots, %d deltas); %d replica errors, %d of another room, %d ticks back\n",

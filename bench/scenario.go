@@ -71,6 +71,10 @@ var scenarios = map[string]scenarioDef{
 		about: "connections that only keep alive (a Ping every 10 s); reports server RSS per connection",
 		new:   func(*config) scenario { return idleScenario{} },
 	},
+	"soak": {
+		about: "arena rooms whose bots churn for -duration (leave and join another room, reconnect, drop and come back); samples goroutines, sessions, RSS and tick p99 every -sample-every and accounts for every input",
+		new:   newSoakScenario,
+	},
 	"crossword": {
 		about: "bots in the one crossword world pan their view and play words (a play attempt with probability -play-share per input)",
 		new:   newCrosswordScenario,

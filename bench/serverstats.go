@@ -99,9 +99,13 @@ func scrapeMetrics(ctx context.Context, hc *http.Client, base string) (map[strin
 }
 
 // parseMetrics sums the watched counters of a Prometheus text exposition.
-func parseMetrics(text string) map[string]float64 {
+func parseMetrics(text string) map[string]float64 { return sumMetrics(text, watchedMetrics) }
+
+// sumMetrics sums each of the named metrics of a Prometheus text
+// exposition over its labels; a metric the text lacks is left out.
+func sumMetrics(text string, names []string) map[string]float64 {
 	want := map[string]bool{}
-	for _, m := range watchedMetrics {
+	for _, m := range names {
 		want[m] = true
 	}
 	out := map[string]float64{}
