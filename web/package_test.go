@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,35 +13,15 @@ import (
 	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/tickwire/tickwire/internal/browsertest"
+	"github.com/tickwire/tickwire/internal/npmtest"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/version"
 )
 
-// packageJSON is the part of web/package.json the tests read.
-type packageJSON struct {
-	Name             string                     `json:"name"`
-	Version          string                     `json:"version"`
-	Private          bool                       `json:"private"`
-	Type             string                     `json:"type"`
-	Exports          map[string]json.RawMessage `json:"exports"`
-	Files            []string                   `json:"files"`
-	PeerDependencies map[string]string          `json:"peerDependencies"`
-	DevDependencies  map[string]string          `json:"devDependencies"`
-	Dependencies     map[string]string          `json:"dependencies"`
-}
-
-func readPackageJSON(t *testing.T) packageJSON {
+func readPackageJSON(t *testing.T) npmtest.Manifest {
 	t.Helper()
-	b, err := os.ReadFile("package.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p packageJSON
-	if err := json.Unmarshal(b, &p); err != nil {
-		t.Fatalf("package.json: %v", err)
-	}
-	return p
+	return npmtest.ReadManifest(t, "package.json")
 }
 
 // TestPackageJSON checks the npm package's manifest: public, versioned as
@@ -125,21 +104,6 @@ func readmeExample(t *testing.T) string {
 	return strings.ReplaceAll(code, schema, `"./arena_pb.js"`) + "\nexport {};\n"
 }
 
-// run runs a command in dir and returns its standard output (npm writes
-// notices and warnings to standard error); it fails the test with both if
-// the command fails.
-func run(t *testing.T, dir, name string, args ...string) string {
-	t.Helper()
-	var stdout, stderr strings.Builder
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s (in %s): %v\n%s%s", name, strings.Join(args, " "), dir, err, stdout.String(), stderr.String())
-	}
-	return stdout.String()
-}
-
 // TestNPMPackageInChromium uses the SDK as a user of the npm package does:
 // `npm pack` in web/, the tarball installed with @bufbuild/protobuf and
 // typescript into a folder outside the repository, a page importing
@@ -147,21 +111,13 @@ func run(t *testing.T, dir, name string, args ...string) string {
 // bundled with esbuild, served next to a real server and played in
 // headless Chromium until its inputs are acknowledged in state.
 func TestNPMPackageInChromium(t *testing.T) {
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatal("npm not found: scripts/test.sh installs Node.js and npm (the SDK's build needs them too)")
-	}
 	start := time.Now()
 	web, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	var packed []struct{ Filename string }
-	if err := json.Unmarshal([]byte(run(t, web, npm, "pack", "--json", "--pack-destination", tmp)), &packed); err != nil || len(packed) != 1 {
-		t.Fatalf("npm pack --json: %v %v", packed, err)
-	}
-	tarball := filepath.Join(tmp, packed[0].Filename)
+	tarball := npmtest.Pack(t, web, tmp)
 
 	app := filepath.Join(tmp, "app")
 	if err := os.Mkdir(app, 0o755); err != nil {
@@ -176,8 +132,7 @@ func TestNPMPackageInChromium(t *testing.T) {
 	}
 	write("package.json", `{"name": "app", "private": true, "type": "module"}`+"\n")
 	// The versions web/ pins, so that npm ci's cache serves them.
-	run(t, app, npm, "install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error",
-		tarball, "@bufbuild/protobuf@"+p.DevDependencies["@bufbuild/protobuf"], "typescript@"+p.DevDependencies["typescript"])
+	npmtest.Install(t, app, tarball, "@bufbuild/protobuf@"+p.DevDependencies["@bufbuild/protobuf"], "typescript@"+p.DevDependencies["typescript"])
 	if _, err := os.Stat(filepath.Join(app, "node_modules", "@tickwire", "web", "src")); err == nil {
 		t.Error("the package ships src/: files should list only the build")
 	}
@@ -196,9 +151,9 @@ func TestNPMPackageInChromium(t *testing.T) {
 	}
 	tsc := filepath.Join(app, "node_modules", ".bin", "tsc")
 	write("tsconfig.json", tsconfig("ESNext", "bundler"))
-	run(t, app, tsc, "-p", "tsconfig.json")
+	npmtest.Run(t, app, nil, tsc, "-p", "tsconfig.json")
 	write("tsconfig.node.json", tsconfig("NodeNext", "NodeNext"))
-	run(t, app, tsc, "-p", "tsconfig.node.json")
+	npmtest.Run(t, app, nil, tsc, "-p", "tsconfig.node.json")
 
 	res := api.Build(api.BuildOptions{
 		AbsWorkingDir: app,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -31,6 +32,7 @@ type genFlags struct {
 	jsDir    string
 	esDir    string
 	esPlugin string
+	esTarget string
 	plugin   string
 	paths    []string
 }
@@ -40,13 +42,14 @@ func parseGen(args []string, stderr io.Writer) (genFlags, error) {
 	fs := flag.NewFlagSet("tickwire gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tickwire gen [-I DIR]... [-js DIR] [-es DIR] [-plugin CMD] [PATH...]")
+		fmt.Fprintln(stderr, "usage: tickwire gen [-I DIR]... [-js DIR] [-es DIR] [-es-target T] [-plugin CMD] [PATH...]")
 		fmt.Fprintln(stderr, "Generates Go (and with -js or -es, JavaScript or TypeScript) for the .proto files at PATH (default: the first -I).")
 		fs.PrintDefaults()
 	}
 	fs.Var(&g.imports, "I", "an import path: .proto files are named (and import each other) relative to it; repeatable (default \".\")")
 	fs.StringVar(&g.jsDir, "js", "", "also write the schemas as plain ES modules (FILE_pb.js, no npm needed) under this folder")
 	fs.StringVar(&g.esDir, "es", "", "also write TypeScript with protoc-gen-es (target=ts) under this folder")
+	fs.StringVar(&g.esTarget, "es-target", "ts", "protoc-gen-es's target for -es: ts (TypeScript modules), or dts (only FILE_pb.d.ts, the types of the modules -js writes: give -js and -es one folder), or js+dts")
 	fs.StringVar(&g.esPlugin, "es-plugin", "", "the protoc-gen-es executable (default: node_modules/.bin/protoc-gen-es, else on $PATH)")
 	fs.StringVar(&g.plugin, "plugin", "", "the protoc-gen-go executable (default: go run google.golang.org/protobuf/cmd/protoc-gen-go, the version the module requires)")
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +57,11 @@ func parseGen(args []string, stderr io.Writer) (genFlags, error) {
 	}
 	if len(g.imports) == 0 {
 		g.imports = listFlag{"."}
+	}
+	switch g.esTarget {
+	case "ts", "dts", "js+dts":
+	default:
+		return g, fmt.Errorf("-es-target %q: want ts, dts or js+dts", g.esTarget)
 	}
 	g.paths = fs.Args()
 	if len(g.paths) == 0 {
@@ -129,7 +137,9 @@ func generate(ctx context.Context, g genFlags, log io.Writer) error {
 				return err
 			}
 		}
-		if err := protogen.ES(ctx, r, plugin, g.esDir, log); err != nil {
+		es := r
+		es.Parameter = "target=" + cmp.Or(g.esTarget, "ts")
+		if err := protogen.ES(ctx, es, plugin, g.esDir, log); err != nil {
 			return err
 		}
 	}

@@ -13,16 +13,26 @@
 //	    scaffold a game module in a new folder named after the path's last
 //	    element: go.mod, the game's .proto and generated code, the game
 //	    package with a tick.NewHarness test, main.go serving it with
-//	    tickwire.Node, a page at / that plays it, and a README. -replace
-//	    points the module at a local Tickwire checkout.
+//	    tickwire.Node, a page at / that plays it (TypeScript, an npm
+//	    project for its types, bundled by tickwire bundle), and a README.
+//	    -replace points the module at a local Tickwire checkout.
 //
-//	tickwire gen [-I DIR]... [-js DIR] [-es DIR] [-plugin CMD] [PATH...]
+//	tickwire gen [-I DIR]... [-js DIR] [-es DIR] [-es-target T] [-plugin CMD] [PATH...]
 //	    generate Go for the .proto files at PATH (files, or folders
 //	    searched for them; default: the first -I, default "."), into the
 //	    current module where each file's go_package puts it (next to the
 //	    .proto without one), with protoc-gen-go at the version the module
 //	    requires. -js also writes plain ES modules of the schemas for pages
-//	    without a bundler; -es writes TypeScript with protoc-gen-es.
+//	    without a bundler; -es writes TypeScript with protoc-gen-es
+//	    (-es-target dts: only the declarations of the -js modules).
+//
+//	tickwire bundle [-sdk auto|npm|builtin] [-o FILE] ENTRY
+//	    bundle a page's ENTRY (web/main.ts) and what it imports into one ES
+//	    module (web/main.js) with esbuild, no Node.js needed. -sdk says
+//	    where @tickwire/web and @bufbuild/protobuf come from: npm
+//	    (node_modules), builtin (the SDK this Tickwire serves at
+//	    /sdk/tickwire.js), or auto, the default: npm when node_modules holds
+//	    @tickwire/web, else builtin.
 //
 //	tickwire serve [demo flags]
 //	    run the demo server that hosts every example (what `go run
@@ -68,7 +78,8 @@ func main() {
 
 const usage = `usage:
   tickwire new [-replace DIR] [-version V] [-dir DIR] MODULE_PATH
-  tickwire gen [-I DIR]... [-js DIR] [-es DIR] [-plugin CMD] [PATH...]
+  tickwire gen [-I DIR]... [-js DIR] [-es DIR] [-es-target T] [-plugin CMD] [PATH...]
+  tickwire bundle [-sdk auto|npm|builtin] [-o FILE] ENTRY
   tickwire serve [-addr 127.0.0.1:8080] [demo flags]
   tickwire version
 Run tickwire COMMAND -h for a command's flags.
@@ -86,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runNew(ctx, rest, stdout, stderr)
 	case "gen":
 		return runGen(ctx, rest, stdout, stderr)
+	case "bundle":
+		return runBundle(rest, stdout, stderr)
 	case "replay":
 		return runReplay(ctx, rest, stdout, stderr)
 	case "serve":

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"text/template"
 	"unicode"
+
+	"github.com/tickwire/tickwire/version"
 )
 
 // scaffold is the template of a new game module: every file is a
@@ -136,6 +138,23 @@ type scaffoldData struct {
 	GoPackage    string // mygamev1
 	Require      string // the version in go.mod's require
 	Replace      string // the replace directive's target, or empty
+	Page         pageVersions
+}
+
+// pageVersions are the npm packages the page's package.json names.
+type pageVersions struct {
+	SDK, Protobuf, ProtocGenES, TypeScript string
+}
+
+// page is what a new page depends on: the SDK at this Tickwire's version,
+// the rest as web/package.json has them (TestPageVersions checks):
+// @bufbuild/protobuf in its peer range, protoc-gen-es and tsc from the
+// versions it pins on.
+var page = pageVersions{
+	SDK:         version.Version,
+	Protobuf:    "^2.17.0",
+	ProtocGenES: "^2.17.0",
+	TypeScript:  "^5.9.3",
 }
 
 func newData(n newFlags) (scaffoldData, error) {
@@ -165,6 +184,7 @@ func newData(n newFlags) (scaffoldData, error) {
 		ProtoPackage: ident + ".v1",
 		GoPackage:    strings.ReplaceAll(ident, "_", "") + "v1",
 		Require:      "v0.0.0-00010101000000-000000000000",
+		Page:         page,
 	}
 	if n.replace != "" {
 		abs, err := filepath.Abs(n.replace)
@@ -239,12 +259,18 @@ func scaffoldModule(ctx context.Context, n newFlags, stdout, stderr io.Writer) e
 	if err := goCmd("mod", "tidy"); err != nil {
 		return err
 	}
+	// The page's bundle, as go generate's second line makes it: no npm yet,
+	// so with the SDK built into this Tickwire.
+	if err := bundlePage(bundleFlags{entry: filepath.Join(dir, "web", "main.ts"), out: filepath.Join(dir, "web", "main.js"), sdk: sdkAuto}, stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\nCreated %s (module %s). Next:\n\n\tcd %s\n\tgo test ./...\n\tgo run . -addr 127.0.0.1:8080   # then open http://127.0.0.1:8080/\n", n.dir, d.Module, n.dir)
+	fmt.Fprintf(stdout, "\nThe page is %s/web/main.ts; go generate ./... bundles it. For its types: cd web && npm install && npm run typecheck (README.md).\n", n.dir)
 	return nil
 }
 
-// generateIn runs what the new module's go:generate line runs (go tool
-// tickwire gen -I proto -js web/gen), in dir, the current folder.
+// generateIn runs what the new module's first go:generate line runs (go
+// tool tickwire gen -I proto -js web/gen), in dir, the current folder.
 func generateIn(ctx context.Context, dir string, log io.Writer) error {
 	// protoc-gen-go runs in the new module, which may lack go.sum lines.
 	old, had := os.LookupEnv("GOFLAGS")
