@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -121,14 +120,23 @@ type Options struct {
 	// Authenticate, when set, maps a Hello token (or the upgrade request's
 	// "token" query parameter or Authorization bearer) to a player id. An
 	// error refuses the session (HTTP 401 before the upgrade, close 1008
-	// after). Without it every session plays as an anonymous guest.
+	// after). Without it every session plays as an anonymous guest (a
+	// guest of the Lobby, when there is one). The server never fills it
+	// in: tickwire.NewNode makes the lobby's Authenticate the default.
 	Authenticate func(token string) (playerID string, err error)
 
-	// Channels configures pub/sub channels on /ws (docs/channels.md):
-	// rules, history, subscription, size and rate limits, and the Bus
-	// between nodes. The zero value gives the documented defaults; the
-	// server fills in Logger and, when nil, Registerer (its Registry).
-	Channels channel.Options
+	// Rooms joins /ws sessions to rooms (gateway.TickRooms for the tick
+	// runtime). Nil: JoinRoom is refused with ERROR_CODE_ROOM_NOT_FOUND.
+	Rooms RoomJoiner
+	// Lobby serves the lobby on /ws (LobbyRequest envelopes, a guest
+	// identity for each session without a token) and its HTTP JSON API
+	// under /lobby/ (gateway.Lobby for a *lobby.Lobby). Nil: no lobby.
+	Lobby Lobby
+	// Channels serves pub/sub channels on /ws and POST /publish
+	// (docs/channels.md; gateway.Channels for a *channel.Hub, which its
+	// maker configures and closes). Nil: channel requests are refused with
+	// ERROR_CODE_BAD_REQUEST and /publish is not mounted.
+	Channels Channels
 	// PublishSecret guards the HTTP publish API (POST /publish): requests
 	// must carry "Authorization: Bearer <PublishSecret>". Empty disables
 	// the API (403).

@@ -22,9 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
-	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/internal/owned"
-	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/protocol"
 
 	ltls "github.com/lesismal/llib/std/crypto/tls"
@@ -42,10 +40,7 @@ type Server struct {
 	engine  *nbhttp.Engine
 	metrics *metrics
 
-	rooms    RoomJoiner                    // set by SetRooms before Start
-	lobby    *lobby.Lobby                  // set by SetLobby before Start
-	channels *channel.Hub                  // pub/sub (channels.go)
-	closers  []func(context.Context) error // OnShutdown hooks, in order
+	closers []func(context.Context) error // OnShutdown hooks, in order
 
 	listener *gatedListener
 	accepted atomic.Uint64 // connections accepted; see readBuffer
@@ -89,8 +84,13 @@ func New(opts Options) (*Server, error) {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry}))
 	s.mux.HandleFunc("/echo", s.serveEcho)
 	s.mux.HandleFunc("/ws", s.serveGame)
-	if err := s.initChannels(); err != nil { // channels.go: the hub and POST /publish
-		return nil, err
+	if opts.Lobby != nil {
+		s.mux.Handle("/lobby/", opts.Lobby.Handler())
+	}
+	if opts.Channels != nil {
+		if err := s.initPublish(); err != nil { // publish.go: POST /publish
+			return nil, err
+		}
 	}
 	if err := s.handleFallback(); err != nil { // fallback.go: /ws/sse and /ws/send
 		return nil, err

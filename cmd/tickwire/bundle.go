@@ -187,8 +187,9 @@ func npmSDKVersion(dir string) string {
 	}
 }
 
-// builtinSDK is the module this Tickwire serves at /sdk/tickwire.js
-// (package web embeds it).
+// builtinSDK is the module this Tickwire serves at /sdk/tickwire.js.
+// Package web embeds it and hands it out through its Handler only, so the
+// Handler is asked.
 func builtinSDK() (string, error) {
 	rec := httptest.NewRecorder()
 	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, web.SDKPath, nil))
