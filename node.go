@@ -38,6 +38,7 @@ const ShutdownTimeout = 10 * time.Second
 type Node struct {
 	log     zerolog.Logger
 	srv     *server.Server
+	hub     *channel.Hub
 	rooms   *tick.Rooms
 	lobby   *lobby.Lobby
 	cluster *cluster.Node
@@ -53,8 +54,10 @@ type Node struct {
 	pending []func(context.Context) // tasks given to Go before Start
 }
 
-// NewNode builds a Node from opts: the server, the room runtime and the
-// lobby wired together, and, with opts.Cluster, the cluster membership
+// NewNode builds a Node from opts: the composition root, where the
+// channel hub, the room runtime, the lobby and the server are made and
+// wired together (the server, the edge, sees the others only through the
+// interfaces of server.Options), and, with opts.Cluster, the cluster membership
 // (ctx bounds connecting to NATS and registering the node). Nothing
 // listens until Start; a Node that is never started must still be Shut
 // down to stop its parts.
@@ -99,25 +102,22 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 		closers = append(closers, c.Close)
 	}
 
-	sopts := opts.Server
-	sopts.Addr = cmp.Or(opts.Addr, sopts.Addr, DefaultAddr)
-	sopts.TLSCertFile = cmp.Or(opts.TLSCertFile, sopts.TLSCertFile)
-	sopts.TLSKeyFile = cmp.Or(opts.TLSKeyFile, sopts.TLSKeyFile)
-	if len(opts.Origins) > 0 {
-		sopts.Origins = opts.Origins
+	// Channels first: the hub closes first too (see the shutdown order).
+	chopts := opts.Channels
+	chopts.Logger = n.log
+	if chopts.Registerer == nil {
+		chopts.Registerer = n.metrics
 	}
-	sopts.PublishSecret = cmp.Or(opts.PublishSecret, sopts.PublishSecret)
-	sopts.Logger = n.log
-	sopts.Registry = n.metrics
 	if n.cluster != nil {
-		sopts.Channels.Bus = n.cluster.ChannelBus()
-		sopts.Channels.Node = n.cluster.Name()
+		chopts.Bus = n.cluster.ChannelBus()
+		chopts.Node = n.cluster.Name()
 	}
-	srv, err := server.New(sopts)
+	hub, err := channel.NewHub(chopts)
 	if err != nil {
 		return fail(fmt.Errorf("tickwire: %w", err))
 	}
-	n.srv = srv
+	n.hub = hub
+	closers = append(closers, hub.Close)
 
 	name := cmp.Or(opts.Name, "local")
 	if n.cluster != nil {
@@ -179,13 +179,38 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 		}
 	}
 
-	srv.SetLobby(lob)
-	srv.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
+	// The edge sees the parts through the interfaces of its options; the
+	// lobby's tokens are its default identities, chosen here.
+	sopts := opts.Server
+	sopts.Addr = cmp.Or(opts.Addr, sopts.Addr, DefaultAddr)
+	sopts.TLSCertFile = cmp.Or(opts.TLSCertFile, sopts.TLSCertFile)
+	sopts.TLSKeyFile = cmp.Or(opts.TLSKeyFile, sopts.TLSKeyFile)
+	if len(opts.Origins) > 0 {
+		sopts.Origins = opts.Origins
+	}
+	sopts.PublishSecret = cmp.Or(opts.PublishSecret, sopts.PublishSecret)
+	sopts.Logger = n.log
+	sopts.Registry = n.metrics
+	sopts.Rooms = &gateway.TickRooms{Rooms: rooms, Lobby: lob}
+	sopts.Lobby = gateway.Lobby(lob)
+	sopts.Channels = gateway.Channels(hub)
+	if sopts.Authenticate == nil {
+		sopts.Authenticate = lob.Authenticate
+	}
+	srv, err := server.New(sopts)
+	if err != nil {
+		return fail(fmt.Errorf("tickwire: %w", err))
+	}
+	n.srv = srv
+
 	// The shutdown order, in one place: the server stops accepting, then
-	// runs these in turn — the node leaves the cluster (migrating rooms
-	// that have snapshots), the lobby closes (no new seats or rooms), the
-	// ticks stop (players get Left) — then it sends 1001 to every
-	// WebSocket and waits for its writers (server.Server.Shutdown).
+	// runs these in turn — the hub closes (publishes racing the shutdown
+	// fail with shutting_down instead of reaching half-closed sessions),
+	// the node leaves the cluster (migrating rooms that have snapshots),
+	// the lobby closes (no new seats or rooms), the ticks stop (players
+	// get Left) — then it sends 1001 to every WebSocket and waits for its
+	// writers (server.Server.Shutdown).
+	srv.OnShutdown(hub.Close)
 	if n.cluster != nil {
 		srv.OnShutdown(n.cluster.Close)
 	}
@@ -320,7 +345,7 @@ func (n *Node) Lobby() *lobby.Lobby { return n.lobby }
 func (n *Node) Cluster() *cluster.Node { return n.cluster }
 
 // Channels is the Node's pub/sub hub.
-func (n *Node) Channels() *channel.Hub { return n.srv.Channels() }
+func (n *Node) Channels() *channel.Hub { return n.hub }
 
 // Metrics is the Prometheus registry the Node's parts register in and GET
 // /metrics serves.

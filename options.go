@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/cluster"
 	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server"
@@ -25,12 +26,13 @@ const DefaultAddr = "127.0.0.1:8080"
 // lobby and console logs at info level on stderr; each default is on its
 // field.
 //
-// The fields above Server, Rooms and Lobby are the common knobs (the
-// demo's command-line flags; AddFlags defines them). Server, Rooms and
-// Lobby reach every other option of those parts: a common knob, when set,
-// wins over the same option there, and the Node fills in the fields that
-// tie the parts together (loggers, metrics, the lobby's rooms, the unseat
-// hook, the cluster's bus and directory).
+// The fields above Server, Channels, Rooms and Lobby are the common knobs
+// (the demo's command-line flags; AddFlags defines them). Server,
+// Channels, Rooms and Lobby reach every other option of those parts: a
+// common knob, when set, wins over the same option there, and the Node
+// fills in the fields that tie the parts together (loggers, metrics, the
+// server's rooms, lobby and channels, the lobby's rooms, the unseat hook,
+// the cluster's bus and directory).
 type Options struct {
 	// Addr is the TCP address to listen on. Empty: DefaultAddr
 	// (127.0.0.1:8080). Port 0 picks a free port (Node.Addr reports it).
@@ -81,12 +83,18 @@ type Options struct {
 	Cluster *cluster.Options
 
 	// Server holds the server's other options (limits, timeouts,
-	// Authenticate...). Addr, TLS, Origins, PublishSecret, Logger,
-	// Registry and, in cluster mode, Channels.Bus are set from the fields
-	// above. An Authenticate here is replaced by the lobby's (its guest
-	// tokens, or Lobby.Authenticator): give the lobby an Authenticator to
-	// bring your own identities.
+	// Authenticate...). Addr, TLS, Origins, PublishSecret, Logger and
+	// Registry are set from the fields above, and Rooms, Lobby and
+	// Channels by the Node (its room runtime, lobby and hub). Authenticate
+	// left nil is the lobby's (its guest tokens, or Lobby.Authenticator):
+	// give the lobby an Authenticator to bring your own identities to both
+	// the lobby's HTTP API and /ws; an Authenticate here applies to /ws
+	// only.
 	Server server.Options
+	// Channels holds the pub/sub hub's options (docs/channels.md: rules,
+	// history, limits). Logger is the Node's, Registerer (when nil) its
+	// Metrics, and in cluster mode Bus and Node are the cluster's.
+	Channels channel.Options
 	// Rooms holds the room runtime's other options (limits, clock...).
 	// Registry, Logger, Registerer, NodeID and PreciseTimers are set from
 	// the fields above; OnUnseat and OnSnapshot, when set, are called

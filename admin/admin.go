@@ -111,15 +111,15 @@ type Admin struct {
 func New(opts Options) (*Admin, error) {
 	var errs []error
 	if opts.Token == "" {
-		errs = append(errs, errors.New("Token: required"))
+		errs = append(errs, errors.New("option Token: required"))
 	} else if len(opts.Token) < 16 {
-		errs = append(errs, errors.New("Token: want at least 16 characters"))
+		errs = append(errs, errors.New("option Token: want at least 16 characters"))
 	}
 	if opts.Rooms == nil {
-		errs = append(errs, errors.New("Rooms: required"))
+		errs = append(errs, errors.New("option Rooms: required"))
 	}
 	if opts.SampleEvery < 0 || opts.History < 0 {
-		errs = append(errs, errors.New("SampleEvery, History: must not be negative"))
+		errs = append(errs, errors.New("options SampleEvery and History: must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("admin options: %w", err)

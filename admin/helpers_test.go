@@ -230,11 +230,16 @@ func (e *env) newPlayer(ctx context.Context, name, room string) *player {
 // input sends one input.
 func (p *player) input(t *testing.T, dx float32) {
 	t.Helper()
-	p.seq++
-	payload, _ := proto.Marshal(&arenav1.Input{Dx: dx})
-	if err := p.conn.Send(&protocol.Envelope{Msg: &tickwirev1.Envelope_Input{Input: &tickwirev1.Input{RoomId: p.room, Seq: p.seq, Payload: payload}}}); err != nil {
+	if err := p.send(dx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// send sends one input (from any goroutine, for one player at a time).
+func (p *player) send(dx float32) error {
+	p.seq++
+	payload, _ := proto.Marshal(&arenav1.Input{Dx: dx})
+	return p.conn.Send(&protocol.Envelope{Msg: &tickwirev1.Envelope_Input{Input: &tickwirev1.Input{RoomId: p.room, Seq: p.seq, Payload: payload}}})
 }
 
 // waitLeft reads the player's envelopes until a Left arrives.

@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/tickwire/tickwire/examples/arena"
@@ -63,10 +64,7 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	if *floor {
 		return serveFloor(ctx, *addr, *pollers, log)
 	}
-	srv, err := server.New(server.Options{Addr: *addr, Logger: log, Pollers: *pollers})
-	if err != nil {
-		return err
-	}
+	registry := prometheus.NewRegistry() // the server adds the Go and process collectors
 	// The arena as registered, at another rate, in a registry of our own.
 	info, ok := tick.DefaultRegistry().Lookup(arena.Name)
 	if !ok {
@@ -76,15 +74,20 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 	games := tick.NewRegistry()
 	tick.RegisterIn(games, info, arena.New)
 	if *withCrossword {
-		if err := crossword.Register(games, crossword.Config{DataDir: *dataDir, Registerer: srv.Registry()}); err != nil {
+		if err := crossword.Register(games, crossword.Config{DataDir: *dataDir, Registerer: registry}); err != nil {
 			return err
 		}
 	}
-	rooms, err := tick.NewRooms(tick.Options{Logger: log, Registerer: srv.Registry(), NodeID: "bench", Registry: games, PreciseTimers: *precise})
+	rooms, err := tick.NewRooms(tick.Options{Logger: log, Registerer: registry, NodeID: "bench", Registry: games, PreciseTimers: *precise})
 	if err != nil {
 		return err
 	}
-	srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
+	srv, err := server.New(server.Options{Addr: *addr, Logger: log, Pollers: *pollers, Registry: registry,
+		Rooms: &gateway.TickRooms{Rooms: rooms, OpenJoin: true}})
+	if err != nil {
+		_ = rooms.Close(context.Background())
+		return err
+	}
 	srv.OnShutdown(rooms.Close)
 	srv.Handle("GET /debug/ticks", gateway.TickStatsHandler(rooms))
 	// The heap under load, for finding where a player's memory goes

@@ -67,7 +67,7 @@ func TestMatchAcrossNodes(t *testing.T) {
 		t.Fatalf("tickets matched apart: %+v %+v", va, vb)
 	}
 	// Each view's URL is where the room runs (empty: the asked node).
-	host := func(viewer *testNode, v lobby.TicketView) string {
+	host := func(viewer *testNode, v ticketReply) string {
 		if v.URL == "" {
 			return viewer.url()
 		}
@@ -78,7 +78,7 @@ func TestMatchAcrossNodes(t *testing.T) {
 	}
 	for _, p := range []struct {
 		g guest
-		v lobby.TicketView
+		v ticketReply
 		n *testNode
 	}{{ann, va, nodes[0]}, {bob, vb, nodes[1]}} {
 		if _, err := play(t, host(p.n, p.v), p.g, p.v.RoomID, p.v.Seat); err != nil {
@@ -132,7 +132,7 @@ func TestJoinCodeAcrossNodes(t *testing.T) {
 	c := natstest.StartCluster(t, natstest.Options{})
 	nodes := startNodes(t, c, 3, nodeConfig{})
 	ann := nodes[0].guest("ann")
-	var g lobby.Grant
+	var g grantReply
 	if code := api(t, nodes[0].url(), "POST", "/lobby/rooms", ann.Token, map[string]any{"game": "party", "private": true}, &g); code != 200 || g.JoinCode == "" {
 		t.Fatalf("create room: %d %+v", code, g)
 	}
@@ -140,7 +140,7 @@ func TestJoinCodeAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob := nodes[2].guest("bob")
-	var jg lobby.Grant
+	var jg grantReply
 	if code := api(t, nodes[2].url(), "POST", "/lobby/join", bob.Token, map[string]any{"join_code": g.JoinCode}, &jg); code != 200 {
 		t.Fatalf("join by code on node3: %d", code)
 	}
@@ -152,7 +152,7 @@ func TestJoinCodeAcrossNodes(t *testing.T) {
 	}
 
 	carl := nodes[1].guest("carl")
-	var pub lobby.Grant
+	var pub grantReply
 	if code := api(t, nodes[1].url(), "POST", "/lobby/rooms", carl.Token, map[string]any{"game": "party"}, &pub); code != 200 {
 		t.Fatalf("create public room: %d", code)
 	}
@@ -161,7 +161,7 @@ func TestJoinCodeAcrossNodes(t *testing.T) {
 	for _, tn := range nodes {
 		servertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 			var list struct {
-				Rooms []lobby.RoomListing `json:"rooms"`
+				Rooms []roomReply `json:"rooms"`
 			}
 			api(t, tn.url(), "GET", "/lobby/rooms?game=party", carl.Token, nil, &list)
 			if len(list.Rooms) != 1 || list.Rooms[0].ID != pub.RoomID {
@@ -216,12 +216,12 @@ func TestNATSServerLoss(t *testing.T) {
 		t.Fatalf("matched apart: %+v %+v", va, vb)
 	}
 	carl := nodes[1].guest("carl")
-	var g lobby.Grant
+	var g grantReply
 	if code := api(t, nodes[1].url(), "POST", "/lobby/rooms", carl.Token, map[string]any{"game": "party", "private": true}, &g); code != 200 {
 		t.Fatalf("create room after losing a NATS server: %d", code)
 	}
 	dan := nodes[0].guest("dan")
-	var jg lobby.Grant
+	var jg grantReply
 	if code := api(t, nodes[0].url(), "POST", "/lobby/join", dan.Token, map[string]any{"join_code": g.JoinCode}, &jg); code != 200 || jg.RoomID != g.RoomID {
 		t.Fatalf("join by code after losing a NATS server: %d %+v", code, jg)
 	}
@@ -243,7 +243,7 @@ func TestDeadNodeRoomsLeave(t *testing.T) {
 	nodes := startNodes(t, c, 3, nodeConfig{})
 	doomed, watcher := nodes[0], nodes[1]
 	ann := doomed.guest("ann")
-	var g lobby.Grant
+	var g grantReply
 	if code := api(t, doomed.url(), "POST", "/lobby/rooms", ann.Token, map[string]any{"game": "party"}, &g); code != 200 {
 		t.Fatalf("create room: %d", code)
 	}
@@ -262,7 +262,7 @@ func TestDeadNodeRoomsLeave(t *testing.T) {
 	t.Logf("the dead node's room left the directory %v after the kill (heartbeat TTL 2s)", time.Since(died).Round(100*time.Millisecond))
 	servertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error { // lists read the node's mirror
 		var list struct {
-			Rooms []lobby.RoomListing `json:"rooms"`
+			Rooms []roomReply `json:"rooms"`
 		}
 		api(t, watcher.url(), "GET", "/lobby/rooms", ann.Token, nil, &list)
 		if len(list.Rooms) != 0 {

@@ -106,10 +106,8 @@ func startNode(t *testing.T, c *natstest.Cluster, name string, cfg nodeConfig) *
 		t.Fatal(err)
 	}
 	sopts := server.Options{Logger: log, PublishSecret: publishSecret,
-		Channels: channel.Options{Bus: node.ChannelBus(), Node: name}}
-	tn.srv = servertest.StartTestServer(t, sopts, func(s *server.Server) {
-		s.SetLobby(tn.lobby)
-		s.SetRooms(&gateway.TickRooms{Rooms: tn.rooms, Lobby: tn.lobby})
+		Rooms: &gateway.TickRooms{Rooms: tn.rooms, Lobby: tn.lobby}, Lobby: gateway.Lobby(tn.lobby), Authenticate: tn.lobby.Authenticate}
+	tn.srv, _ = servertest.StartWithHub(t, sopts, channel.Options{Bus: node.ChannelBus(), Node: name}, func(s *server.Server) {
 		s.OnShutdown(node.Close)
 		s.OnShutdown(tn.lobby.Close)
 		s.OnShutdown(tn.rooms.Close)
@@ -194,10 +192,38 @@ func (tn *testNode) ticket(g guest, game string) string {
 	return out.TicketID
 }
 
+// grantReply, roomReply and ticketReply are the lobby's HTTP replies
+// (tickwire.v1 Grant, RoomListing and Ticket in protojson), decoded with
+// encoding/json as any client would.
+type grantReply struct {
+	RoomID   string `json:"room_id"`
+	URL      string `json:"url"`
+	JoinCode string `json:"join_code"`
+	Seat     string `json:"seat"`
+}
+
+type roomReply struct {
+	ID         string `json:"id"`
+	Game       string `json:"game"`
+	Players    int    `json:"players"`
+	MaxPlayers int    `json:"max_players"`
+	Private    bool   `json:"private"`
+	Joinable   bool   `json:"joinable"`
+}
+
+type ticketReply struct {
+	TicketID string `json:"ticket_id"`
+	Game     string `json:"game"`
+	Status   string `json:"status"`
+	RoomID   string `json:"room_id"`
+	Seat     string `json:"seat"`
+	URL      string `json:"url"`
+}
+
 // waitMatched polls ticket id on tn until it is matched.
-func (tn *testNode) waitMatched(g guest, id string, within time.Duration) lobby.TicketView {
+func (tn *testNode) waitMatched(g guest, id string, within time.Duration) ticketReply {
 	tn.t.Helper()
-	var v lobby.TicketView
+	var v ticketReply
 	servertest.CheckFor(tn.t, within, 50*time.Millisecond, func() error {
 		if code := api(tn.t, tn.url(), "GET", "/lobby/tickets/"+id, g.Token, nil, &v); code != 200 {
 			return fmt.Errorf("GET ticket: %d", code)

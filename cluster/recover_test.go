@@ -12,7 +12,6 @@ import (
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/cluster/natstest"
 	"github.com/tickwire/tickwire/examples/arena"
-	"github.com/tickwire/tickwire/lobby"
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -101,11 +100,11 @@ func TestRoomRecovery(t *testing.T) {
 	// Ann creates an arena room on the host node; Bob joins it by code
 	// through another node's lobby and follows the grant's URL.
 	ann, bob := host.guest("ann"), lead.guest("bob")
-	var g lobby.Grant
+	var g grantReply
 	if code := api(t, host.url(), "POST", "/lobby/rooms", ann.Token, map[string]any{"game": "arena"}, &g); code != 200 {
 		t.Fatalf("create room: %d", code)
 	}
-	var gb lobby.Grant
+	var gb grantReply
 	if code := api(t, lead.url(), "POST", "/lobby/join", bob.Token, map[string]any{"join_code": g.JoinCode}, &gb); code != 200 || gb.URL != host.url() {
 		t.Fatalf("bob joins by code on %s: %d, url %q", lead.name, code, gb.URL)
 	}
@@ -213,7 +212,7 @@ func TestDrainMigratesRooms(t *testing.T) {
 	nodes := startNodes(t, c, 2, nodeConfig{registry: arenaRegistry()})
 	leaving, staying := nodes[0], nodes[1]
 	ann := leaving.guest("ann")
-	var g lobby.Grant
+	var g grantReply
 	if code := api(t, leaving.url(), "POST", "/lobby/rooms", ann.Token, map[string]any{"game": "arena"}, &g); code != 200 {
 		t.Fatalf("create room: %d", code)
 	}

@@ -27,7 +27,7 @@ func TestForeignClusterSeat(t *testing.T) {
 	ctx := context.Background()
 	for _, foreign := range []*testNode{twin, rogue} {
 		g := foreign.guest("mallory")
-		var grant lobby.Grant
+		var grant grantReply
 		if code := api(t, foreign.url(), "POST", "/lobby/rooms", g.Token, map[string]any{"game": "party"}, &grant); code != 200 {
 			t.Fatalf("create room on %s: %d", foreign.name, code)
 		}
@@ -86,12 +86,12 @@ func TestMalformedEntries(t *testing.T) {
 		}
 	}
 	// Ann's place is garbage: she is free, and takes a real one.
-	var g lobby.Grant
+	var g grantReply
 	if code := api(t, nodes[1].url(), "POST", "/lobby/rooms", ann.Token, map[string]any{"game": "party"}, &g); code != 200 {
 		t.Fatalf("create room over a malformed place: %d", code)
 	}
 	var list struct {
-		Rooms []lobby.RoomListing `json:"rooms"`
+		Rooms []roomReply `json:"rooms"`
 	}
 	servertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 		api(t, nodes[0].url(), "GET", "/lobby/rooms", ann.Token, nil, &list)

@@ -74,16 +74,16 @@ func (t *TickRooms) Join(req *tickwirev1.JoinRoom, player string, peer server.Pe
 func (t *TickRooms) lobbyRoom(ctx context.Context, req *tickwirev1.JoinRoom, player string) (*tick.Handle, error) {
 	seat := req.Seat
 	if seat == "" {
-		var g lobby.Grant
+		var g *tickwirev1.Grant
 		var err error
 		switch {
 		case req.RoomId != "":
 			if t.Lobby.Rejoin(player, req.RoomId) == nil {
 				return t.Rooms.Get(req.RoomId) // reconnection: the player still holds his place
 			}
-			g, err = t.Lobby.Join(ctx, player, lobby.JoinRequest{RoomID: req.RoomId})
+			g, err = t.Lobby.Join(ctx, player, &tickwirev1.LobbyJoin{RoomId: req.RoomId})
 		case req.Game != "" && req.Create:
-			g, err = t.Lobby.CreateRoom(ctx, player, lobby.CreateRoomRequest{Game: req.Game})
+			g, err = t.Lobby.CreateRoom(ctx, player, &tickwirev1.CreateRoom{Game: req.Game})
 		case req.Game != "":
 			g, err = t.Lobby.QuickJoin(ctx, player, req.Game)
 		default:
@@ -92,11 +92,11 @@ func (t *TickRooms) lobbyRoom(ctx context.Context, req *tickwirev1.JoinRoom, pla
 		if err != nil {
 			return nil, err
 		}
-		if g.URL != "" {
+		if g.Url != "" {
 			// A cluster node's room (the crossword's one world, say): this
 			// connection cannot sit in it. The client goes there.
 			return nil, &protocol.Error{Code: protocol.CodeRoomElsewhere,
-				Msg: fmt.Sprintf("room %s runs on another node: connect to %s and join it by id", g.RoomID, g.URL), URL: g.URL, RoomID: g.RoomID}
+				Msg: fmt.Sprintf("room %s runs on another node: connect to %s and join it by id", g.RoomId, g.Url), URL: g.Url, RoomID: g.RoomId}
 		}
 		seat = g.Seat
 	}

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
 const benchTickets = 10_000
@@ -128,17 +130,17 @@ func BenchmarkReserveAndRedeemSeat(b *testing.B) {
 	e := newEnv(b, Options{SeatTTL: time.Hour})
 	ctx := context.Background()
 	player, _ := e.guest("ann")
-	g, err := e.l.CreateRoom(ctx, player, CreateRoomRequest{Game: "arena"})
+	g, err := e.l.CreateRoom(ctx, player, &tickwirev1.CreateRoom{Game: "arena"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		grant, err := e.l.Join(ctx, player, JoinRequest{RoomID: g.RoomID})
+		grant, err := e.l.Join(ctx, player, &tickwirev1.LobbyJoin{RoomId: g.RoomId})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := e.l.RedeemSeat(grant.Seat, player, g.RoomID); err != nil {
+		if _, err := e.l.RedeemSeat(grant.Seat, player, g.RoomId); err != nil {
 			b.Fatal(err)
 		}
 	}

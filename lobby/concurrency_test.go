@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
 // TestConcurrentQueueing: many goroutines enqueue, cancel, and quick-join
@@ -24,7 +26,7 @@ func TestConcurrentQueueing(t *testing.T) {
 	quickers := e.guests(40)
 
 	var mu sync.Mutex
-	quickSeats := map[string]Grant{} // player → his quick-join grant
+	quickSeats := map[string]*tickwirev1.Grant{} // player → his quick-join grant
 	var wg sync.WaitGroup
 	for w := range workers {
 		mine := players[w*perWorker : (w+1)*perWorker]
@@ -46,7 +48,7 @@ func TestConcurrentQueueing(t *testing.T) {
 					party = append(party, mine[rng.IntN(len(mine))])
 				}
 				game := []string{"duel", "squad"}[rng.IntN(2)]
-				id, err := e.l.CreateTicket(ctx, p, TicketRequest{Game: game, Party: party, Skill: rng.Float64() * 100})
+				id, err := e.l.CreateTicket(ctx, p, &tickwirev1.CreateTicket{Game: game, Party: party, Skill: rng.Float64() * 100})
 				switch {
 				case err == nil:
 					mineTickets = append(mineTickets, id)
@@ -112,7 +114,7 @@ func TestConcurrentQueueing(t *testing.T) {
 		}
 	}
 	for p, g := range quickSeats {
-		add(p, g.RoomID, g.Seat)
+		add(p, g.RoomId, g.Seat)
 	}
 	got := e.allSeats()
 	if len(got) != len(want) {

@@ -4,14 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/tickwire/tickwire/lobby"
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/tick"
 )
 
@@ -48,20 +52,25 @@ func Example() {
 			panic(err)
 		}
 		defer resp.Body.Close()
-		_ = json.NewDecoder(resp.Body).Decode(out)
+		raw, _ := io.ReadAll(resp.Body)
+		if m, ok := out.(proto.Message); ok {
+			_ = protojson.Unmarshal(raw, m) // the replies are the protobuf messages
+		} else {
+			_ = json.Unmarshal(raw, out)
+		}
 		return resp.StatusCode
 	}
 	var ann, bob lobby.Guest
-	var room, joined lobby.Grant
+	var room, joined tickwirev1.Grant
 	call("POST", "/lobby/guest", "", `{"name":"ann"}`, &ann)
 	call("POST", "/lobby/guest", "", `{"name":"bob"}`, &bob)
 	call("POST", "/lobby/rooms", ann.Token, `{"game":"counter","private":true}`, &room)
 	code := call("POST", "/lobby/join", bob.Token, fmt.Sprintf(`{"join_code":%q}`, room.JoinCode), &joined)
-	fmt.Println("join:", code, joined.RoomID == room.RoomID)
+	fmt.Println("join:", code, joined.RoomId == room.RoomId)
 
 	// What the server does with a JoinRoom envelope presenting the seat.
 	id, err := l.RedeemSeat(joined.Seat, bob.PlayerID, "")
-	fmt.Println("redeem:", id == room.RoomID, err)
+	fmt.Println("redeem:", id == room.RoomId, err)
 	_, err = l.RedeemSeat(joined.Seat, bob.PlayerID, "")
 	fmt.Println("again:", err)
 	// Output:

@@ -1,6 +1,7 @@
 package lobby
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -18,11 +23,17 @@ import (
 //	POST   /lobby/guest         {"name"}                        → {"player_id","token"}
 //	GET    /lobby/games                                         → {"games":[{"name","min_players","max_players","tick_hz"}]}
 //	GET    /lobby/rooms?game=NAME                               → {"rooms":[{"id","game","players","max_players","private","joinable"}]}
-//	POST   /lobby/rooms         {"game","private","max_players"} → {"room_id","join_code","seat"}
-//	POST   /lobby/join          {"room_id"} | {"join_code"} | {"game","quick":true} → {"room_id","seat"}
+//	POST   /lobby/rooms         {"game","private","max_players"} → {"room_id","join_code","seat","url"}
+//	POST   /lobby/join          {"room_id"} | {"join_code"} | {"game","quick":true} → {"room_id","join_code","seat","url"}
 //	POST   /lobby/tickets       {"game","skill","party","region","mode"} → {"ticket_id"}
-//	GET    /lobby/tickets/ID                                    → {"ticket_id","game","status","room_id","seat"}
+//	GET    /lobby/tickets/ID                                    → {"ticket_id","game","status","room_id","seat","url"}
 //	DELETE /lobby/tickets/ID                                    → the same, status "cancelled"
+//
+// Bodies are the protobuf messages of the WebSocket face in protojson
+// with the .proto field names (CreateRoom, LobbyJoin, CreateTicket in;
+// GameInfo, RoomListing, Grant, Ticket out): every field of a reply is
+// present, zero values included ("private": false, "url": "" off a
+// cluster), and unknown request fields are ignored.
 //
 // Every request but POST /lobby/guest needs "Authorization: Bearer TOKEN".
 // Errors are {"error":{"code","message"}} with the code's short name
@@ -115,23 +126,68 @@ func bearer(r *http.Request) (string, bool) {
 	return t, t != ""
 }
 
-// decode reads the request body as one JSON value into v.
+// decode reads the request body, at most Options.MaxBodyBytes, as one
+// JSON object into v: a protobuf message (protojson, unknown fields
+// ignored) or, for the guest route, a Go struct.
 func (l *Lobby) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, l.opts.MaxBodyBytes))
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, l.opts.MaxBodyBytes))
+	if err != nil {
 		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
+		if errors.As(err, &tooLarge) {
 			return err
-		case errors.Is(err, io.EOF):
-			return fail(ErrBadRequest, "request body is empty: want a JSON object")
 		}
+		return fail(ErrBadRequest, "read body: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fail(ErrBadRequest, "request body is empty: want a JSON object")
+	}
+	if m, ok := v.(proto.Message); ok {
+		if err := requestJSON.Unmarshal(body, m); err != nil {
+			return fail(ErrBadRequest, "malformed JSON: %v", err)
+		}
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
 		return fail(ErrBadRequest, "malformed JSON: %v", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fail(ErrBadRequest, "malformed JSON: more than one value in the body")
 	}
 	return nil
+}
+
+// requestJSON reads request bodies: unknown fields are ignored, as the
+// API always did (a newer client may send more).
+var requestJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// replyJSON writes reply bodies with the .proto field names (the API's
+// snake_case) and every field present, zero values included: the API's
+// documented fields ("private": false, "players": 0) never go missing.
+// None of the lobby's messages has a 64-bit integer, which protojson
+// would write as a string.
+var replyJSON = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
+
+// list is a reply made of one JSON array of messages under key, such as
+// {"games":[...]}.
+type list[M proto.Message] struct {
+	key   string
+	items []M
+}
+
+func (ls list[M]) MarshalJSON() ([]byte, error) {
+	b := append(strconv.AppendQuote([]byte{'{'}, ls.key), ':', '[')
+	for i, m := range ls.items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		mb, err := replyJSON.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, mb...)
+	}
+	return append(b, ']', '}'), nil
 }
 
 type errorBody struct {
@@ -149,7 +205,13 @@ func writeError(w http.ResponseWriter, status int, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if m, ok := v.(proto.Message); ok {
+		b, err = replyJSON.Marshal(m)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"cannot encode the response"}}`)
 	}
@@ -175,9 +237,7 @@ func (l *Lobby) httpGames(_ http.ResponseWriter, _ *http.Request, _ string) (any
 	if err := l.checkOpen(); err != nil {
 		return nil, err
 	}
-	return struct {
-		Games []GameInfo `json:"games"`
-	}{l.Games()}, nil
+	return list[*tickwirev1.GameInfo]{"games", l.Games()}, nil
 }
 
 func (l *Lobby) httpListRooms(_ http.ResponseWriter, r *http.Request, _ string) (any, error) {
@@ -185,39 +245,28 @@ func (l *Lobby) httpListRooms(_ http.ResponseWriter, r *http.Request, _ string) 
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Rooms []RoomListing `json:"rooms"`
-	}{rooms}, nil
+	return list[*tickwirev1.RoomListing]{"rooms", rooms}, nil
 }
 
 func (l *Lobby) httpCreateRoom(w http.ResponseWriter, r *http.Request, player string) (any, error) {
-	var req CreateRoomRequest
-	if err := l.decode(w, r, &req); err != nil {
+	req := &tickwirev1.CreateRoom{}
+	if err := l.decode(w, r, req); err != nil {
 		return nil, err
 	}
-	g, err := l.CreateRoom(r.Context(), player, req)
-	if err != nil {
-		return nil, err
-	}
-	// The contract always has join_code here (omitempty serves /join).
-	return struct {
-		RoomID   string `json:"room_id"`
-		JoinCode string `json:"join_code"`
-		Seat     string `json:"seat"`
-	}{g.RoomID, g.JoinCode, g.Seat}, nil
+	return l.CreateRoom(r.Context(), player, req)
 }
 
 func (l *Lobby) httpJoin(w http.ResponseWriter, r *http.Request, player string) (any, error) {
-	var req JoinRequest
-	if err := l.decode(w, r, &req); err != nil {
+	req := &tickwirev1.LobbyJoin{}
+	if err := l.decode(w, r, req); err != nil {
 		return nil, err
 	}
 	return l.Join(r.Context(), player, req)
 }
 
 func (l *Lobby) httpCreateTicket(w http.ResponseWriter, r *http.Request, player string) (any, error) {
-	var req TicketRequest
-	if err := l.decode(w, r, &req); err != nil {
+	req := &tickwirev1.CreateTicket{}
+	if err := l.decode(w, r, req); err != nil {
 		return nil, err
 	}
 	id, err := l.CreateTicket(r.Context(), player, req)

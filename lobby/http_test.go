@@ -20,8 +20,35 @@ type roomResp struct {
 	Seat     string `json:"seat"`
 }
 
+// The reply shapes of the HTTP contract, decoded with encoding/json as a
+// client in any language would (the lobby writes them with protojson).
+type gameInfo struct {
+	Name       string `json:"name"`
+	MinPlayers int    `json:"min_players"`
+	MaxPlayers int    `json:"max_players"`
+	TickHz     int    `json:"tick_hz"`
+}
+
+type roomListing struct {
+	ID         string `json:"id"`
+	Game       string `json:"game"`
+	Players    int    `json:"players"`
+	MaxPlayers int    `json:"max_players"`
+	Private    bool   `json:"private"`
+	Joinable   bool   `json:"joinable"`
+}
+
+type ticketView struct {
+	TicketID string `json:"ticket_id"`
+	Game     string `json:"game"`
+	Status   string `json:"status"`
+	RoomID   string `json:"room_id"`
+	Seat     string `json:"seat"`
+	URL      string `json:"url,omitempty"`
+}
+
 type roomsResp struct {
-	Rooms []RoomListing `json:"rooms"`
+	Rooms []roomListing `json:"rooms"`
 }
 
 func (a *api) guest(name string) guestResp {
@@ -45,10 +72,10 @@ func TestHTTPGuestAndGames(t *testing.T) {
 	a.ok("POST", "/lobby/guest", "", map[string]string{}, nil)
 
 	var games struct {
-		Games []GameInfo `json:"games"`
+		Games []gameInfo `json:"games"`
 	}
 	a.ok("GET", "/lobby/games", g.Token, nil, &games)
-	want := []GameInfo{{"arena", 1, 8, 1}, {"duel", 2, 2, 1}, {"squad", 2, 4, 1}}
+	want := []gameInfo{{"arena", 1, 8, 1}, {"duel", 2, 2, 1}, {"squad", 2, 4, 1}}
 	if fmt.Sprint(games.Games) != fmt.Sprint(want) {
 		t.Fatalf("games = %+v, want %+v", games.Games, want)
 	}
@@ -77,7 +104,7 @@ func TestHTTPRoomsJoinCodesQuickJoin(t *testing.T) {
 
 	var list roomsResp
 	a.ok("GET", "/lobby/rooms?game=arena", bob.Token, nil, &list)
-	if len(list.Rooms) != 1 || list.Rooms[0] != (RoomListing{ID: r.RoomID, Game: "arena", Players: 0, MaxPlayers: 4, Joinable: true}) {
+	if len(list.Rooms) != 1 || list.Rooms[0] != (roomListing{ID: r.RoomID, Game: "arena", Players: 0, MaxPlayers: 4, Joinable: true}) {
 		t.Fatalf("rooms = %+v", list.Rooms)
 	}
 	_, raw := a.do("GET", "/lobby/rooms?game=arena", bob.Token, nil)
@@ -168,7 +195,7 @@ func TestHTTPTickets(t *testing.T) {
 	}
 	a.ok("POST", "/lobby/tickets", ann.Token, map[string]any{"game": "duel", "skill": 1500}, &ta)
 	a.ok("POST", "/lobby/tickets", bob.Token, map[string]any{"game": "duel", "skill": 1510, "party": []string{bob.PlayerID}}, &tb)
-	var va, vb TicketView
+	var va, vb ticketView
 	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
 		a.ok("GET", "/lobby/tickets/"+ta.TicketID, ann.Token, nil, &va)
 		a.ok("GET", "/lobby/tickets/"+tb.TicketID, bob.Token, nil, &vb)
@@ -202,7 +229,7 @@ func TestHTTPTickets(t *testing.T) {
 
 	// A lone duelist searches until cancelled; cancelling twice is fine.
 	a.ok("POST", "/lobby/tickets", carl.Token, map[string]any{"game": "duel", "skill": 1}, &tc)
-	var vc TicketView
+	var vc ticketView
 	a.ok("GET", "/lobby/tickets/"+tc.TicketID, carl.Token, nil, &vc)
 	if vc.Status != StatusSearching || vc.RoomID != "" || vc.Seat != "" {
 		t.Fatalf("searching ticket: %+v", vc)
@@ -366,7 +393,7 @@ func TestHTTPAuthenticator(t *testing.T) {
 	}
 	a.ok("GET", "/lobby/games", "user:bob", nil, nil)
 	a.ok("POST", "/lobby/tickets", "user:ann", map[string]any{"game": "squad", "party": []string{"u-ann", "u-bob"}}, &tk)
-	var v TicketView
+	var v ticketView
 	a.ok("GET", "/lobby/tickets/"+tk.TicketID, "user:bob", nil, &v)
 	if v.Status != StatusSearching {
 		t.Fatalf("ticket %+v", v)

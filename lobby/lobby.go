@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/tickwire/tickwire/internal/owned"
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/tick"
 )
 
@@ -178,20 +179,12 @@ func (l *Lobby) free(ctx context.Context, player string) error {
 	return nil
 }
 
-// GameInfo describes a game in the lobby's API.
-type GameInfo struct {
-	Name       string `json:"name"`
-	MinPlayers int    `json:"min_players"`
-	MaxPlayers int    `json:"max_players"`
-	TickHz     int    `json:"tick_hz"`
-}
-
 // Games lists the games rooms can be created for, sorted by name.
-func (l *Lobby) Games() []GameInfo {
+func (l *Lobby) Games() []*tickwirev1.GameInfo {
 	gs := l.rooms.Games()
-	out := make([]GameInfo, len(gs))
+	out := make([]*tickwirev1.GameInfo, len(gs))
 	for i, g := range gs {
-		out[i] = GameInfo{Name: g.Name, MinPlayers: g.MinPlayers, MaxPlayers: g.MaxPlayers, TickHz: g.TickHz}
+		out[i] = &tickwirev1.GameInfo{Name: g.Name, MinPlayers: uint32(g.MinPlayers), MaxPlayers: uint32(g.MaxPlayers), TickHz: uint32(g.TickHz)}
 	}
 	return out
 }

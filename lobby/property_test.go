@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
 // TestMatchmakerStreams drives the whole lobby with seeded random streams
@@ -55,7 +57,7 @@ func runStream(t *testing.T, seed uint64) {
 			for _, i := range rng.Perm(len(players))[:size] {
 				party = append(party, players[i])
 			}
-			id, err := e.l.CreateTicket(ctx, party[0], TicketRequest{
+			id, err := e.l.CreateTicket(ctx, party[0], &tickwirev1.CreateTicket{
 				Game: g.Name, Party: party, Skill: 1000 + 300*rng.NormFloat64(), Region: regions[rng.IntN(len(regions))],
 			})
 			switch {

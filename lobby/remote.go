@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/tick"
 )
 
@@ -59,10 +60,10 @@ type Ticket struct {
 }
 
 // view is the ticket as player sees it.
-func (l *Lobby) viewOf(t Ticket, player string) TicketView {
-	v := TicketView{TicketID: t.ID, Game: t.Game, Status: t.Status}
+func (l *Lobby) viewOf(t Ticket, player string) *tickwirev1.Ticket {
+	v := &tickwirev1.Ticket{TicketId: t.ID, Game: t.Game, Status: t.Status}
 	if t.Status == StatusMatched {
-		v.RoomID, v.Seat, v.URL = t.Room, t.Seats[player], l.urlOf(t.Node)
+		v.RoomId, v.Seat, v.Url = t.Room, t.Seats[player], l.urlOf(t.Node)
 	}
 	return v
 }

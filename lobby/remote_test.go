@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
 // twoNodes are two lobbies, nodes "a" and "b", sharing one directory and
@@ -25,23 +27,23 @@ func TestRemoteRoomSeat(t *testing.T) {
 	a, b := twoNodes(t)
 	ctx := context.Background()
 	ann, _ := a.guest("ann")
-	g, err := a.l.CreateRoom(ctx, ann, CreateRoomRequest{Game: "arena"})
-	if err != nil || g.URL != "" {
+	g, err := a.l.CreateRoom(ctx, ann, &tickwirev1.CreateRoom{Game: "arena"})
+	if err != nil || g.Url != "" {
 		t.Fatalf("CreateRoom on a = %+v, %v; want no URL (this node)", g, err)
 	}
 	bob, _ := b.guest("bob")
 	list, err := b.l.ListRooms(ctx, "arena")
-	if err != nil || len(list) != 1 || list[0].ID != g.RoomID {
+	if err != nil || len(list) != 1 || list[0].Id != g.RoomId {
 		t.Fatalf("b lists %+v, %v", list, err)
 	}
-	jg, err := b.l.Join(ctx, bob, JoinRequest{JoinCode: g.JoinCode})
-	if err != nil || jg.URL != "https://a.example" {
+	jg, err := b.l.Join(ctx, bob, &tickwirev1.LobbyJoin{JoinCode: g.JoinCode})
+	if err != nil || jg.Url != "https://a.example" {
 		t.Fatalf("join by code on b = %+v, %v; want a's URL", jg, err)
 	}
-	if _, err := b.l.RedeemSeat(jg.Seat, bob, g.RoomID); !errors.Is(err, ErrSeatInvalid) {
+	if _, err := b.l.RedeemSeat(jg.Seat, bob, g.RoomId); !errors.Is(err, ErrSeatInvalid) {
 		t.Fatalf("redeem on b: %v, want ErrSeatInvalid (seat is for node a)", err)
 	}
-	if room, err := a.l.RedeemSeat(jg.Seat, bob, g.RoomID); err != nil || room != g.RoomID {
+	if room, err := a.l.RedeemSeat(jg.Seat, bob, g.RoomId); err != nil || room != g.RoomId {
 		t.Fatalf("redeem on a = %q, %v", room, err)
 	}
 }
@@ -105,17 +107,17 @@ func TestQuickJoinPrefersThisNode(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i == 0 {
-			onA = g.RoomID
+			onA = g.RoomId
 		}
 	}
 	p, _ := b.guest("b1")
-	mine, err := b.l.CreateRoom(ctx, p, CreateRoomRequest{Game: "arena"})
+	mine, err := b.l.CreateRoom(ctx, p, &tickwirev1.CreateRoom{Game: "arena"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	q, _ := b.guest("b2")
 	g, err := b.l.QuickJoin(ctx, q, "arena")
-	if err != nil || g.RoomID != mine.RoomID || g.URL != "" {
-		t.Fatalf("quick-join on b = %+v, %v; want b's room %s, not a's fuller %s", g, err, mine.RoomID, onA)
+	if err != nil || g.RoomId != mine.RoomId || g.Url != "" {
+		t.Fatalf("quick-join on b = %+v, %v; want b's room %s, not a's fuller %s", g, err, mine.RoomId, onA)
 	}
 }

@@ -9,56 +9,13 @@ import (
 	"strings"
 	"time"
 
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/tick"
 )
 
-// RoomListing is one room of the room browser.
-type RoomListing struct {
-	ID   string `json:"id"`
-	Game string `json:"game"`
-	// Players is the number of players seated now, as the room reports it.
-	Players    int  `json:"players"`
-	MaxPlayers int  `json:"max_players"`
-	Private    bool `json:"private"`
-	// Joinable says a seat is free (counting seats reserved but not yet
-	// taken).
-	Joinable bool `json:"joinable"`
-}
-
-// Grant is a seat in a room, handed to the player who asked: he presents
-// Seat in the JoinRoom envelope on /ws before it expires (Options.SeatTTL).
-type Grant struct {
-	RoomID string `json:"room_id"`
-	// URL, in a cluster, is the public URL of the node running the room,
-	// where the seat must be presented; empty: this server.
-	URL string `json:"url,omitempty"`
-	// JoinCode is set when the room was just created: share it to invite.
-	JoinCode string `json:"join_code,omitempty"`
-	Seat     string `json:"seat"`
-}
-
-// CreateRoomRequest asks for a new room with a seat for the asker.
-type CreateRoomRequest struct {
-	Game    string `json:"game"`
-	Private bool   `json:"private"`
-	// MaxPlayers lowers the game's MaxPlayers (0: the game's); at least the
-	// game's MinPlayers.
-	MaxPlayers int `json:"max_players"`
-}
-
-// JoinRequest asks for a seat in one room: by RoomID (public rooms), by
-// JoinCode (any room), or, with Quick, in the fullest joinable public room
-// of Game, created when there is none. Exactly one way must be given.
-type JoinRequest struct {
-	RoomID   string `json:"room_id,omitempty"`
-	JoinCode string `json:"join_code,omitempty"`
-	Game     string `json:"game,omitempty"`
-	Quick    bool   `json:"quick,omitempty"`
-}
-
 // ListRooms returns the public rooms of game (of every game when game is
 // empty), oldest first, with their live player counts.
-func (l *Lobby) ListRooms(ctx context.Context, game string) ([]RoomListing, error) {
+func (l *Lobby) ListRooms(ctx context.Context, game string) ([]*tickwirev1.RoomListing, error) {
 	if err := l.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -71,7 +28,7 @@ func (l *Lobby) ListRooms(ctx context.Context, game string) ([]RoomListing, erro
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RoomListing, 0, len(recs))
+	out := make([]*tickwirev1.RoomListing, 0, len(recs))
 	for _, r := range recs {
 		if r.Private {
 			continue
@@ -80,8 +37,8 @@ func (l *Lobby) ListRooms(ctx context.Context, game string) ([]RoomListing, erro
 		if !running {
 			continue
 		}
-		out = append(out, RoomListing{
-			ID: r.ID, Game: r.Game, Players: players, MaxPlayers: r.MaxPlayers,
+		out = append(out, &tickwirev1.RoomListing{
+			Id: r.ID, Game: r.Game, Players: uint32(players), MaxPlayers: uint32(r.MaxPlayers),
 			Joinable: max(players, r.Seats) < r.MaxPlayers,
 		})
 	}
@@ -103,31 +60,33 @@ func (l *Lobby) livePlayers(r RoomRecord) (int, bool) {
 
 // CreateRoom creates a room of req.Game with a seat for player and a join
 // code. A private room is not listed and is joined by its code only.
-func (l *Lobby) CreateRoom(ctx context.Context, player string, req CreateRoomRequest) (Grant, error) {
+// req.MaxPlayers lowers the game's MaxPlayers (0: the game's), to no less
+// than the game's MinPlayers.
+func (l *Lobby) CreateRoom(ctx context.Context, player string, req *tickwirev1.CreateRoom) (*tickwirev1.Grant, error) {
 	if err := l.checkOpen(); err != nil {
-		return Grant{}, err
+		return nil, err
 	}
-	g, err := l.game(req.Game)
+	g, err := l.game(req.GetGame())
 	if err != nil {
-		return Grant{}, err
+		return nil, err
 	}
-	size := cmp.Or(req.MaxPlayers, g.MaxPlayers)
+	size := cmp.Or(int(req.GetMaxPlayers()), g.MaxPlayers)
 	if size < g.MinPlayers || size > g.MaxPlayers {
-		return Grant{}, fail(ErrBadRequest, "max_players %d: game %s wants %d..%d", req.MaxPlayers, g.Name, g.MinPlayers, g.MaxPlayers)
+		return nil, fail(ErrBadRequest, "max_players %d: game %s wants %d..%d", req.GetMaxPlayers(), g.Name, g.MinPlayers, g.MaxPlayers)
 	}
 	defer l.lockPlayers(player)()
 	if err := l.free(ctx, player); err != nil {
-		return Grant{}, err
+		return nil, err
 	}
-	return l.createRoom(ctx, player, g.Name, size, req.Private)
+	return l.createRoom(ctx, player, g.Name, size, req.GetPrivate())
 }
 
 // createRoom starts a room and records it with player's seat. The caller
 // holds player's admission lock and checked he is free.
-func (l *Lobby) createRoom(ctx context.Context, player, game string, size int, private bool) (Grant, error) {
+func (l *Lobby) createRoom(ctx context.Context, player, game string, size int, private bool) (*tickwirev1.Grant, error) {
 	h, err := l.rooms.Create(ctx, game, tick.RoomOptions{MaxPlayers: size})
 	if err != nil {
-		return Grant{}, fmt.Errorf("create room of %s: %w", game, err)
+		return nil, fmt.Errorf("create room of %s: %w", game, err)
 	}
 	now := l.now()
 	token, seat := l.newSeat(player, h.ID(), l.opts.Node, now)
@@ -140,12 +99,12 @@ func (l *Lobby) createRoom(ctx context.Context, player, game string, size int, p
 	}
 	if err != nil {
 		l.closeRoom(h)
-		return Grant{}, fmt.Errorf("record room %s: %w", h.ID(), err)
+		return nil, fmt.Errorf("record room %s: %w", h.ID(), err)
 	}
 	l.watchRoom(h)
 	l.m.seatsIssued.Inc()
 	l.log.Debug().Str("room", h.ID()).Str("game", game).Str("player", player).Bool("private", private).Msg("room created")
-	return Grant{RoomID: h.ID(), JoinCode: rec.JoinCode, Seat: token}, nil
+	return &tickwirev1.Grant{RoomId: h.ID(), JoinCode: rec.JoinCode, Seat: token}, nil
 }
 
 // closeRoom stops a room the lobby could not record.
@@ -161,26 +120,32 @@ func (l *Lobby) newSeat(player, room, node string, now time.Time) (string, SeatR
 	return token, SeatRecord{Room: room, Player: player, Node: node, Nonce: c.Nonce, Expires: c.Expires}
 }
 
-// Join gives player a seat in a room chosen by req (see JoinRequest).
-func (l *Lobby) Join(ctx context.Context, player string, req JoinRequest) (Grant, error) {
+// Join gives player a seat in one room chosen by req: by RoomId (public
+// rooms), by JoinCode (any room), or, with Quick, in the fullest joinable
+// public room of Game, created when there is none. Exactly one way must
+// be given.
+func (l *Lobby) Join(ctx context.Context, player string, req *tickwirev1.LobbyJoin) (*tickwirev1.Grant, error) {
 	if err := l.checkOpen(); err != nil {
-		return Grant{}, err
+		return nil, err
+	}
+	if req == nil {
+		req = &tickwirev1.LobbyJoin{}
 	}
 	ways := 0
-	for _, set := range []bool{req.RoomID != "", req.JoinCode != "", req.Quick} {
+	for _, set := range []bool{req.RoomId != "", req.JoinCode != "", req.Quick} {
 		if set {
 			ways++
 		}
 	}
 	switch {
 	case ways != 1:
-		return Grant{}, fail(ErrBadRequest, "give exactly one of room_id, join_code, or game with quick:true")
+		return nil, fail(ErrBadRequest, "give exactly one of room_id, join_code, or game with quick:true")
 	case req.Quick:
 		return l.QuickJoin(ctx, player, req.Game)
 	case req.Game != "":
-		return Grant{}, fail(ErrBadRequest, "game goes with quick:true only")
-	case req.RoomID != "":
-		return l.join(ctx, player, func() (RoomRecord, error) { return l.dir.Room(ctx, req.RoomID) }, false)
+		return nil, fail(ErrBadRequest, "game goes with quick:true only")
+	case req.RoomId != "":
+		return l.join(ctx, player, func() (RoomRecord, error) { return l.dir.Room(ctx, req.RoomId) }, false)
 	default:
 		code := normalizeCode(req.JoinCode)
 		return l.join(ctx, player, func() (RoomRecord, error) {
@@ -194,71 +159,71 @@ func (l *Lobby) Join(ctx context.Context, player string, req JoinRequest) (Grant
 
 // join seats player in the room find returns. Private rooms are found by
 // code only (byCode), except by their own members asking for a new seat.
-func (l *Lobby) join(ctx context.Context, player string, find func() (RoomRecord, error), byCode bool) (Grant, error) {
+func (l *Lobby) join(ctx context.Context, player string, find func() (RoomRecord, error), byCode bool) (*tickwirev1.Grant, error) {
 	defer l.lockPlayers(player)()
 	if t, err := l.queued(ctx, player); err != nil {
-		return Grant{}, err
+		return nil, err
 	} else if t != "" {
-		return Grant{}, fail(ErrAlreadyQueued, "player %s is queued in ticket %s", player, t)
+		return nil, fail(ErrAlreadyQueued, "player %s is queued in ticket %s", player, t)
 	}
 	rec, err := find()
 	if err != nil {
-		return Grant{}, err
+		return nil, err
 	}
 	held, member, err := l.dir.SeatOf(ctx, player)
 	if err != nil {
-		return Grant{}, err
+		return nil, err
 	}
 	if member && held.Room != rec.ID {
-		return Grant{}, fail(ErrAlreadyInRoom, "player %s already has a seat in room %s", player, held.Room)
+		return nil, fail(ErrAlreadyInRoom, "player %s already has a seat in room %s", player, held.Room)
 	}
 	if rec.Private && !byCode && !member {
-		return Grant{}, fail(ErrRoomNotFound, "no room %q", rec.ID)
+		return nil, fail(ErrRoomNotFound, "no room %q", rec.ID)
 	}
 	return l.reserve(ctx, player, rec, member)
 }
 
 // reserve issues player a seat in rec. A member (renewing his seat, e.g. to
 // reconnect) takes no new place.
-func (l *Lobby) reserve(ctx context.Context, player string, rec RoomRecord, member bool) (Grant, error) {
+func (l *Lobby) reserve(ctx context.Context, player string, rec RoomRecord, member bool) (*tickwirev1.Grant, error) {
 	players, running := l.livePlayers(rec)
 	if !running {
-		return Grant{}, fail(ErrRoomNotFound, "room %s has ended", rec.ID)
+		return nil, fail(ErrRoomNotFound, "room %s has ended", rec.ID)
 	}
 	if !member && players >= rec.MaxPlayers {
-		return Grant{}, fail(ErrRoomFull, "room %s is full (%d players)", rec.ID, rec.MaxPlayers)
+		return nil, fail(ErrRoomFull, "room %s is full (%d players)", rec.ID, rec.MaxPlayers)
 	}
 	// A room of another node gets a seat naming that node: it is redeemed
 	// there (the client goes to Grant.URL).
 	token, seat := l.newSeat(player, rec.ID, rec.Node, l.now())
 	if err := l.dir.Reserve(ctx, seat); err != nil {
-		return Grant{}, err
+		return nil, err
 	}
 	l.m.seatsIssued.Inc()
-	return Grant{RoomID: rec.ID, URL: l.urlOf(rec.Node), Seat: token}, nil
+	return &tickwirev1.Grant{RoomId: rec.ID, Url: l.urlOf(rec.Node), Seat: token}, nil
 }
 
 // QuickJoin seats player in the fullest joinable public room of game (the
 // oldest among equals), or creates a public room when none has a free seat
 // (Colyseus's joinOrCreate). In a cluster, rooms on this node come first.
-func (l *Lobby) QuickJoin(ctx context.Context, player, game string) (Grant, error) {
+func (l *Lobby) QuickJoin(ctx context.Context, player, game string) (*tickwirev1.Grant, error) {
 	if err := l.checkOpen(); err != nil {
-		return Grant{}, err
+		return nil, err
 	}
 	g, err := l.game(game)
 	if err != nil {
-		return Grant{}, err
+		return nil, err
 	}
 	defer l.lockPlayers(player)()
 	if err := l.free(ctx, player); err != nil {
-		return Grant{}, err
+		return nil, err
 	}
 	mu := l.quickLock(g.Name)
 	mu.Lock()
 	defer mu.Unlock()
 	recs, err := l.dir.Rooms(ctx, g.Name)
 	if err != nil {
-		return Grant{}, err
+		return nil, err
 	}
 	type option struct {
 		rec  RoomRecord

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/tick"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
 
 // TestAdopt: a room the program started itself is listed, joinable by id
@@ -26,17 +28,17 @@ func TestAdopt(t *testing.T) {
 			t.Fatalf("adopt: %+v, %v", rec, err)
 		}
 		list, err := e.l.ListRooms(ctx, "arena")
-		if err != nil || len(list) != 1 || list[0].ID != h.ID() {
+		if err != nil || len(list) != 1 || list[0].Id != h.ID() {
 			t.Fatalf("list: %+v, %v", list, err)
 		}
 		ps := e.guests(3)
-		if _, err := e.l.Join(ctx, ps[0], JoinRequest{RoomID: h.ID()}); err != nil {
+		if _, err := e.l.Join(ctx, ps[0], &tickwirev1.LobbyJoin{RoomId: h.ID()}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.l.Join(ctx, ps[1], JoinRequest{JoinCode: rec.JoinCode}); err != nil {
+		if _, err := e.l.Join(ctx, ps[1], &tickwirev1.LobbyJoin{JoinCode: rec.JoinCode}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.l.Join(ctx, ps[2], JoinRequest{RoomID: h.ID()}); !errors.Is(err, ErrRoomFull) {
+		if _, err := e.l.Join(ctx, ps[2], &tickwirev1.LobbyJoin{RoomId: h.ID()}); !errors.Is(err, ErrRoomFull) {
 			t.Fatalf("third player in a room of 2: %v", err)
 		}
 		time.Sleep(time.Hour) // seats lapse; an adopted room stays
@@ -60,14 +62,14 @@ func TestJoinCodesUnique(t *testing.T) {
 	ctx := context.Background()
 	seen := map[string]string{}
 	for i, p := range e.guests(200) {
-		g, err := e.l.CreateRoom(ctx, p, CreateRoomRequest{Game: "arena", Private: i%2 == 0})
+		g, err := e.l.CreateRoom(ctx, p, &tickwirev1.CreateRoom{Game: "arena", Private: i%2 == 0})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if other, dup := seen[g.JoinCode]; dup {
-			t.Fatalf("code %s for rooms %s and %s", g.JoinCode, other, g.RoomID)
+			t.Fatalf("code %s for rooms %s and %s", g.JoinCode, other, g.RoomId)
 		}
-		seen[g.JoinCode] = g.RoomID
+		seen[g.JoinCode] = g.RoomId
 	}
 	for code, room := range seen {
 		r, err := e.l.dir.RoomByCode(ctx, code)

@@ -7,47 +7,27 @@ import (
 	"strings"
 
 	memdb "github.com/hashicorp/go-memdb"
+
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 )
-
-// TicketRequest asks the matchmaker for a match.
-type TicketRequest struct {
-	Game string `json:"game"`
-	// Skill is the party's rating; matches keep the spread of ratings
-	// within the skill window (see SkillWindow).
-	Skill float64 `json:"skill"`
-	// Party are the players kept together, the asker among them (empty:
-	// the asker alone). Every one must be a known player, in no other
-	// ticket and no room; at most the game's MaxPlayers.
-	Party []string `json:"party,omitempty"`
-	// Region and Mode, when set, must be equal in every ticket of a match
-	// (empty matches empty only).
-	Region string `json:"region,omitempty"`
-	Mode   string `json:"mode,omitempty"`
-}
-
-// TicketView is a ticket as one of its players sees it.
-type TicketView struct {
-	TicketID string `json:"ticket_id"`
-	Game     string `json:"game"`
-	// Status is StatusSearching, StatusMatched, StatusExpired or
-	// StatusCancelled.
-	Status string `json:"status"`
-	// RoomID and Seat are set once matched; Seat is the viewer's own.
-	RoomID string `json:"room_id"`
-	Seat   string `json:"seat"`
-	// URL, in a cluster, is the public URL of the node running the room,
-	// where the seat must be presented; empty: this server.
-	URL string `json:"url,omitempty"`
-}
 
 // maxAttrLen bounds region and mode.
 const maxAttrLen = 32
 
-// CreateTicket queues a ticket for req's party and returns its id. Errors:
+// CreateTicket queues a ticket for req's party and returns its id.
+// req.Party are the players kept together, the asker among them (empty:
+// the asker alone), each a known player in no other ticket and no room,
+// at most the game's MaxPlayers; req.Skill is the party's rating (matches
+// keep the spread of ratings within the skill window, see SkillWindow);
+// req.Region and req.Mode, when set, must be equal in every ticket of a
+// match (empty matches empty only). Errors:
 // ErrGameNotFound, ErrBadRequest (party too large, without the asker, with
 // an unknown player or a duplicate; a skill that is not a finite number),
 // ErrAlreadyQueued, ErrAlreadyInRoom, ErrTooManyTickets.
-func (l *Lobby) CreateTicket(ctx context.Context, player string, req TicketRequest) (string, error) {
+func (l *Lobby) CreateTicket(ctx context.Context, player string, req *tickwirev1.CreateTicket) (string, error) {
+	if req == nil {
+		req = &tickwirev1.CreateTicket{}
+	}
 	if err := l.checkOpen(); err != nil {
 		return "", err
 	}
@@ -143,21 +123,24 @@ func (l *Lobby) insertTicket(t *ticketRecord) error {
 func validAttr(s string) bool { return s == "" || (len(s) <= maxAttrLen && validID(s)) }
 
 // Ticket returns ticket id as player (a member of its party) sees it, or
-// ErrTicketNotFound.
-func (l *Lobby) Ticket(ctx context.Context, player, id string) (TicketView, error) {
+// ErrTicketNotFound. Status is StatusSearching, StatusMatched,
+// StatusExpired or StatusCancelled; RoomId and Seat (the viewer's own) are
+// set once matched, and Url, in a cluster, names the node running the
+// room when it is not this one.
+func (l *Lobby) Ticket(ctx context.Context, player, id string) (*tickwirev1.Ticket, error) {
 	if err := l.checkOpen(); err != nil {
-		return TicketView{}, err
+		return nil, err
 	}
 	if mm := l.opts.Matchmaker; mm != nil {
 		t, err := l.remoteTicket(ctx, mm, player, id)
 		if err != nil {
-			return TicketView{}, err
+			return nil, err
 		}
 		return l.viewOf(t, player), nil
 	}
 	t, err := l.partyTicket(l.db.Txn(false), player, id)
 	if err != nil {
-		return TicketView{}, err
+		return nil, err
 	}
 	return t.view(player), nil
 }
@@ -186,10 +169,10 @@ func (l *Lobby) remoteTicket(ctx context.Context, mm Matchmaker, player, id stri
 	return t, nil
 }
 
-func (t *ticketRecord) view(player string) TicketView {
-	v := TicketView{TicketID: t.ID, Game: t.Game, Status: t.Status}
+func (t *ticketRecord) view(player string) *tickwirev1.Ticket {
+	v := &tickwirev1.Ticket{TicketId: t.ID, Game: t.Game, Status: t.Status}
 	if t.Status == StatusMatched {
-		v.RoomID, v.Seat = t.Room, t.Seats[player]
+		v.RoomId, v.Seat = t.Room, t.Seats[player]
 	}
 	return v
 }
@@ -197,17 +180,17 @@ func (t *ticketRecord) view(player string) TicketView {
 // CancelTicket stops ticket id's search; any member of its party may. It
 // returns the ticket, now "cancelled" (cancelling twice is not an error),
 // or ErrTicketDone when it was matched or expired already.
-func (l *Lobby) CancelTicket(ctx context.Context, player, id string) (TicketView, error) {
+func (l *Lobby) CancelTicket(ctx context.Context, player, id string) (*tickwirev1.Ticket, error) {
 	if err := l.checkOpen(); err != nil {
-		return TicketView{}, err
+		return nil, err
 	}
 	if mm := l.opts.Matchmaker; mm != nil {
 		if _, err := l.remoteTicket(ctx, mm, player, id); err != nil {
-			return TicketView{}, err
+			return nil, err
 		}
 		t, err := mm.Cancel(ctx, id)
 		if err != nil {
-			return TicketView{}, err
+			return nil, err
 		}
 		return l.viewOf(t, player), nil
 	}
@@ -215,19 +198,19 @@ func (l *Lobby) CancelTicket(ctx context.Context, player, id string) (TicketView
 	defer txn.Abort()
 	t, err := l.partyTicket(txn, player, id)
 	if err != nil {
-		return TicketView{}, err
+		return nil, err
 	}
 	switch t.Status {
 	case StatusCancelled:
 		return t.view(player), nil
 	case StatusSearching:
 	default:
-		return TicketView{}, fail(ErrTicketDone, "ticket %s is %s", id, t.Status)
+		return nil, fail(ErrTicketDone, "ticket %s is %s", id, t.Status)
 	}
 	if err := finishTicket(txn, t, StatusCancelled, l.now(), l.opts.TicketRetention); err != nil {
-		return TicketView{}, err
+		return nil, err
 	}
 	txn.Commit()
 	l.m.ticketFinished(t.Game, StatusCancelled)
-	return TicketView{TicketID: t.ID, Game: t.Game, Status: StatusCancelled}, nil
+	return &tickwirev1.Ticket{TicketId: t.ID, Game: t.Game, Status: StatusCancelled}, nil
 }

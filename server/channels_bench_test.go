@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/client"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -26,7 +27,7 @@ import (
 func BenchmarkChannelFanOutLoopback(b *testing.B) {
 	for _, n := range []int{1000, 9000} {
 		b.Run("subscribers="+strconv.Itoa(n), func(b *testing.B) {
-			s := servertest.StartTestServer(b, server.Options{Logger: zerolog.Nop(), MessagesPerSecond: 1e6, MessageBurst: 1e6})
+			s, hub := servertest.StartWithHub(b, server.Options{Logger: zerolog.Nop(), MessagesPerSecond: 1e6, MessageBurst: 1e6}, channel.Options{})
 			eng, err := client.NewEngine(0)
 			if err != nil {
 				b.Fatal(err)
@@ -56,7 +57,7 @@ func BenchmarkChannelFanOutLoopback(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				want.Add(int64(n))
-				if err := s.Channels().Publish(ctx, "feed:bench", data, "bench"); err != nil {
+				if err := hub.Publish(ctx, "feed:bench", data, "bench"); err != nil {
 					b.Fatal(err)
 				}
 				select {

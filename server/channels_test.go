@@ -126,7 +126,7 @@ func wantCode(t *testing.T, err error, code tickwirev1.ErrorCode) {
 // order it sent them.
 func TestChannelFanOutOrderedExactlyOnce(t *testing.T) {
 	const subs, pubs, each = 300, 4, 50
-	s := start(t, server.Options{Authenticate: tokenAuth, Channels: channel.Options{PublishRate: rate.Inf}})
+	s, hub := startHub(t, server.Options{Authenticate: tokenAuth}, channel.Options{PublishRate: rate.Inf})
 	eng, err := client.NewEngine(1)
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func TestChannelFanOutOrderedExactlyOnce(t *testing.T) {
 	}
 	wg.Go(func() {
 		for i := range each {
-			if err := s.Channels().Publish(ctxT(t), "chat:lobby", []byte(strconv.Itoa(i)), "server"); err != nil {
+			if err := hub.Publish(ctxT(t), "chat:lobby", []byte(strconv.Itoa(i)), "server"); err != nil {
 				errs <- err
 				return
 			}
@@ -210,9 +210,9 @@ func TestChannelFanOutOrderedExactlyOnce(t *testing.T) {
 // messages (the default) oldest first, right after the reply, then live
 // ones, without gap or duplicate.
 func TestChannelHistoryForLateJoiners(t *testing.T) {
-	s := start(t, server.Options{})
+	s, hub := startHub(t, server.Options{}, channel.Options{})
 	for i := 1; i <= 60; i++ {
-		if err := s.Channels().Publish(ctxT(t), "feed:scores", []byte(strconv.Itoa(i)), "server"); err != nil {
+		if err := hub.Publish(ctxT(t), "feed:scores", []byte(strconv.Itoa(i)), "server"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -221,7 +221,7 @@ func TestChannelHistoryForLateJoiners(t *testing.T) {
 	if reply.History != 50 || reply.LastSeq != 60 || reply.Epoch == 0 {
 		t.Fatalf("reply = %v, want history 50, last_seq 60, an epoch", reply)
 	}
-	if err := s.Channels().Publish(ctxT(t), "feed:scores", []byte("61"), "server"); err != nil {
+	if err := hub.Publish(ctxT(t), "feed:scores", []byte("61"), "server"); err != nil {
 		t.Fatal(err)
 	}
 	servertest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
@@ -235,7 +235,7 @@ func TestChannelHistoryForLateJoiners(t *testing.T) {
 			t.Fatalf("message %d = seq %d %q from %q, want seq and data %d from the server", i, m.Seq, m.Data, m.From, 11+i)
 		}
 	}
-	if st, _ := s.Channels().Stats("feed:scores"); st.History != 50 || st.Subscribers != 1 {
+	if st, _ := hub.Stats("feed:scores"); st.History != 50 || st.Subscribers != 1 {
 		t.Errorf("stats = %+v", st)
 	}
 }
@@ -244,7 +244,7 @@ func TestChannelHistoryForLateJoiners(t *testing.T) {
 // unsubscribe and on a dropped session), one member for two sessions of
 // one player.
 func TestChannelPresence(t *testing.T) {
-	s := start(t, server.Options{Authenticate: tokenAuth})
+	s, hub := startHub(t, server.Options{Authenticate: tokenAuth}, channel.Options{})
 	ann := dialChan(t, s, nil, "ann")
 	if r := ann.subscribe(t, "chat:room", "Ann"); len(r.Members) != 0 {
 		t.Fatalf("first subscriber sees members %v", r.Members)
@@ -277,7 +277,7 @@ func TestChannelPresence(t *testing.T) {
 		}
 		return nil
 	})
-	if st, _ := s.Channels().Stats("chat:room"); st.Members != 2 || st.Subscribers != 2 {
+	if st, _ := hub.Stats("chat:room"); st.Members != 2 || st.Subscribers != 2 {
 		t.Errorf("stats = %+v, want 2 members (ann, cy), 2 subscriptions", st)
 	}
 }
@@ -285,9 +285,9 @@ func TestChannelPresence(t *testing.T) {
 // TestChannelLimits: every bound and policy answers with its typed error,
 // is counted, and leaves the other subscribers untouched.
 func TestChannelLimits(t *testing.T) {
-	s := start(t, server.Options{Authenticate: tokenAuth, Channels: channel.Options{
+	s, _ := startHub(t, server.Options{Authenticate: tokenAuth}, channel.Options{
 		MaxSubscriptions: 3, MaxMessageBytes: 100, PublishRate: 1, PublishBurst: 2,
-	}})
+	})
 	ctx := ctxT(t)
 	watcher := dialChan(t, s, nil, "watcher")
 	watcher.subscribe(t, "chat:a", "")
@@ -367,8 +367,8 @@ func TestRoomChatSeatedOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := servertest.StartTestServer(t, server.Options{Authenticate: tokenAuth, Logger: zerolog.Nop()}, func(srv *server.Server) {
-		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
+	s, hub := servertest.StartWithHub(t, server.Options{Authenticate: tokenAuth, Logger: zerolog.Nop(),
+		Rooms: &gateway.TickRooms{Rooms: rooms, OpenJoin: true}}, channel.Options{}, func(srv *server.Server) {
 		srv.OnShutdown(rooms.Close)
 	})
 	ctx := ctxT(t)
@@ -404,7 +404,7 @@ func TestRoomChatSeatedOnly(t *testing.T) {
 	if got := ann.messages(chat); len(got) != 1 || string(got[0].Data) != "gg" {
 		t.Errorf("ann's chat messages = %v", got)
 	}
-	if st, _ := s.Channels().Stats(chat); st.Subscribers != 0 || st.Members != 0 {
+	if st, _ := hub.Stats(chat); st.Subscribers != 0 || st.Members != 0 {
 		t.Errorf("room chat after leaving: %+v", st)
 	}
 }

@@ -277,8 +277,8 @@ func startCounterServer(t *testing.T, opts server.Options) *server.Server {
 	tick.RegisterIn(reg, tick.GameInfo{Name: "counter", TickHz: 50, MaxPlayers: 8}, func() tick.Game[*testingv1.Leaf, *testingv1.Leaf] { return counter{} })
 	rooms := startRooms(t, reg)
 	opts.Logger = zerolog.Nop()
+	opts.Rooms = &gateway.TickRooms{Rooms: rooms, OpenJoin: true}
 	return servertest.StartTestServer(t, opts, func(srv *server.Server) {
-		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
 		srv.OnShutdown(rooms.Close)
 	})
 }
@@ -508,9 +508,7 @@ func TestFallbackSlowReader(t *testing.T) {
 	reg := tick.NewRegistry()
 	tick.RegisterIn(reg, tick.GameInfo{Name: "flood", TickHz: 60, MaxPlayers: 4}, func() tick.Game[*testingv1.Leaf, *testingv1.Leaf] { return flood{} })
 	rooms := startRooms(t, reg)
-	s := servertest.StartTestServer(t, server.Options{WriteHighWater: 32 << 10, StallTimeout: 500 * time.Millisecond, Logger: zerolog.Nop()}, func(srv *server.Server) {
-		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
-	})
+	s := servertest.StartTestServer(t, server.Options{WriteHighWater: 32 << 10, StallTimeout: 500 * time.Millisecond, Logger: zerolog.Nop(), Rooms: &gateway.TickRooms{Rooms: rooms, OpenJoin: true}})
 	dialer := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		_ = c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10) })

@@ -7,7 +7,6 @@ import (
 
 	"github.com/tickwire/tickwire/server/internal/wsframe"
 
-	"github.com/tickwire/tickwire/channel"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/version"
@@ -33,7 +32,7 @@ type gameState struct {
 
 	mu    sync.Mutex
 	rooms map[string]RoomSeat // rooms this session has a seat in
-	chans *channel.Session    // channel subscriptions (channels.go), made on first use
+	chans ChannelSession      // channel subscriptions (channels.go), made on first use
 }
 
 // playerID is the session's player; Hello may change it, so readers off
@@ -71,9 +70,6 @@ type Peer interface {
 	Send(env *protocol.Envelope)
 }
 
-// SetRooms connects /ws to a room runtime. Call it before Start.
-func (s *Server) SetRooms(j RoomJoiner) { s.rooms = j }
-
 // openGame greets a new /ws session. A session without a token becomes a
 // fresh lobby guest (its token comes with the Welcome, to reconnect as the
 // same player); without a lobby it is an anonymous player.
@@ -81,9 +77,9 @@ func (s *Server) openGame(sess *session) {
 	g := sess.game
 	g.tokens = float64(s.opts.MessageBurst)
 	g.refill = time.Now()
-	if g.player == "" && s.lobby != nil {
-		if guest, err := s.lobby.IssueGuest("guest"); err == nil {
-			g.player, g.token = guest.PlayerID, guest.Token
+	if g.player == "" && s.opts.Lobby != nil {
+		if player, token, err := s.opts.Lobby.IssueGuest("guest"); err == nil {
+			g.player, g.token = player, token
 		}
 	} else {
 		g.known = true
@@ -272,7 +268,7 @@ func (s *Server) joinRoom(sess *session, ref uint32, req *tickwirev1.JoinRoom) {
 		sess.sendError(ref, s.wireError(sess, err))
 		return
 	}
-	if s.rooms == nil {
+	if s.opts.Rooms == nil {
 		sess.sendError(ref, protocol.Errorf(protocol.CodeRoomNotFound, "this server hosts no rooms"))
 		return
 	}
@@ -293,7 +289,7 @@ func (s *Server) joinRoom(sess *session, ref uint32, req *tickwirev1.JoinRoom) {
 		g.rooms[roomID] = seat
 		g.mu.Unlock()
 	}
-	if err := s.rooms.Join(req, g.playerID(), &roomPeer{s: sess, ref: ref}, register); err != nil {
+	if err := s.opts.Rooms.Join(req, g.playerID(), &roomPeer{s: sess, ref: ref}, register); err != nil {
 		if joined != "" {
 			g.mu.Lock()
 			delete(g.rooms, joined)

@@ -48,9 +48,7 @@ func TestGraceRunsOutThenPlayerIsFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := servertest.StartTestServer(t, server.Options{Logger: zerolog.Nop()}, func(srv *server.Server) {
-		srv.SetLobby(lob)
-		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
+	s := servertest.StartTestServer(t, server.Options{Logger: zerolog.Nop(), Rooms: &gateway.TickRooms{Rooms: rooms, Lobby: lob}, Lobby: gateway.Lobby(lob), Authenticate: lob.Authenticate}, func(srv *server.Server) {
 		srv.OnShutdown(lob.Close)
 		srv.OnShutdown(rooms.Close)
 	})
@@ -84,7 +82,7 @@ func TestGraceRunsOutThenPlayerIsFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lob.CreateTicket(ctx, g.PlayerID, lobby.TicketRequest{Game: "idle"}); !errors.Is(err, lobby.ErrAlreadyInRoom) {
+	if _, err := lob.CreateTicket(ctx, g.PlayerID, &tickwirev1.CreateTicket{Game: "idle"}); !errors.Is(err, lobby.ErrAlreadyInRoom) {
 		t.Fatalf("ticket while seated: %v, want ErrAlreadyInRoom", err)
 	}
 	// The connection drops: the seat waits out the grace, then is freed.
@@ -100,7 +98,7 @@ func TestGraceRunsOutThenPlayerIsFree(t *testing.T) {
 		if h.Players() != 0 {
 			return errors.New("still seated")
 		}
-		id, err := lob.CreateTicket(ctx, g.PlayerID, lobby.TicketRequest{Game: "idle"})
+		id, err := lob.CreateTicket(ctx, g.PlayerID, &tickwirev1.CreateTicket{Game: "idle"})
 		if err != nil {
 			return err
 		}

@@ -28,16 +28,15 @@ type inboundRig struct {
 
 func newInboundRig(tb testing.TB) *inboundRig {
 	tb.Helper()
-	s, err := New(Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	rooms, err := tick.NewRooms(tick.Options{InputsPerTick: 1024, InboxSize: 4096})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = rooms.Close(context.Background()) })
-	s.SetRooms(createJoiner{rooms})
+	s, err := New(Options{Addr: "127.0.0.1:0", Rooms: createJoiner{rooms}})
+	if err != nil {
+		tb.Fatal(err)
+	}
 
 	local, remote := net.Pipe()
 	go func() { _, _ = io.Copy(io.Discard, remote) }()
@@ -50,7 +49,7 @@ func newInboundRig(tb testing.TB) *inboundRig {
 	s.openGame(sess)
 
 	var roomID string
-	err = s.rooms.Join(&tickwirev1.JoinRoom{Game: "arena", Create: true}, "p1", &roomPeer{s: sess}, func(id string, seat RoomSeat) {
+	err = s.opts.Rooms.Join(&tickwirev1.JoinRoom{Game: "arena", Create: true}, "p1", &roomPeer{s: sess}, func(id string, seat RoomSeat) {
 		roomID = id
 		sess.game.rooms = map[string]RoomSeat{id: seat}
 	})

@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/tickwire/tickwire/channel"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
@@ -44,6 +43,7 @@ type publishAPI struct {
 	requests *prometheus.CounterVec
 }
 
+// initPublish mounts POST /publish for Options.Channels. New calls it.
 func (s *Server) initPublish() error {
 	p := &publishAPI{
 		s:       s,
@@ -108,7 +108,7 @@ func (p *publishAPI) serve(r *http.Request) (int, any) {
 		p.s.log.Debug().Str("remote", r.RemoteAddr).Msg("publish: bad or missing token")
 		return fail(http.StatusUnauthorized, protocol.CodeUnauthenticated, "missing or bad publish token (Authorization: Bearer SECRET)")
 	}
-	maxData := p.s.channels.Options().MaxMessageBytes
+	maxData := p.s.opts.Channels.MaxMessageBytes()
 	ctype, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil && r.Header.Get("Content-Type") != "" {
 		return fail(http.StatusUnsupportedMediaType, bad, "bad Content-Type: %v", err)
@@ -162,12 +162,12 @@ func (p *publishAPI) serve(r *http.Request) (int, any) {
 		}
 		channelName = req.Channel
 		if req.Room != "" {
-			channelName = channel.RoomChat(req.Room)
+			channelName = p.s.opts.Channels.RoomChat(req.Room)
 		}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	if err := p.s.channels.Publish(ctx, channelName, data, "http"); err != nil {
+	if err := p.s.opts.Channels.Publish(ctx, channelName, data, "http"); err != nil {
 		var pe *protocol.Error
 		if !errors.As(err, &pe) {
 			p.s.log.Error().Err(err).Str("channel", channelName).Msg("publish failed")

@@ -25,7 +25,7 @@ import (
 // publish nothing.
 func TestPublishHTTP(t *testing.T) {
 	const secret = "s3cret-for-tests"
-	s := start(t, server.Options{PublishSecret: secret, Channels: channel.Options{MaxMessageBytes: 1000}})
+	s, _ := startHub(t, server.Options{PublishSecret: secret}, channel.Options{MaxMessageBytes: 1000})
 	sub := dialChan(t, s, nil, "")
 	sub.subscribe(t, "feed:scores", "")
 	endpoint := servertest.URL(s, false, "/publish")

@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/client"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -34,6 +35,15 @@ func start(t *testing.T, opts server.Options) *server.Server {
 		opts.Logger = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
 	}
 	return servertest.StartTestServer(t, opts)
+}
+
+// startHub is start with a channel hub for copts, returned beside the
+// server for the tests that publish or read its stats.
+func startHub(t *testing.T, opts server.Options, copts channel.Options) (*server.Server, *channel.Hub) {
+	if opts.Logger.GetLevel() == zerolog.DebugLevel {
+		opts.Logger = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	}
+	return servertest.StartWithHub(t, opts, copts)
 }
 
 func get(t *testing.T, url string) (int, string) {

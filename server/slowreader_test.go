@@ -58,9 +58,7 @@ func TestSlowReaderGetsSnapshotNotBacklog(t *testing.T) {
 	reg := tick.NewRegistry()
 	tick.RegisterIn(reg, tick.GameInfo{Name: "flood", TickHz: 60, MaxPlayers: 4}, func() tick.Game[*testingv1.Leaf, *testingv1.Leaf] { return flood{} })
 	rooms := startRooms(t, reg)
-	s2 := servertest.StartTestServer(t, server.Options{WriteHighWater: 32 << 10, Logger: zerolog.Nop()}, func(srv *server.Server) {
-		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
-	})
+	s2 := servertest.StartTestServer(t, server.Options{WriteHighWater: 32 << 10, Logger: zerolog.Nop(), Rooms: &gateway.TickRooms{Rooms: rooms, OpenJoin: true}})
 
 	// A client with a small receive buffer, so that not reading backs up
 	// into the server quickly.

@@ -38,8 +38,7 @@ func startOpenArena(t *testing.T, extra ...func(*server.Server)) *server.Server 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return servertest.StartTestServer(t, server.Options{}, func(srv *server.Server) {
-		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, OpenJoin: true})
+	return servertest.StartTestServer(t, server.Options{Rooms: &gateway.TickRooms{Rooms: rooms, OpenJoin: true}}, func(srv *server.Server) {
 		srv.OnShutdown(rooms.Close)
 		srv.Handle("GET "+Prefix, Handler())
 		for _, f := range extra {
@@ -65,9 +64,8 @@ func startLobbyArena(t *testing.T) *server.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return servertest.StartTestServer(t, server.Options{}, func(srv *server.Server) {
-		srv.SetLobby(lob)
-		srv.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
+	opts := server.Options{Rooms: &gateway.TickRooms{Rooms: rooms, Lobby: lob}, Lobby: gateway.Lobby(lob), Authenticate: lob.Authenticate}
+	return servertest.StartTestServer(t, opts, func(srv *server.Server) {
 		srv.OnShutdown(lob.Close)
 		srv.OnShutdown(rooms.Close)
 		srv.Handle("GET "+Prefix, Handler())

@@ -22,6 +22,7 @@ import (
 	"github.com/lesismal/nbio/logging"
 	"github.com/lesismal/nbio/nbhttp"
 	nbws "github.com/lesismal/nbio/nbhttp/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/lobby"
@@ -175,25 +176,26 @@ func childCommands(in io.Reader, out io.Writer) error {
 // guest.
 func startTickwire(mode string, pollers int, withLobby bool) (string, error) {
 	server.QuietNBIO()
-	s, err := server.New(server.Options{Addr: "127.0.0.1:0", IOMode: mode, Pollers: pollers})
-	if err != nil {
-		return "", err
-	}
+	opts := server.Options{Addr: "127.0.0.1:0", IOMode: mode, Pollers: pollers, Registry: prometheus.NewRegistry()}
 	if withLobby {
 		var lob *lobby.Lobby
 		rooms, err := tick.NewRooms(tick.Options{
-			Registerer: s.Registry(),
+			Registerer: opts.Registry,
 			NodeID:     "echocmp",
 			OnUnseat:   func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) },
 		})
 		if err != nil {
 			return "", err
 		}
-		if lob, err = lobby.New(lobby.Options{Rooms: rooms, Node: "echocmp", Registerer: s.Registry()}); err != nil {
+		if lob, err = lobby.New(lobby.Options{Rooms: rooms, Node: "echocmp", Registerer: opts.Registry}); err != nil {
 			return "", err
 		}
-		s.SetLobby(lob)
-		s.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
+		opts.Lobby, opts.Authenticate = gateway.Lobby(lob), lob.Authenticate
+		opts.Rooms = &gateway.TickRooms{Rooms: rooms, Lobby: lob}
+	}
+	s, err := server.New(opts)
+	if err != nil {
+		return "", err
 	}
 	if err := s.Start(); err != nil {
 		return "", err

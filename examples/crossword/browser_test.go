@@ -17,15 +17,11 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire"
 	"github.com/tickwire/tickwire/examples/crossword"
 	"github.com/tickwire/tickwire/examples/crossword/dict"
-	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/internal/browsertest"
-	"github.com/tickwire/tickwire/lobby"
-	"github.com/tickwire/tickwire/server"
-	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/tick"
-	"github.com/tickwire/tickwire/web"
 )
 
 var updateScreenshot = flag.Bool("update-screenshot", false, "TestCrosswordInChromium writes the README's screenshot, docs/crossword.png")
@@ -36,37 +32,33 @@ var updateScreenshot = flag.Bool("update-screenshot", false, "TestCrosswordInChr
 func startWorld(t *testing.T) string {
 	t.Helper()
 	reg := tick.NewRegistry()
-	var rooms *tick.Rooms
-	var lob *lobby.Lobby
-	srv := servertest.StartTestServer(t, server.Options{Logger: zerolog.Nop()}, func(s *server.Server) {
-		if err := crossword.Register(reg, crossword.Config{DataDir: t.TempDir(), Registerer: s.Registry()}); err != nil {
-			t.Fatal(err)
+	metrics := tickwire.NewMetrics()
+	if err := crossword.Register(reg, crossword.Config{DataDir: t.TempDir(), Registerer: metrics}); err != nil {
+		t.Fatal(err)
+	}
+	log := zerolog.Nop()
+	node, err := tickwire.NewNode(context.Background(), tickwire.Options{Addr: "127.0.0.1:0", Logger: &log, Games: reg, Metrics: metrics, Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node.Handle("GET "+crossword.Path, crossword.Page())
+	if err := node.Start(); err != nil {
+		_ = node.Shutdown(context.Background())
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := node.Shutdown(ctx); err != nil {
+			t.Errorf("node.Shutdown: %v", err)
 		}
-		var err error
-		rooms, err = tick.NewRooms(tick.Options{
-			Logger: zerolog.Nop(), Registerer: s.Registry(), Registry: reg, NodeID: "test",
-			OnUnseat: func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) },
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lob, err = lobby.New(lobby.Options{Rooms: rooms, Node: "test", Logger: zerolog.Nop(), Registerer: s.Registry()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.SetLobby(lob)
-		s.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
-		s.OnShutdown(lob.Close)
-		s.OnShutdown(rooms.Close)
-		s.Handle("GET "+crossword.Path, crossword.Page())
-		s.Handle("GET "+web.Prefix, web.Handler())
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := crossword.OpenWorld(ctx, rooms, lob); err != nil {
+	if _, err := crossword.OpenWorld(ctx, node.Rooms(), node.Lobby()); err != nil {
 		t.Fatal(err)
 	}
-	return servertest.URL(srv, false, "")
+	return node.URL()
 }
 
 // tab is a browsertest.Tab with this test's page actions.

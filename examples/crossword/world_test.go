@@ -16,8 +16,8 @@ import (
 	"github.com/rs/zerolog"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tickwire/tickwire"
 	"github.com/tickwire/tickwire/client"
-	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/lobby"
 	crosswordv1 "github.com/tickwire/tickwire/proto/tickwire/crossword/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
@@ -32,35 +32,41 @@ import (
 func serveWorld(t *testing.T, dir string) (*server.Server, *tick.Rooms, *lobby.Lobby) {
 	t.Helper()
 	reg := tick.NewRegistry()
-	var rooms *tick.Rooms
-	var lob *lobby.Lobby
-	srv := servertest.StartTestServer(t, server.Options{Logger: zerolog.Nop()}, func(s *server.Server) {
-		if err := Register(reg, Config{DataDir: dir, Registerer: s.Registry(), ActionCooldown: -1}); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		rooms, err = tick.NewRooms(tick.Options{
-			Logger: zerolog.Nop(), Registerer: s.Registry(), Registry: reg, NodeID: "test",
-			OnUnseat: func(room string, p tick.PlayerID) { _ = lob.Release(string(p), room) },
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lob, err = lobby.New(lobby.Options{Rooms: rooms, Node: "test", Logger: zerolog.Nop(), Registerer: s.Registry()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.SetLobby(lob)
-		s.SetRooms(&gateway.TickRooms{Rooms: rooms, Lobby: lob})
-		s.OnShutdown(lob.Close)
-		s.OnShutdown(rooms.Close)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := OpenWorld(ctx, rooms, lob); err != nil {
+	metrics := tickwire.NewMetrics()
+	if err := Register(reg, Config{DataDir: dir, Registerer: metrics, ActionCooldown: -1}); err != nil {
 		t.Fatal(err)
 	}
-	return srv, rooms, lob
+	node := startNode(t, tickwire.Options{Games: reg, Metrics: metrics, Name: "test"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := OpenWorld(ctx, node.Rooms(), node.Lobby()); err != nil {
+		t.Fatal(err)
+	}
+	return node.Server(), node.Rooms(), node.Lobby()
+}
+
+// startNode starts a tickwire.Node for opts on 127.0.0.1:0, without logs,
+// and shuts it down when the test ends.
+func startNode(t *testing.T, opts tickwire.Options) *tickwire.Node {
+	t.Helper()
+	log := zerolog.Nop()
+	opts.Addr, opts.Logger = "127.0.0.1:0", &log
+	node, err := tickwire.NewNode(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Start(); err != nil {
+		_ = node.Shutdown(context.Background())
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := node.Shutdown(ctx); err != nil {
+			t.Errorf("node.Shutdown: %v", err)
+		}
+	})
+	return node
 }
 
 // gamer is a Go client in the world, with a replica per topic.
@@ -180,7 +186,7 @@ func TestWorldOverTheWire(t *testing.T) {
 		t.Fatalf("two players in two worlds: %s and %s", a.room, b.room)
 	}
 	rooms, err := lob.ListRooms(context.Background(), Name)
-	if err != nil || len(rooms) != 1 || rooms[0].ID != a.room || rooms[0].MaxPlayers != MaxPlayers {
+	if err != nil || len(rooms) != 1 || rooms[0].Id != a.room || rooms[0].MaxPlayers != MaxPlayers {
 		t.Fatalf("the lobby lists %v, %v; want the one world", rooms, err)
 	}
 	centre := ChunkTopic(C/ChunkSize, C/ChunkSize)

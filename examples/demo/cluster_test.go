@@ -18,6 +18,7 @@ import (
 	"github.com/tickwire/tickwire/cluster/natstest"
 	_ "github.com/tickwire/tickwire/examples/arena" // the game matched below
 	"github.com/tickwire/tickwire/lobby"
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/server/servertest"
 )
 
@@ -80,24 +81,24 @@ func TestClusterFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Arena takes 1..50 players: after FillWait (3 s) the two form one match.
-	ta, err := a.CreateTicket(ctx, ann.PlayerID, lobby.TicketRequest{Game: "arena", Skill: 1000})
+	ta, err := a.CreateTicket(ctx, ann.PlayerID, &tickwirev1.CreateTicket{Game: "arena", Skill: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, err := b.CreateTicket(ctx, bob.PlayerID, lobby.TicketRequest{Game: "arena", Skill: 1000})
+	tb, err := b.CreateTicket(ctx, bob.PlayerID, &tickwirev1.CreateTicket{Game: "arena", Skill: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var va, vb lobby.TicketView
+	var va, vb *tickwirev1.Ticket
 	servertest.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {
 		va, _ = a.Ticket(ctx, ann.PlayerID, ta)
 		vb, _ = b.Ticket(ctx, bob.PlayerID, tb)
-		if va.Status != lobby.StatusMatched || vb.Status != lobby.StatusMatched {
-			return fmt.Errorf("tickets %s and %s", va.Status, vb.Status)
+		if va.GetStatus() != lobby.StatusMatched || vb.GetStatus() != lobby.StatusMatched {
+			return fmt.Errorf("tickets %s and %s", va.GetStatus(), vb.GetStatus())
 		}
 		return nil
 	})
-	if va.RoomID != vb.RoomID {
+	if va.RoomId != vb.RoomId {
 		t.Fatalf("matched apart: %+v %+v", va, vb)
 	}
 }

@@ -8,20 +8,61 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
+	"github.com/tickwire/tickwire/channel"
+	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/server"
 )
 
 // StartTestServer starts a server for opts on 127.0.0.1:0 (whatever
-// opts.Addr says) and shuts it down when the test ends. setup, if given,
-// runs after New and before Start (to add routes or rooms).
+// opts.Addr says) and shuts it down when the test ends. Without
+// opts.Channels it serves a channel hub with the default options, as a
+// tickwire.Node does (StartWithHub to configure it or reach it). setup,
+// if given, runs after New and before Start (to add routes).
 func StartTestServer(t testing.TB, opts server.Options, setup ...func(*server.Server)) *server.Server {
+	t.Helper()
+	if opts.Channels == nil {
+		s, _ := StartWithHub(t, opts, channel.Options{}, setup...)
+		return s
+	}
+	return start(t, opts, nil, setup)
+}
+
+// StartWithHub is StartTestServer with a channel hub for copts as
+// opts.Channels (its metrics on the server's registry, its logs the
+// server's), closed first when the server shuts down, as a tickwire.Node
+// closes its own. It returns the server and the hub.
+func StartWithHub(t testing.TB, opts server.Options, copts channel.Options, setup ...func(*server.Server)) (*server.Server, *channel.Hub) {
+	t.Helper()
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	copts.Logger = opts.Logger
+	if copts.Registerer == nil {
+		copts.Registerer = opts.Registry
+	}
+	hub, err := channel.NewHub(copts)
+	if err != nil {
+		t.Fatalf("channel.NewHub: %v", err)
+	}
+	opts.Channels = gateway.Channels(hub)
+	return start(t, opts, hub, setup), hub
+}
+
+func start(t testing.TB, opts server.Options, hub *channel.Hub, setup []func(*server.Server)) *server.Server {
 	t.Helper()
 	opts.Addr = "127.0.0.1:0"
 	s, err := server.New(opts)
 	if err != nil {
+		if hub != nil {
+			_ = hub.Close(context.Background())
+		}
 		t.Fatalf("server.New: %v", err)
+	}
+	if hub != nil {
+		s.OnShutdown(hub.Close)
 	}
 	for _, f := range setup {
 		f(s)
