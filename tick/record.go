@@ -548,8 +548,9 @@ func (rm *room) endRecording(reason string) {
 // snapshot at least last old (or from the oldest kept), each a 4-byte
 // big-endian length followed by an encoded Envelope carrying a StateFrame,
 // the first a snapshot and then deltas, as /ws sends them. A client
-// applies them in order to one replica of the room. It is safe for
-// concurrent use, and works after the room ended.
+// applies them in order to one replica of the room. It is empty (not nil)
+// before the first tick. It is safe for concurrent use, and works after
+// the room ended.
 func (h *Handle) RecentFrames(last time.Duration) []byte {
 	if h.rm.ring == nil {
 		return nil

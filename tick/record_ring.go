@@ -125,7 +125,7 @@ func (fr *frameRing) recent(last time.Duration, hz int) []byte {
 	fr.mu.Lock()
 	defer fr.mu.Unlock()
 	if len(fr.segs) == 0 {
-		return nil
+		return []byte{} // not nil: the ring is there, nothing has ticked yet
 	}
 	target := int64(fr.lastTick) - int64((last*time.Duration(hz)+time.Second-1)/time.Second)
 	from := 0

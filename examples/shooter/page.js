@@ -4,8 +4,10 @@
 // function (predict.js) and reconciles on every authoritative frame, draws
 // the other players interpolated a little in the past and projectiles
 // from their spawn tick, and shows RTT, input-to-state latency and the
-// scoreboard. window.shooter is a small hook for tests (and the curious).
-import { connect, Predictor, Interpolator, lerpNumber, lerpRecord } from "/sdk/tickwire.js";
+// scoreboard. The replay button plays the room's last 10 seconds again from
+// the server's replay ring (page.go, ReplayPath). window.shooter is a small
+// hook for tests (and the curious).
+import { connect, Predictor, Interpolator, Replica, fromBinary, v1, lerpNumber, lerpRecord } from "/sdk/tickwire.js";
 import { shooter as pb } from "/sdk/examples.js";
 import { step } from "./predict.js";
 import { Navigator } from "./nav.js";
@@ -311,6 +313,13 @@ function start() {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = "#0b0e14";
     ctx.fillRect(0, 0, w, h);
+    if (replay.active && replayReplica?.isReady && rules !== undefined) {
+      drawReplay(w, h);
+      replay.draws++;
+      stats.draws++;
+      requestAnimationFrame(draw);
+      return;
+    }
     const st = room.state;
     const self = predictor.state ?? st.players?.[myId]; // none yet after a rejoin
     if (!room.replica.isReady || rules === undefined || self === undefined || tickGrid === undefined) {
@@ -338,6 +347,87 @@ function start() {
     ctx.restore();
     stats.draws++;
     requestAnimationFrame(draw);
+  }
+
+  // --- replay: the room's last seconds again --------------------------------
+
+  // The server keeps the room's whole state of the last seconds as state
+  // frames (a snapshot, then deltas); the page applies them to a replica of
+  // its own, one tick per period, and draws that instead of the live game,
+  // which goes on meanwhile (inputs are still sent).
+  const replayBtn = document.getElementById("replay");
+  const replayingEl = document.getElementById("replaying");
+  const replay = { active: false, done: 0, frames: 0, applied: 0, firstTick: 0, lastTick: 0, tick: 0, liveTick: 0, draws: 0, error: "" };
+  let replayReplica;
+
+  async function startReplay() {
+    if (replay.active || rules === undefined) return;
+    replayBtn.disabled = true;
+    try {
+      const res = await fetch(`${location.pathname}replay?room=${encodeURIComponent(room.id)}`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`${res.status} ${(await res.text()).trim()}`);
+      const buf = new Uint8Array(await res.arrayBuffer());
+      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const frames = [];
+      for (let i = 0; i + 4 <= buf.length; ) {
+        const n = dv.getUint32(i);
+        const env = fromBinary(v1.EnvelopeSchema, buf.subarray(i + 4, i + 4 + n));
+        i += 4 + n;
+        if (env.msg.case === "state") frames.push(env.msg.value);
+      }
+      if (frames.length === 0) throw new Error("nothing recorded yet");
+      replayReplica = new Replica(pb.StateSchema, room.id);
+      const first = Number(frames[0].tick), last = Number(frames[frames.length - 1].tick);
+      Object.assign(replay, { active: true, frames: frames.length, applied: 0, firstTick: first, lastTick: last, tick: first, liveTick: room.tick, draws: 0, error: "" });
+      replayingEl.className = "panel show";
+      let next = 0;
+      let t = first;
+      const timer = setInterval(() => {
+        while (next < frames.length && Number(frames[next].tick) <= t) {
+          replayReplica.apply(frames[next++]);
+          replay.applied++;
+        }
+        replay.tick = t;
+        replayingEl.textContent = `REPLAY · ${((last - t) / rules.tickHz).toFixed(1)} s ago · tick ${t}`;
+        t++;
+        if (next >= frames.length) {
+          clearInterval(timer);
+          stopReplay();
+        }
+      }, periodMs);
+    } catch (e) {
+      replay.error = String(e?.message ?? e);
+      showBanner(`Replay failed: ${replay.error}`, "warn");
+      setTimeout(() => hideBanner("warn"), 3000);
+      replayBtn.disabled = false;
+    }
+  }
+  function stopReplay() {
+    replay.active = false;
+    replay.done++;
+    replayingEl.className = "panel";
+    replayBtn.disabled = false;
+  }
+  replayBtn.addEventListener("click", startReplay);
+
+  // drawReplay draws the replica of the past, the camera on this player
+  // when it was there (else the world's middle), everyone as they were.
+  function drawReplay(w, h) {
+    const st = replayReplica.state;
+    const me = st.players[myId];
+    const scale = Math.min(1.5, Math.max(0.45, Math.min(w, h) / 900));
+    const cx = me?.x ?? rules.width / 2, cy = me?.y ?? rules.height / 2;
+    ctx.save();
+    ctx.translate(w / 2, h / 2);
+    ctx.scale(scale, scale);
+    ctx.translate(-cx, -cy);
+    drawWorld(st);
+    drawProjectiles(st, replay.tick);
+    for (const [id, p] of Object.entries(st.players)) {
+      if (id !== myId) drawPlayer(id, p, p.bot ? "#e0605e" : "#4aa3ff");
+    }
+    if (me !== undefined) drawPlayer(myId, me, "#f5b942", "you");
+    ctx.restore();
   }
 
   function drawWorld(st) {
@@ -489,6 +579,11 @@ function start() {
     stop: () => { pilot = undefined; },
     // Where a world point is on the page (CSS px), with the last frame's camera.
     toScreen,
+    // The replay of the room's last seconds: its progress, and the button's action.
+    replay,
+    startReplay,
+    // The replayed state (while a replay plays): the room as it was at replay.tick.
+    replayState: () => replayReplica?.state,
     // Drop the connection as if it failed: the SDK reconnects and rejoins.
     drop: () => client.drop(4000, "dropped by the page hook"),
   });
