@@ -380,12 +380,15 @@ type counter struct {
 	m  map[string]int
 }
 
-func (c *counter) add(name string) {
+func (c *counter) add(name string) { c.addN(name, 1) }
+
+// addN counts n events of name.
+func (c *counter) addN(name string, n int) {
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]int{}
 	}
-	c.m[name]++
+	c.m[name] += n
 	c.mu.Unlock()
 }
 

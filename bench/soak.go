@@ -64,7 +64,7 @@ type soakRun struct {
 	roomsMu sync.Mutex
 	roomIDs []string // rooms bots may move to
 
-	latency, fromSend *recorder
+	latency, fromSend, sendLag *recorder
 
 	sent, acked, lost, inFlight, refused atomic.Int64
 	bytesIn, bytesOut, frames            atomic.Int64
@@ -92,6 +92,7 @@ func newSoakRun(cfg *config, srv *serverTarget, log io.Writer) *soakRun {
 		log:      log,
 		latency:  newRecorder(),
 		fromSend: newRecorder(),
+		sendLag:  newRecorder(),
 	}
 	s.slots = make([]*roomSlot, cfg.rooms)
 	for i := range s.slots {

@@ -161,6 +161,9 @@ func (b *soakBot) sendInput(buf []byte, k uint64, now int64) []byte {
 	}
 	b.ep.last = k
 	b.sentAt[k%soakSendRing] = now
+	// Counted sent with the epoch, so that an epoch closed before this
+	// returns (which accounts for k) and the totals always agree.
+	s.sent.Add(1)
 	b.mu.Unlock()
 	buf = appendInputEnvelope(buf[:0], uint32(k)&(inputRefBit-1)|inputRefBit, room, k, s.payloads[(uint64(b.idx)+k)%arenaHeadings])
 	if err := c.sendRaw(buf); err != nil {
@@ -168,11 +171,12 @@ func (b *soakBot) sendInput(buf []byte, k uint64, now int64) []byte {
 		if b.conn == c && b.ep.open && b.ep.last == k { // not sent after all
 			b.ep.last = k - 1
 			b.ep.first, b.ep.acked = first, acked
+			s.sent.Add(-1)
 		}
 		b.mu.Unlock()
 		return buf // the connection ended: connEnded deals with it
 	}
-	s.sent.Add(1)
+	s.sendLag.record(b.idx, now-b.due(k), true)
 	s.bytesOut.Add(int64(wireSize(len(buf), true)))
 	return buf
 }
@@ -202,7 +206,7 @@ func (b *soakBot) closeEpochLocked(cause int, now int64) {
 	s.lost.Add(lost)
 	s.inFlight.Add(inFlight)
 	if lost > 0 {
-		s.lossCauses.add(fmt.Sprintf("%s: %d", map[int]string{endChurn: "sent over -grace before a churn", endUnexpected: "unexpected close", endRun: "not acknowledged within -grace at the end"}[cause], lost))
+		s.lossCauses.addN(map[int]string{endChurn: "sent -grace or more before a churn", endUnexpected: "on a connection or seat the server ended", endRun: "not acknowledged within -grace at the end"}[cause], int(lost))
 	}
 }
 

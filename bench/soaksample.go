@@ -25,6 +25,10 @@ type soakSample struct {
 	// From /proc: RSS now, CPU since the previous sample.
 	RSSMB  *float64 `json:"rss_mb"`
 	CPUPct *float64 `json:"server_cpu_pct"`
+	// BenchCPUPct is the bench's own CPU since the previous sample, and
+	// OtherCPUPct what the rest of the machine used (as the timeline's).
+	BenchCPUPct *float64 `json:"bench_cpu_pct"`
+	OtherCPUPct *float64 `json:"other_cpu_pct"`
 	// From GET /debug/ticks: every room's ticks since the previous sample.
 	TickP99Ms   *float64 `json:"tick_p99_ms"`
 	TickMaxMs   *float64 `json:"tick_max_ms"`
@@ -57,13 +61,16 @@ var soakMetrics = []string{"go_goroutines", "tickwire_sessions", "tickwire_playe
 
 // soakSampler takes the samples of one soak; one goroutine at a time.
 type soakSampler struct {
-	s       *soakRun
-	pid     string
-	prevCPU cpuSample
-	prevAt  int64
-	cpuOK   bool
-	lastRSS int64
-	lastLat int64 // latency count at the previous sample
+	s        *soakRun
+	pid      string
+	prevCPU  cpuSample
+	prevAt   int64
+	cpuOK    bool
+	prevSelf cpuSample
+	prevSys  cpuSample
+	sysOK    bool
+	lastRSS  int64
+	lastLat  int64 // latency count at the previous sample
 }
 
 func newSoakSampler(s *soakRun) *soakSampler {
@@ -98,6 +105,20 @@ func (m *soakSampler) take(ctx context.Context, phase string) soakSample {
 			mb := round3(float64(rss) / (1 << 20))
 			pt.RSSMB, m.lastRSS = &mb, rss
 		}
+	}
+	self, err1 := readCPU("self")
+	sys, err2 := readSystemCPU()
+	if err1 == nil && err2 == nil {
+		if m.sysOK {
+			bench := round3(cpuPercent(m.prevSelf, self))
+			other := max(cpuPercent(m.prevSys, sys)-bench, 0)
+			if pt.CPUPct != nil {
+				other = max(other-*pt.CPUPct, 0)
+			}
+			other = round3(other)
+			pt.BenchCPUPct, pt.OtherCPUPct = &bench, &other
+		}
+		m.prevSelf, m.prevSys, m.sysOK = self, sys, true
 	}
 	ctx = context.WithoutCancel(ctx)
 	if body, err := httpGet(ctx, s.hc, s.srv.httpBase, "/metrics"); err == nil {
@@ -169,9 +190,9 @@ func soakLine(pt soakSample, clients int) string {
 		}
 		return fmt.Sprintf(format, *v)
 	}
-	fmt.Fprintf(&b, "soak %7.1fs %-5s bots %d/%d seated | server sessions %s goroutines %s rss %s MB cpu %s%% | tick p99 %s ms | input-to-state p99 %.1f ms",
+	fmt.Fprintf(&b, "soak %7.1fs %-5s bots %d/%d seated | server sessions %s goroutines %s rss %s MB cpu %s%% | tick p99 %s ms | input-to-state p99 %.1f ms | bench cpu %s%% others %s%%",
 		pt.T, pt.Phase, pt.Seated, clients, opt(pt.Sessions, "%.0f"), opt(pt.Goroutines, "%.0f"), opt(pt.RSSMB, "%.1f"), opt(pt.CPUPct, "%.0f"),
-		opt(pt.TickP99Ms, "%.2f"), pt.LatencyP99Ms)
+		opt(pt.TickP99Ms, "%.2f"), pt.LatencyP99Ms, opt(pt.BenchCPUPct, "%.0f"), opt(pt.OtherCPUPct, "%.0f"))
 	fmt.Fprintf(&b, " | inputs sent %d acked %d lost %d in flight at churn %d refused %d | joins %d leaves %d reconnects %d drops %d unexpected %d",
 		pt.Sent, pt.Acked, pt.Lost, pt.InFlight, pt.Refused, pt.Joins, pt.Leaves, pt.Reconnect, pt.Drops, pt.Unexpect)
 	return b.String()
