@@ -85,6 +85,20 @@ type Options struct {
 	// 256 KiB).
 	MaxBodyBytes int
 
+	// HTTP abuse limits (httpguard.go), each enforced as the bytes arrive,
+	// answered with a status and a closed connection (docs/limits.md).
+	//
+	// HeaderTimeout bounds the time from a request head's first byte to
+	// its end (slowloris); past it the client gets 408 (a TLS connection
+	// still in its handshake is closed). Default 10s.
+	HeaderTimeout time.Duration
+	// MaxRequestURIBytes bounds a request's target; a longer one gets 414.
+	// Default 8 KiB (nginx's and Apache's request-line limits).
+	MaxRequestURIBytes int
+	// MaxHeaderLines bounds the header (and trailer) lines of a request; a
+	// request with more gets 431. Default 256 (browsers send about 20).
+	MaxHeaderLines int
+
 	// MessagesPerSecond and MessageBurst rate-limit inbound messages per
 	// /ws session (token bucket). Excess messages are dropped with an
 	// ERROR_CODE_RATE_LIMITED error (at most one per second); a session
@@ -176,6 +190,9 @@ func (o *Options) setDefaults() {
 	defInt(&o.KernelUnsentBytes, 32<<10)
 	defInt(&o.MaxHeaderBytes, 1<<20)
 	defInt(&o.MaxBodyBytes, 1<<20)
+	def(&o.HeaderTimeout, 10*time.Second)
+	defInt(&o.MaxRequestURIBytes, 8<<10)
+	defInt(&o.MaxHeaderLines, 256)
 	if o.MessagesPerSecond == 0 {
 		o.MessagesPerSecond = 200
 	}
@@ -212,6 +229,9 @@ func (o *Options) validate() error {
 	}
 	if o.WriteHighWater < 0 || o.OutboxMaxBytes < 0 || o.MaxWriteBufferBytes < 0 {
 		bad("WriteHighWater", "byte limits must not be negative")
+	}
+	if o.HeaderTimeout < 0 || o.MaxRequestURIBytes < 0 || o.MaxHeaderLines < 0 || o.MaxHeaderBytes < 0 || o.MaxBodyBytes < 0 {
+		bad("HeaderTimeout", "HTTP limits must not be negative")
 	}
 	if o.MessagesPerSecond < 0 || o.MessageBurst < 0 || o.FloodFactor < 1 {
 		bad("MessagesPerSecond", "rate limits must be positive (FloodFactor >= 1)")

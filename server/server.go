@@ -138,7 +138,7 @@ func (s *Server) Start() error {
 		// 64 MiB) and whole bodies (unlimited by default). A request whose
 		// head grows past MaxHeaderBytes, or whose body passes
 		// MaxBodyBytes, ends its connection as the bytes arrive.
-		ReadLimit:       s.opts.MaxHeaderBytes,
+		ReadLimit:       parserReadLimit(&s.opts),
 		MaxHTTPBodySize: s.opts.MaxBodyBytes,
 		Listen: func(network, addr string) (net.Listener, error) {
 			ln, err := net.Listen(network, addr)
@@ -169,6 +169,7 @@ func (s *Server) Start() error {
 	s.engine = nbhttp.NewEngine(conf)
 	s.engine.OnWrittenSize(s.onWritten)
 	s.engine.OnReadBufferAlloc(s.readBuffer)
+	s.guardConnections() // httpguard.go: HTTP limits answered with a status
 	s.engine.OnOpen(func(net.Conn) { s.accepted.Add(1) })
 	if err := s.engine.Start(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
