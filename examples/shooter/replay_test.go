@@ -3,11 +3,11 @@ package shooter
 import (
 	"bytes"
 	"flag"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	shooterv1 "github.com/tickwire/tickwire/proto/tickwire/shooter/v1"
 	"github.com/tickwire/tickwire/tick"
@@ -31,6 +31,12 @@ func recordMatch(t testing.TB, seconds int, humans int) []byte {
 	info := Info()
 	info.Record.Writer = &log
 	info.Record.Ring = 0
+	playMatch(t, info, seconds, humans)
+	return log.Bytes()
+}
+
+// playMatch plays recordMatch's match in a room of info.
+func playMatch(t testing.TB, info tick.GameInfo, seconds int, humans int) {
 	h, err := tick.NewHarness(info, tick.Game[*shooterv1.State, *shooterv1.Input](New()), 2026)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +83,6 @@ func recordMatch(t testing.TB, seconds int, humans int) []byte {
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return log.Bytes()
 }
 
 // TestRecordedMatchReplays replays the committed match and must get every
@@ -121,17 +126,32 @@ func TestRecordingIsDeterministic(t *testing.T) {
 	}
 }
 
-// BenchmarkRecordedMatch measures what recording a shooter match costs
-// per tick (the same match with and without a log) and the log's size in
-// bytes per player-minute (humans: bots send no inputs), with 8 humans
-// sending an input every tick.
+// BenchmarkRecordedMatch measures what recording costs a shooter room:
+// the same minute-long match (8 humans sending an input every tick, no
+// bots needed: 8 > MinCombatants) unrecorded, recorded to a log, and with
+// the replay ring alone, in ns per tick of the whole room (harness
+// included); and the log's size in bytes per player-minute.
 func BenchmarkRecordedMatch(b *testing.B) {
 	const humans, seconds = 8, 60
-	var size int
-	start := time.Now()
-	for b.Loop() {
-		size = len(recordMatch(b, seconds, humans))
+	for _, tc := range []struct {
+		name string
+		rec  tick.RecordOptions
+	}{
+		{"unrecorded", tick.RecordOptions{}},
+		{"log", tick.RecordOptions{Writer: io.Discard}},
+		{"ring", tick.RecordOptions{Ring: Info().Record.Ring}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			info := Info()
+			info.Record = tc.rec
+			b.ReportAllocs()
+			for b.Loop() {
+				playMatch(b, info, seconds, humans)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*seconds*TickHz), "ns/tick")
+			if tc.name == "log" {
+				b.ReportMetric(float64(len(recordMatch(b, seconds, humans)))/humans, "log-B/player-min")
+			}
+		})
 	}
-	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*seconds*TickHz), "ns/tick")
-	b.ReportMetric(float64(size)/humans, "log-B/player-min")
 }
