@@ -230,6 +230,7 @@ func TestReplayFindsTamperedInput(t *testing.T) {
 	if d.Tick != 25 || d.What != "state hash" || d.StateTick != 30 || d.Path != `players["b"].x` {
 		t.Fatalf("divergence %v: want tick 25, state hash, then players[\"b\"].x at tick 30", d)
 	}
+	t.Log(d.Error())
 	if !strings.Contains(d.Error(), `players["b"].x`) {
 		t.Errorf("Error() = %q", d.Error())
 	}
