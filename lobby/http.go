@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -23,17 +24,19 @@ import (
 //	POST   /lobby/guest         {"name"}                        → {"player_id","token"}
 //	GET    /lobby/games                                         → {"games":[{"name","min_players","max_players","tick_hz"}]}
 //	GET    /lobby/rooms?game=NAME                               → {"rooms":[{"id","game","players","max_players","private","joinable"}]}
-//	POST   /lobby/rooms         {"game","private","max_players"} → {"room_id","join_code","seat","url"}
-//	POST   /lobby/join          {"room_id"} | {"join_code"} | {"game","quick":true} → {"room_id","join_code","seat","url"}
+//	POST   /lobby/rooms         {"game","private","max_players"} → {"room_id","join_code","seat"}
+//	POST   /lobby/join          {"room_id"} | {"join_code"} | {"game","quick":true} → {"room_id","seat"}
 //	POST   /lobby/tickets       {"game","skill","party","region","mode"} → {"ticket_id"}
-//	GET    /lobby/tickets/ID                                    → {"ticket_id","game","status","room_id","seat","url"}
+//	GET    /lobby/tickets/ID                                    → {"ticket_id","game","status","room_id","seat"}
 //	DELETE /lobby/tickets/ID                                    → the same, status "cancelled"
 //
 // Bodies are the protobuf messages of the WebSocket face in protojson
 // with the .proto field names (CreateRoom, LobbyJoin, CreateTicket in;
 // GameInfo, RoomListing, Grant, Ticket out): every field of a reply is
-// present, zero values included ("private": false, "url": "" off a
-// cluster), and unknown request fields are ignored.
+// present, zero values included ("private": false, "players": 0), except
+// a Grant's or a Ticket's "url" (set in a cluster, for a room on another
+// node) and a Grant's "join_code" (set for a room just created), which
+// are left out when empty. Unknown request fields are ignored.
 //
 // Every request but POST /lobby/guest needs "Authorization: Bearer TOKEN".
 // Errors are {"error":{"code","message"}} with the code's short name
@@ -168,6 +171,42 @@ var requestJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
 // would write as a string.
 var replyJSON = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
 
+// omitEmpty are the fields of a message left out of a reply when they are
+// the empty string, as the API always did: the cluster-only url, and a
+// Grant's join_code (only a room just created has one to share).
+var omitEmpty = map[protoreflect.FullName][]string{
+	(&tickwirev1.Grant{}).ProtoReflect().Descriptor().FullName():  {"url", "join_code"},
+	(&tickwirev1.Ticket{}).ProtoReflect().Descriptor().FullName(): {"url"},
+}
+
+// marshalReply encodes m as a reply body: replyJSON, less m's omitEmpty
+// fields when empty, compacted. (protojson's own output varies its
+// spacing from build to build on purpose; replies are byte-stable.)
+func marshalReply(m proto.Message) ([]byte, error) {
+	b, err := replyJSON.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	omit := omitEmpty[m.ProtoReflect().Descriptor().FullName()]
+	if len(omit) == 0 {
+		var out bytes.Buffer
+		if err := json.Compact(&out, b); err != nil {
+			return nil, err
+		}
+		return out.Bytes(), nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return nil, err
+	}
+	for _, name := range omit {
+		if string(fields[name]) == `""` {
+			delete(fields, name)
+		}
+	}
+	return json.Marshal(fields) // sorted keys, compact
+}
+
 // list is a reply made of one JSON array of messages under key, such as
 // {"games":[...]}.
 type list[M proto.Message] struct {
@@ -181,7 +220,7 @@ func (ls list[M]) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		mb, err := replyJSON.Marshal(m)
+		mb, err := marshalReply(m)
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +247,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	var b []byte
 	var err error
 	if m, ok := v.(proto.Message); ok {
-		b, err = replyJSON.Marshal(m)
+		b, err = marshalReply(m)
 	} else {
 		b, err = json.Marshal(v)
 	}
