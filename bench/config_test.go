@@ -41,6 +41,10 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-find-capacity", "-capacity-max", "10"}, []string{"-capacity-max 10: below -clients 1000"}},
 		{[]string{"-target-p99-ms", "-5"}, []string{"-target-p99-ms -5: want >= 0"}},
 		{[]string{"-senders", "0", "-pollers", "99"}, []string{"-senders 0", "-pollers 99"}},
+		{[]string{"-scenario", "soak", "-drop-pause", "9s", "-leave-every", "-1s", "-sample-every", "100ms"}, []string{"-drop-pause 9s: want 100ms..8s", "-leave-every -1s: want >= 0", "-sample-every 100ms: want >= 1s"}},
+		{[]string{"-scenario", "soak", "-server", "bench"}, []string{"-server bench has no lobby"}},
+		{[]string{"-scenario", "soak", "-warmup", "1s", "-plot", "x.png", "-find-capacity"}, []string{"-warmup: not with -scenario soak", "-plot: not with -scenario soak", "-find-capacity: not with -scenario soak"}},
+		{[]string{"-scenario", "soak", "-clients", "1000", "-rooms", "10"}, []string{"100 players in a room, the arena seats at most 50"}},
 		{[]string{"extra"}, []string{`unexpected arguments: ["extra"]`}},
 		{[]string{"-nope"}, []string{"flag provided but not defined: -nope"}},
 	} {

@@ -146,7 +146,8 @@ func (c *soakConn) closeClean(reason string) {
 // rst an RST (SO_LINGER 0), as a lost network or a killed tab would.
 func (c *soakConn) drop(rst bool) {
 	c.byUs.Store(true)
-	if nc, ok := c.ws.Conn.(*nbio.Conn); ok && rst {
+	// Only on an open connection: a closed one's fd may be another's by now.
+	if nc, ok := c.ws.Conn.(*nbio.Conn); ok && rst && c.Err() == nil {
 		_ = nc.SetLinger(1, 0)
 	}
 	_ = c.ws.Conn.Close()

@@ -70,7 +70,6 @@ type soakSampler struct {
 	prevSys  cpuSample
 	sysOK    bool
 	lastRSS  int64
-	lastLat  int64 // latency count at the previous sample
 }
 
 func newSoakSampler(s *soakRun) *soakSampler {
