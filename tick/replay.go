@@ -190,24 +190,39 @@ func (rp *replayer) diverge(what, recorded, replayed string) {
 // run replays the records after the header until the log ends, a
 // divergence has been located, or the game fails.
 func (rp *replayer) run(lr *logReader, res *ReplayResult) error {
+	for {
+		done, err := rp.next(lr, res)
+		if done || err != nil {
+			return err
+		}
+	}
+}
+
+// next replays the records up to and including the next tick record; done
+// reports that the replay is over (the log ended, a divergence was
+// located, the game failed).
+func (rp *replayer) next(lr *logReader, res *ReplayResult) (done bool, err error) {
 	defer func() { res.Divergence = rp.div }()
 	for {
 		typ, d, err := lr.next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return true, nil
 		}
 		if err != nil {
-			return err
+			return true, err
 		}
 		stop, err := rp.apply(typ, d, res)
 		if err == nil {
 			err = d.err
 		}
 		if err != nil {
-			return fmt.Errorf("replay record %c after tick %d: %w", typ, rp.rm.ticks, err)
+			return true, fmt.Errorf("replay record %c after tick %d: %w", typ, rp.rm.ticks, err)
 		}
 		if stop {
-			return nil
+			return true, nil
+		}
+		if typ == recTick {
+			return false, nil
 		}
 	}
 }

@@ -11,17 +11,20 @@ import (
 	"github.com/tickwire/tickwire/tick"
 )
 
-// runReplay is `tickwire replay [-ignore-version] LOG...`: it re-runs
-// each recorded room (tick.Replay) with the games this binary registers
-// (the demo's: arena and shooter) and reports what it found. A game
-// module replays its own logs with tick.Replay and its own registry
-// (docs/replay.md).
-func runReplay(_ context.Context, args []string, stdout, stderr io.Writer) error {
+// runReplay is `tickwire replay [-ignore-version] [-serve ADDR [-speed
+// X]] LOG...`: it re-runs each recorded room (tick.Replay) with the games
+// this binary registers (the demo's: arena and shooter) and reports what
+// it found; with -serve it then plays the (one) log to spectators until
+// ctx ends. A game module replays its own logs with tick.Replay and its
+// own registry (docs/replay.md).
+func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tickwire replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ignoreVersion := fs.Bool("ignore-version", false, "replay a log recorded with another version of its game")
+	serve := fs.String("serve", "", "after checking it, play the log to spectators over /ws at this address (game \""+replayGame+"\")")
+	speed := fs.Float64("speed", 1, "with -serve: recorded ticks played per tick (1: real time, 0.5 half, 4 four times)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tickwire replay [-ignore-version] LOG...")
+		fmt.Fprintln(stderr, "usage: tickwire replay [-ignore-version] [-serve ADDR [-speed X]] LOG...")
 		fmt.Fprintln(stderr, "Re-runs each recorded room tick by tick and checks it against its recording (docs/replay.md).")
 		fs.PrintDefaults()
 	}
@@ -31,6 +34,12 @@ func runReplay(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return errors.New("replay: no log")
+	}
+	if *serve != "" {
+		if fs.NArg() != 1 {
+			return errors.New("replay -serve: one log at a time")
+		}
+		return serveReplay(ctx, *serve, fs.Arg(0), *speed, *ignoreVersion, stdout, stderr)
 	}
 	diverged := 0
 	for _, path := range fs.Args() {

@@ -322,7 +322,16 @@ function start() {
     }
     const st = room.state;
     const self = predictor.state ?? st.players?.[myId]; // none yet after a rejoin
-    if (!room.replica.isReady || rules === undefined || self === undefined || tickGrid === undefined) {
+    if (!room.replica.isReady || rules === undefined || tickGrid === undefined) {
+      requestAnimationFrame(draw);
+      return;
+    }
+    if (self === undefined) {
+      // Not in the state: a spectator (of `tickwire replay -serve`), or
+      // between a rejoin and its snapshot. Show the whole world.
+      hook.spectating = true;
+      drawSpectator(st, w, h);
+      stats.draws++;
       requestAnimationFrame(draw);
       return;
     }
@@ -427,6 +436,20 @@ function start() {
       if (id !== myId) drawPlayer(id, p, p.bot ? "#e0605e" : "#4aa3ff");
     }
     if (me !== undefined) drawPlayer(myId, me, "#f5b942", "you");
+    ctx.restore();
+  }
+
+  // drawSpectator draws the whole world, fitted to the page.
+  function drawSpectator(st, w, h) {
+    const scale = Math.min(w / rules.width, h / rules.height);
+    view.scale = scale;
+    ctx.save();
+    ctx.translate(w / 2, h / 2);
+    ctx.scale(scale, scale);
+    ctx.translate(-rules.width / 2, -rules.height / 2);
+    drawWorld(st);
+    drawProjectiles(st, room.tick);
+    for (const [id, p] of Object.entries(st.players)) drawPlayer(id, p, p.bot ? "#e0605e" : "#4aa3ff");
     ctx.restore();
   }
 
