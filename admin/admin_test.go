@@ -319,3 +319,24 @@ func TestAdminPeers(t *testing.T) {
 		t.Errorf("peers = %+v", node.Peers)
 	}
 }
+
+// An admin address without a host is loopback, not every interface.
+func TestAdminLoopbackDefault(t *testing.T) {
+	for in, want := range map[string]string{":9090": "127.0.0.1:9090", "9090": "127.0.0.1:9090", "0.0.0.0:9090": "0.0.0.0:9090", "[::1]:9090": "[::1]:9090", "10.0.0.7:0": "10.0.0.7:0"} {
+		if got := admin.LoopbackDefault(in); got != want {
+			t.Errorf("LoopbackDefault(%q) = %q, want %q", in, got, want)
+		}
+	}
+	a, err := admin.New(admin.Options{Token: testToken, Rooms: startEnv(t).node.Rooms()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := admin.Listen(":0", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	if !strings.HasPrefix(srv.Addr(), "127.0.0.1:") {
+		t.Errorf("Listen(:0) bound %s, want loopback", srv.Addr())
+	}
+}

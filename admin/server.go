@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -27,9 +28,11 @@ type Server struct {
 	err   error // Serve's error other than ErrServerClosed; read after wg
 }
 
-// Listen listens on addr (host:port; port 0 picks one) and serves a on
-// it until Shutdown.
+// Listen listens on addr and serves a on it until Shutdown. An address
+// without a host (":9090", or "9090") is loopback (127.0.0.1:9090), unlike
+// net.Listen: every interface must be asked for ("0.0.0.0:9090").
 func Listen(addr string, a *Admin) (*Server, error) {
+	addr = LoopbackDefault(addr)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listen %s: %w", addr, err)
@@ -52,6 +55,19 @@ func Listen(addr string, a *Admin) (*Server, error) {
 	})
 	a.log.Info().Str("url", "http://"+ln.Addr().String()+"/monitor").Msg("admin listening")
 	return s, nil
+}
+
+// LoopbackDefault returns addr with 127.0.0.1 as its host when it has
+// none (":9090" or "9090"), and addr unchanged otherwise.
+func LoopbackDefault(addr string) string {
+	if !strings.Contains(addr, ":") {
+		addr = ":" + addr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
 
 // Addr is the address the listener is bound to.
