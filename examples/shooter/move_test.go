@@ -16,6 +16,7 @@ func TestRegistered(t *testing.T) {
 		t.Fatal("shooter is not registered")
 	}
 	want := tick.GameInfo{Name: "shooter", TickHz: 60, MinPlayers: 1, MaxPlayers: 50, ReconnectGrace: 10 * time.Second,
+		Version: "1", Record: tick.RecordOptions{Ring: 12 * time.Second},
 		StateType: "tickwire.shooter.v1.State", InputType: "tickwire.shooter.v1.Input"}
 	if info != want {
 		t.Errorf("info = %+v, want %+v", info, want)
