@@ -60,7 +60,7 @@ go test -count=1 -timeout 5m -run 'TLS' ./server/
 # testdata/fuzz/, which fails the run; a fuzzing engine that fails without
 # one (a worker killed on a loaded machine) is reported, not failed on.
 step "fuzz: 8 s for each network decoder"
-for target in "FuzzFeed ./server/internal/wsframe/" "FuzzDecodeEnvelope ./protocol/" "FuzzApplyDelta ./protocol/" "FuzzVerifySeat ./lobby/" "FuzzLobbyHTTP ./lobby/"; do
+for target in "FuzzFeed ./server/internal/wsframe/" "FuzzDecodeEnvelope ./protocol/" "FuzzApplyDelta ./protocol/" "FuzzVerifySeat ./lobby/" "FuzzLobbyHTTP ./lobby/" "FuzzVerifyToken ./lobby/" "FuzzFallbackSend ./server/"; do
   set -- $target
   if ! go test -run XXX -fuzz "^$1\$" -fuzztime 8s "$2"; then
     if [ -n "$(git status --porcelain --untracked-files=all -- '*testdata/fuzz/*' 2>/dev/null)" ]; then
