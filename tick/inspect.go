@@ -198,6 +198,8 @@ func (h *Handle) Kick(ctx context.Context, player PlayerID, reason string) error
 			return
 		}
 		seated = true
+		rm.now = rm.clock.Now() // as for any leave between ticks
+		rm.recordLeave(s.id)    // a leave the game did not cause (record.go)
 		rm.unseat(s, protocol.CodeUnspecified, msg)
 		rm.callLeave(s.id)
 	})

@@ -3,11 +3,15 @@ package tick_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
 	"github.com/tickwire/tickwire/tick"
@@ -171,4 +175,59 @@ func onlyFirst(h tick.Histogram, ds []time.Duration) tick.Histogram {
 		panic("ticks of the test game took time they were not given")
 	}
 	return h
+}
+
+// A recorded room replays without divergence across an operator's kick:
+// the kick is in the log as a leave the game did not cause.
+func TestKickRecorded(t *testing.T) {
+	dir := t.TempDir()
+	info := tick.GameInfo{TickHz: 20, Version: "1.0", Record: tick.RecordOptions{Dir: dir}}
+	synctest.Test(t, func(t *testing.T) {
+		rooms, err := tick.NewRooms(tick.Options{Registry: walkersRegistry(info), Clock: tick.SystemClock{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := rooms.Create(context.Background(), "walkers", tick.RoomOptions{Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []tick.PlayerID{"a", "b"} {
+			if err := h.Join(context.Background(), p, newFakePeer(t)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 20 {
+			for _, p := range []tick.PlayerID{"a", "b"} {
+				if err := h.Input(p, uint64(i+1), inputBytes(t, 2, 1)); err != nil && !errors.Is(err, tick.ErrNotInRoom) {
+					t.Fatal(err)
+				}
+			}
+			if i == 8 {
+				if err := h.Kick(context.Background(), "b", "test"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+			synctest.Wait()
+		}
+		if err := rooms.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	files, _ := filepath.Glob(filepath.Join(dir, "walkers-*"+tick.LogExt))
+	if len(files) != 1 {
+		t.Fatalf("logs: %q", files)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := tick.Replay(walkersRegistry(info), f, tick.ReplayOptions{Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Divergence != nil || res.Leaves != 1 || res.Ticks < 15 {
+		t.Fatalf("replay: divergence %v, %d leaves, %d ticks; want none, 1, at least 15", res.Divergence, res.Leaves, res.Ticks)
+	}
 }
