@@ -131,7 +131,7 @@ func New(opts Options) (*Admin, error) {
 		opts:   opts,
 		log:    opts.Logger.With().Str("component", "admin").Logger(),
 		mux:    http.NewServeMux(),
-		client: &http.Client{Timeout: 2 * time.Second},
+		client: &http.Client{Timeout: 5 * time.Second},
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.sampler = newSampler(opts)
@@ -164,6 +164,7 @@ func (a *Admin) routes() {
 	m.HandleFunc("GET /admin/api/sessions", a.serveSessions)
 	m.HandleFunc("POST /admin/api/drain", a.serveDrain)
 	m.HandleFunc("GET /admin/api/events", a.serveEvents)
+	m.HandleFunc("/admin/api/peers/{node}/{path...}", a.servePeer)
 	m.HandleFunc("GET /monitor", a.serveMonitor)
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/monitor", http.StatusSeeOther)

@@ -318,6 +318,40 @@ func TestAdminPeers(t *testing.T) {
 	if node.Peers[0].Node != "n2" || node.Peers[0].Rooms[0].ID != p.room || node.Peers[1].Error == "" {
 		t.Errorf("peers = %+v", node.Peers)
 	}
+
+	// Through this node, the page inspects and kicks on the other one.
+	base := e.admin.URL() + "/admin/api/peers/"
+	var d roomDetail
+	if code := call(t, "GET", base+"n2/rooms/"+p.room, testToken, nil, &d); code != 200 || d.ID != p.room || len(d.PlayerList) != 1 || len(d.State) == 0 {
+		t.Errorf("peer room = %d %+v", code, d)
+	}
+	for _, c := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "n2/rooms/zzzzzzzz", 404, "room_not_found"},
+		{"GET", "n9/rooms", 404, "node_not_found"},
+		{"GET", "gone/rooms", 502, "node_unreachable"},
+		{"GET", "n2/events", 400, "bad_request"},
+	} {
+		var body apiError
+		if code := call(t, c.method, base+c.path, testToken, nil, &body); code != c.status || body.Error.Code != c.code {
+			t.Errorf("%s %s = %d %+v, want %d %s", c.method, c.path, code, body, c.status, c.code)
+		}
+	}
+	if code := call(t, "GET", base+"n2/rooms", "", nil, nil); code != 401 {
+		t.Errorf("peer call without a token = %d", code)
+	}
+	if code := call(t, "POST", base+"n2/rooms/"+p.room+"/kick", testToken, map[string]string{"player": p.id, "reason": "elsewhere"}, nil); code != 200 {
+		t.Fatalf("kick through the peer = %d", code)
+	}
+	if l, err := p.waitLeft(ctx); err != nil || l.GetReason() != "kicked by an operator: elsewhere" {
+		t.Errorf("Left = %v, %v", l, err)
+	}
+	if !strings.Contains(e.logs.String(), "admin forwarded a call to a peer") || !strings.Contains(other.logs.String(), "admin kicked a player") {
+		t.Error("the forwarded kick is not logged on both nodes")
+	}
 }
 
 // An admin address without a host is loopback, not every interface.

@@ -1,13 +1,16 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -228,6 +231,8 @@ func (a *Admin) pollPeers(ctx context.Context) {
 
 func (a *Admin) fetchPeer(ctx context.Context, p Peer) peerJSON {
 	out := peerJSON{Node: p.Name, URL: p.URL, Rooms: []roomJSON{}}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+"/admin/api/rooms", nil)
 	if err != nil {
 		out.Error = err.Error()
@@ -253,4 +258,56 @@ func (a *Admin) fetchPeer(ctx context.Context, p Peer) peerJSON {
 	}
 	out.Rooms = body.Rooms
 	return out
+}
+
+// servePeer is /admin/api/peers/{node}/{path...}: the call
+// /admin/api/{path...} on another node of the cluster, made with this
+// node's token (the cluster shares one), so the page can inspect, kick
+// and close on every node from one origin. The event stream is not
+// forwarded.
+func (a *Admin) servePeer(w http.ResponseWriter, r *http.Request) {
+	name, path := r.PathValue("node"), r.PathValue("path")
+	var peer *Peer
+	if a.opts.Peers != nil {
+		for _, p := range a.opts.Peers() {
+			if p.Name == name {
+				peer = &p
+				break
+			}
+		}
+	}
+	switch {
+	case peer == nil:
+		writeError(w, http.StatusNotFound, "node_not_found", "no peer node "+strconv.Quote(name))
+		return
+	case path == "events" || strings.HasPrefix(path, "peers/"):
+		writeError(w, http.StatusBadRequest, "bad_request", "not forwarded: /admin/api/"+path)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, peer.URL+"/admin/api/"+path, bytes.NewReader(body))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	req.URL.RawQuery = r.URL.RawQuery
+	req.Header.Set("Authorization", "Bearer "+a.opts.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.client.Do(req)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "node_unreachable", fmt.Sprintf("node %s: %v", name, err))
+		return
+	}
+	defer resp.Body.Close()
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, io.LimitReader(resp.Body, 2*MaxStateJSON))
+	if r.Method != http.MethodGet {
+		a.log.Info().Str("node", name).Str("method", r.Method).Str("path", "/admin/api/"+path).Int("status", resp.StatusCode).Str("remote", r.RemoteAddr).Msg("admin forwarded a call to a peer")
+	}
 }

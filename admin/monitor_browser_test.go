@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tickwire/tickwire/admin"
 	"github.com/tickwire/tickwire/internal/browsertest"
 )
 
@@ -89,6 +90,38 @@ func TestAdminMonitorPage(t *testing.T) {
 		t.Fatalf("bob's Left = %v, %v", l, err)
 	}
 	tab.WaitFor(5*time.Second, "bob gone from the page", `monitor.kicked.includes("`+bob.id+`") && monitor.room.player_list.length === 1`)
+	if errs := tab.PageErrors(); len(errs) > 0 {
+		t.Errorf("page errors: %q", errs)
+	}
+}
+
+// In cluster mode the page lists the other nodes' rooms; a click opens
+// one through this node, and Kick reaches that node's player.
+func TestAdminMonitorPeers(t *testing.T) {
+	other := startEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p := other.newPlayer(ctx, "ann", "")
+	e := startEnv(t, func(o *admin.Options) {
+		o.Peers = func() []admin.Peer { return []admin.Peer{{Name: "n2", URL: other.admin.URL()}} }
+	})
+	tab := browsertest.NewTab(t, browsertest.New(t), "monitor", false)
+	tab.State = `JSON.stringify({overviews: monitor.overviews, selected: monitor.selected, node: monitor.selectedNode, room: monitor.room, errors: monitor.errors})`
+	tab.Navigate(e.admin.URL() + "/monitor?token=" + testToken)
+	row := `#peer-list tr[data-room="` + p.room + `"][data-node="n2"]`
+	tab.WaitFor(10*time.Second, "the peer's room listed", `document.querySelector('`+row+`') !== null`)
+	if err := chromedp.Do(tab.Ctx, chromedp.Click(chromedp.CSS(row))); err != nil {
+		t.Fatal(err)
+	}
+	tab.WaitFor(10*time.Second, "the peer's room shown", `monitor.room !== null && monitor.room.id === "`+p.room+`" && document.getElementById("room-title").textContent.endsWith("on n2")`)
+	first := browsertest.Eval[float64](tab, `monitor.room.tick`)
+	tab.WaitFor(5*time.Second, "the peer's state changing", `monitor.room.tick > `+strconv.FormatFloat(first, 'f', -1, 64))
+	if err := chromedp.Do(tab.Ctx, chromedp.Click(chromedp.CSS(`button[data-kick="`+p.id+`"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := p.waitLeft(ctx); err != nil || l.GetReason() != "kicked by an operator: kicked from the monitor" {
+		t.Fatalf("Left = %v, %v", l, err)
+	}
 	if errs := tab.PageErrors(); len(errs) > 0 {
 		t.Errorf("page errors: %q", errs)
 	}
