@@ -43,8 +43,9 @@ func (c *ReplayControl) SetSpeed(x float64) {
 func (c *ReplayControl) Speed() float64 { return math.Float64frombits(c.speed.Load()) }
 
 // Seek makes every room of the replay jump to the state after tick t (0:
-// the start, before the first tick) at its next tick: forward by replaying
-// the ticks in between at once, backward by replaying from the start.
+// the start, before the first tick): forward by replaying the ticks in
+// between, backward by replaying from the start, at up to 120 recorded
+// ticks per tick of the room (at 60 Hz, 2 minutes of recording a second).
 func (c *ReplayControl) Seek(t uint64) {
 	c.seekTick.Store(t)
 	c.seekGen.Add(1)
@@ -119,7 +120,13 @@ type replayRunner struct {
 	done    bool
 	acc     float64
 	seekGen uint64
+	seeking bool // a seek is under way, to seekTo
+	seekTo  uint64
 }
+
+// seekStepsPerTick bounds the recorded ticks a seek replays per tick of a
+// spectator room.
+const seekStepsPerTick = 120
 
 // restart makes a fresh replayer at the start of the log.
 func (r *replayRunner) restart() error {
@@ -165,13 +172,18 @@ func (r *replayRunner) tick(time.Duration) {
 	var err error
 	if g := ctl.seekGen.Load(); g != r.seekGen {
 		r.seekGen = g
-		target := ctl.seekTick.Load()
-		if target < r.rp.rm.ticks {
+		r.seeking, r.seekTo = true, ctl.seekTick.Load()
+		if r.seekTo < r.rp.rm.ticks {
 			err = r.restart()
 		}
-		for err == nil && !r.done && r.rp.rm.ticks < target {
+	}
+	if r.seeking {
+		// At most seekStepsPerTick recorded ticks per tick of the room,
+		// so that a long seek keeps the room's goroutine responsive.
+		for n := 0; err == nil && !r.done && r.rp.rm.ticks < r.seekTo && n < seekStepsPerTick; n++ {
 			err = r.step()
 		}
+		r.seeking = err == nil && !r.done && r.rp.rm.ticks < r.seekTo
 	} else {
 		r.acc += ctl.Speed()
 		for err == nil && r.acc >= 1 && !r.done {

@@ -123,10 +123,14 @@ func TestReplayServe(t *testing.T) {
 	if code, s := control("GET", ""); code != 200 || s.Ticks != 1200 || s.Speed != 1 {
 		t.Fatalf("status %d %+v", code, s)
 	}
-	if code, _ := control("POST", "?seek=1100&speed=2"); code != 200 {
+	if code, _ := control("POST", "?seek=600&speed=0"); code != 200 {
 		t.Fatalf("seek: %d", code)
 	}
-	waitFor(t, 10*time.Second, "the seek", func() bool { _, s := control("GET", ""); return s.Tick >= 1100 && s.Speed == 2 })
+	waitFor(t, 30*time.Second, "the seek", func() bool { _, s := control("GET", ""); return s.Tick == 600 && s.Speed == 0 })
+	time.Sleep(100 * time.Millisecond) // paused: six ticks of the room later, still at 600
+	if _, s := control("GET", ""); s.Tick != 600 {
+		t.Fatalf("paused at 600, now at %d", s.Tick)
+	}
 	for _, q := range []string{"?seek=5000", "?speed=-1", "?speed=x"} {
 		if code, _ := control("POST", q); code != http.StatusBadRequest {
 			t.Errorf("POST %s = %d, want 400", q, code)
