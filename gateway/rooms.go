@@ -1,7 +1,9 @@
-// Package gateway joins the server's /ws sessions to the room runtime
-// through the lobby: the adapter between the network edge (server), which
-// knows nothing of rooms, and tick and lobby. tickwire.NewNode wires it;
-// programs that assemble a server by hand use it too.
+// Package gateway gives the network edge (server), which imports no game
+// part, its parts: TickRooms joins /ws sessions to the tick runtime's
+// rooms through the lobby, Lobby and Channels give a *lobby.Lobby and a
+// *channel.Hub the faces of server.Options. tickwire.NewNode, the
+// composition root, wires them; programs that assemble a server by hand
+// use them too.
 package gateway
 
 import (
