@@ -1,7 +1,10 @@
 // Package server is Tickwire's network edge: an nbio HTTP and WebSocket
 // server with TLS, an Origin policy, sessions with bounded outboxes, rate
 // limits, keepalive, health and metrics endpoints, and graceful shutdown.
-// It is the only package that knows about sockets.
+// It is the only package that knows about sockets, and it imports no game
+// part: rooms, the lobby and channels reach it through the interfaces of
+// Options (RoomJoiner, Lobby, Channels), which the composition root
+// (tickwire.NewNode) fills.
 package server
 
 import (
