@@ -257,6 +257,9 @@ func (s *soakRun) execute(ctx context.Context) (*Report, error) {
 	smp.take(context.WithoutCancel(ctx), "end")
 
 	rep := s.report(end, seated, rssBase, soakFrom, interrupted)
+	if d := metricDelta(smp.counters[true], smp.counters[false]); d != nil {
+		rep.ServerCounters = d
+	}
 	if interrupted {
 		rep.Interrupted = true
 		rep.Notes = append(rep.Notes, "interrupted: partial report")

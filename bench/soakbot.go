@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -226,10 +227,10 @@ func (b *soakBot) connEnded(c *soakConn) {
 	mine := b.conn == c
 	b.mu.Unlock()
 	if !mine { // not seated yet: the step that opened it fails and says why
-		b.s.unexpected.add(failureReason("connection before its join", c.Err()))
+		b.s.unexpected.add(soakReason("connection before its join", c.Err()))
 		return
 	}
-	b.unexpected(c, failureReason("connection", c.Err()))
+	b.unexpected(c, soakReason("connection", c.Err()))
 }
 
 // unexpected records that c stopped serving b without the bot asking
@@ -275,6 +276,17 @@ func (b *soakBot) seated() (connected, seated bool) {
 	return b.conn != nil, b.roomID != ""
 }
 
+// soakReason is failureReason with a protocol error cut to its code, so
+// that the same refusal of many players counts as one reason.
+func soakReason(step string, err error) string {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		code, _, _ := strings.Cut(pe.Error(), ":")
+		return step + ": " + code
+	}
+	return failureReason(step, err)
+}
+
 // soakOpTimeout bounds one churn step (a dial, a join, a leave).
 const soakOpTimeout = 10 * time.Second
 
@@ -291,7 +303,7 @@ func (b *soakBot) run(ctx context.Context, rampAt int64, ramped func(), rampDone
 	err := b.firstJoin(op)
 	ramped()
 	if err != nil {
-		s.failures.add(failureReason("join", err))
+		s.failures.add(soakReason("join", err))
 		b.recover(ctx)
 	}
 	select { // churn begins once every bot had its first join
@@ -364,7 +376,7 @@ func (b *soakBot) recover(ctx context.Context) {
 			s.recovered.Add(1)
 			return
 		}
-		s.failures.add(failureReason("recover", err))
+		s.failures.add(soakReason("recover", err))
 		if !s.sleepUntil(ctx, s.clk.now()+int64(time.Second)) {
 			return
 		}
@@ -447,13 +459,13 @@ func (b *soakBot) leaveAndJoin(ctx context.Context) error {
 	b.mu.Unlock()
 	if err := c.send(&protocol.Envelope{Msg: &tickwirev1.Envelope_LeaveRoom{LeaveRoom: &tickwirev1.LeaveRoom{RoomId: room}}}); err != nil {
 		b.endEpoch(endChurn)
-		return errors.New(failureReason("leave", err))
+		return errors.New(soakReason("leave", err))
 	}
 	select {
 	case <-c.left:
 	case <-c.done:
 		b.endEpoch(endChurn)
-		return errors.New(failureReason("leave", c.Err()))
+		return errors.New(soakReason("leave", c.Err()))
 	case <-ctx.Done():
 		b.endEpoch(endChurn)
 		c.drop(false)
@@ -465,7 +477,7 @@ func (b *soakBot) leaveAndJoin(ctx context.Context) error {
 	b.mu.Unlock()
 	s.leaves.Add(1)
 	if err := b.joinOther(ctx, c, room); err != nil {
-		return errors.New(failureReason("join after leave", err))
+		return errors.New(soakReason("join after leave", err))
 	}
 	s.joins.Add(1)
 	return nil
@@ -521,7 +533,7 @@ func (b *soakBot) reconnect(ctx context.Context) error {
 	b.endEpoch(endChurn)
 	s.reconnects.Add(1)
 	if err := b.resume(ctx, room); err != nil {
-		return errors.New(failureReason("reconnect", err))
+		return errors.New(soakReason("reconnect", err))
 	}
 	return nil
 }
@@ -546,7 +558,7 @@ func (b *soakBot) drop(ctx context.Context) error {
 	pause := soakMinPause + time.Duration(b.rng.Int64N(int64(s.cfg.dropPause-soakMinPause)+1))
 	s.sleepUntil(ctx, s.clk.now()+int64(pause)) // an ended run still comes back: its seat must not be left waiting
 	if err := b.resume(context.WithoutCancel(ctx), room); err != nil {
-		return errors.New(failureReason("back after drop", err))
+		return errors.New(soakReason("back after drop", err))
 	}
 	return nil
 }
@@ -579,7 +591,7 @@ func (b *soakBot) resume(ctx context.Context, room string) error {
 		if cerr := c.Err(); cerr != nil {
 			err = fmt.Errorf("%w (%v)", err, cerr)
 		}
-		s.resumeRefused.add(failureReason("rejoin", err))
+		s.resumeRefused.add(soakReason("rejoin", err))
 		if c.Err() != nil {
 			return err
 		}

@@ -70,10 +70,13 @@ type soakSampler struct {
 	prevSys  cpuSample
 	sysOK    bool
 	lastRSS  int64
+	// counters are the watched /metrics counters at the base sample (true)
+	// and at the latest soak sample (false).
+	counters map[bool]map[string]float64
 }
 
 func newSoakSampler(s *soakRun) *soakSampler {
-	return &soakSampler{s: s, pid: strconv.Itoa(s.srv.pid)}
+	return &soakSampler{s: s, pid: strconv.Itoa(s.srv.pid), counters: map[bool]map[string]float64{}}
 }
 
 // loop samples every -sample-every from from until before to.
@@ -121,6 +124,9 @@ func (m *soakSampler) take(ctx context.Context, phase string) soakSample {
 	}
 	ctx = context.WithoutCancel(ctx)
 	if body, err := httpGet(ctx, s.hc, s.srv.httpBase, "/metrics"); err == nil {
+		if phase != "end" {
+			m.counters[phase == "base"] = parseMetrics(string(body))
+		}
 		v := sumMetrics(string(body), soakMetrics)
 		get := func(name string) *float64 {
 			if x, ok := v[name]; ok {
