@@ -25,6 +25,8 @@ type Server struct {
 	hs    *http.Server
 	ln    net.Listener
 	wg    sync.WaitGroup
+	once  sync.Once
+	serr  error // Shutdown's result, for the calls after the first
 	err   error // Serve's error other than ErrServerClosed; read after wg
 }
 
@@ -78,10 +80,14 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 
 // Shutdown stops the listener, closes the Admin (its sampler and event
 // streams, which http.Server.Shutdown would otherwise wait for) and waits
-// for the requests in flight, or for ctx.
+// for the requests in flight, or for ctx. Calls after the first return
+// the first one's result.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.admin.Close()
-	err := s.hs.Shutdown(ctx)
-	s.wg.Wait()
-	return errors.Join(err, s.err)
+	s.once.Do(func() {
+		s.admin.Close()
+		err := s.hs.Shutdown(ctx)
+		s.wg.Wait()
+		s.serr = errors.Join(err, s.err)
+	})
+	return s.serr
 }
