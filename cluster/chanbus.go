@@ -80,7 +80,7 @@ const (
 const busEcho = 2 * time.Second
 
 // ChannelBus returns the node's channel bus, for channel.Options.Bus
-// (server.Options.Channels.Bus), with channel.Options.Node set to
+// (tickwire.NewNode sets it on its hub), with channel.Options.Node set to
 // Name(). It is created once; the Hub starts and closes it.
 func (n *Node) ChannelBus() *ChannelBus {
 	n.busOnce.Do(func() {
