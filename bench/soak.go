@@ -79,7 +79,8 @@ type soakRun struct {
 	lossCauses    counter // why inputs were lost
 	errs          counter // Error envelopes, by code
 
-	samples []soakSample // the sampler's; read after it ended
+	samples      []soakSample       // the sampler's; read after it ended
+	counterDelta map[string]float64 // /metrics counters, base sample to the soak's last; nil if unread
 }
 
 func newSoakRun(cfg *config, srv *serverTarget, log io.Writer) *soakRun {
@@ -256,10 +257,9 @@ func (s *soakRun) execute(ctx context.Context) (*Report, error) {
 	smp.settle(context.WithoutCancel(ctx))
 	smp.take(context.WithoutCancel(ctx), "end")
 
+	s.counterDelta = metricDelta(smp.counters[true], smp.counters[false])
 	rep := s.report(end, seated, rssBase, soakFrom, interrupted)
-	if d := metricDelta(smp.counters[true], smp.counters[false]); d != nil {
-		rep.ServerCounters = d
-	}
+	rep.ServerCounters = s.counterDelta
 	if interrupted {
 		rep.Interrupted = true
 		rep.Notes = append(rep.Notes, "interrupted: partial report")

@@ -30,6 +30,10 @@ type soakSummary struct {
 	Lost            int64 `json:"inputs_lost"`
 	InFlightAtChurn int64 `json:"inputs_in_flight_at_churn"`
 	Refused         int64 `json:"inputs_refused"`
+	// ServerInputsDropped is the server's tickwire_inputs_dropped_total
+	// over the soak: every refusal, where Refused sees at most one Error a
+	// second per session. Null when /metrics was not read.
+	ServerInputsDropped *float64 `json:"server_inputs_dropped"`
 	// LossCauses says why inputs were lost (empty when none was).
 	LossCauses map[string]int `json:"loss_causes,omitempty"`
 
@@ -159,6 +163,12 @@ func (s *soakRun) summarize(seated int) soakSummary {
 	check(sum.Lost == 0, "%d inputs lost while connected", sum.Lost)
 	check(sum.Sent == sum.Acked+sum.Lost+sum.InFlightAtChurn, "inputs do not add up: sent %d != acked %d + lost %d + in flight %d", sum.Sent, sum.Acked, sum.Lost, sum.InFlightAtChurn)
 	check(sum.Refused == 0, "%d inputs refused by the server", sum.Refused)
+	if n, ok := s.counterDelta["inputs_dropped_total"]; ok {
+		// The server answers such refusals with an Error at most once a
+		// second per session, so its own count is the one to trust.
+		sum.ServerInputsDropped = &n
+		check(n == 0, "%.0f inputs dropped by the server before a room (tickwire_inputs_dropped_total)", n)
+	}
 	nUnexp := 0
 	for _, n := range sum.Unexpected {
 		nUnexp += n
