@@ -186,8 +186,6 @@ type wsPlayer struct {
 	done   chan struct{} // closed when reading stops
 }
 
-var errNoUpgrade = errors.New("no 101")
-
 // handshake writes an upgrade request for /ws and reads the answer: the
 // status, or an error when the connection ended without one.
 func handshake(conn net.Conn, br *bufio.Reader, token string) (int, error) {
@@ -323,9 +321,9 @@ func (p *wsPlayer) reset() {
 }
 
 // TestAbuseHandshakeFlood opens 2,000 upgrades as fast as it can, 64 at a
-// time, each closed right after its answer: every one gets 101 or an HTTP
-// status (none is dropped mid-handshake), and afterwards the sessions and
-// goroutines are back to where they were.
+// time, each closed (or reset) right after its answer: every one gets 101
+// or an HTTP status (none is dropped mid-handshake), and afterwards the
+// sessions and goroutines are back to where they were.
 func TestAbuseHandshakeFlood(t *testing.T) {
 	a := startAbuseNode(t, server.Options{})
 	token := a.guest("flooder")
@@ -341,13 +339,18 @@ func TestAbuseHandshakeFlood(t *testing.T) {
 	begin := time.Now()
 	for range inFlight {
 		wg.Go(func() {
-			for next.Add(1) <= total {
+			for i := next.Add(1); i <= total; i = next.Add(1) {
 				code, err := func() (int, error) {
 					c, err := net.Dial("tcp", a.node.Addr())
 					if err != nil {
 						return 0, err
 					}
 					defer c.Close()
+					if i%2 == 0 {
+						// Every other one is reset rather than closed: the
+						// server's next write to it fails (upgrade.go).
+						_ = c.(*net.TCPConn).SetLinger(0)
+					}
 					_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 					return handshake(c, bufio.NewReader(c), token)
 				}()

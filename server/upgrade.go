@@ -196,13 +196,19 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol, en
 		b.WriteString("\r\nSec-WebSocket-Extensions: " + ext)
 	}
 	b.WriteString("\r\n\r\n")
-	if _, err := conn.Write([]byte(b.String())); err != nil {
-		_ = conn.Close()
-		return
-	}
+	// The 101 goes out with the Welcome, in one write, before the client
+	// can have read either: a client that reads the 101 and resets the
+	// connection at once would otherwise fail the Welcome's write, and nbio
+	// closes a connection whose write fails off its poller, which can cost
+	// another connection its handshake (docs/limits.md, "Handshake
+	// floods").
+	wc.head = []byte(b.String())
 	s.addSession(sess)
 	if g != nil {
 		s.openGame(sess)
+	}
+	if err := wc.flushHead(); err != nil { // /echo has no Welcome
+		_ = conn.Close()
 	}
 }
 

@@ -36,6 +36,10 @@ type wsConn struct {
 	peerClosed atomic.Bool // the peer's close frame arrived
 	failed     atomic.Bool // the server failed the connection (a protocol error)
 	buf        []byte      // frame scratch; guarded by sess.mu
+	// head is the handshake's 101 response until it is written: the first
+	// frame (the Welcome on /ws) goes in the same write (upgrade).
+	// Guarded by sess.mu.
+	head []byte
 }
 
 var (
@@ -131,7 +135,7 @@ func (c *wsConn) Close(code int, _ string) {
 // write implements transport: one frame, straight to nbio (which copies
 // what the socket does not take at once).
 func (c *wsConn) write(op wsframe.Opcode, data []byte) error {
-	c.buf = wsframe.AppendFrame(c.buf[:0], op, data)
+	c.buf = wsframe.AppendFrame(c.withHead(c.buf[:0]), op, data)
 	_, err := c.conn.Write(c.buf)
 	if cap(c.buf) > 64<<10 {
 		c.buf = nil // do not keep a snapshot-sized buffer per idle session
@@ -157,6 +161,35 @@ func (c *wsConn) appendFrame(dst []byte, op wsframe.Opcode, data []byte) []byte 
 
 // writeFramed implements framer: frames built by appendFrame, in one write.
 func (c *wsConn) writeFramed(b []byte) error {
+	if c.head != nil {
+		c.buf = append(c.withHead(c.buf[:0]), b...)
+		b = c.buf
+	}
 	_, err := c.conn.Write(b)
+	return err
+}
+
+// withHead appends the unwritten 101 response, if any, to dst: it is
+// written with the connection's first frame, its bytes counted in flight
+// like a frame's (nbio reports them written with the frame's).
+func (c *wsConn) withHead(dst []byte) []byte {
+	if c.head == nil {
+		return dst
+	}
+	dst = append(dst, c.head...)
+	c.sess.inflight.Add(int64(len(c.head)))
+	c.head = nil
+	return dst
+}
+
+// flushHead writes the 101 response if no frame took it along.
+func (c *wsConn) flushHead() error {
+	c.sess.mu.Lock()
+	defer c.sess.mu.Unlock()
+	if c.head == nil {
+		return nil
+	}
+	head := c.withHead(nil)
+	_, err := c.conn.Write(head)
 	return err
 }
