@@ -106,7 +106,8 @@ func NewHarness[S, I proto.Message](info GameInfo, g Game[S, I], seed uint64) (*
 	rm.now = rm.start
 	rm.next = 1
 	h := &Harness[S, I]{rm: rm, r: &rm.game.(*gameRunner[S, I]).room, clients: map[PlayerID]*HarnessClient[S]{}}
-	rm.startRecording()
+	rm.startRing()
+	rm.startLog()
 	if err := rm.callInit(); err != nil {
 		rm.dropRecording()
 		return nil, err

@@ -480,22 +480,29 @@ func appendBytes(b, p []byte) []byte {
 // errLogCorrupt reports a log that does not decode.
 var errLogCorrupt = errors.New("room log corrupt")
 
-// startRecording opens the room's log and ring as its game's
-// RecordOptions say. It runs on the goroutine creating the room; a log
-// that cannot be opened is logged and the room runs unrecorded.
-func (rm *room) startRecording() {
-	ro := rm.info.Record
-	if ro.on() {
-		rc, err := newRecorder(ro, rm.info, rm.id, rm.clock.Now(), rm.log, rm.game.newState())
-		if err != nil {
-			rm.log.Error().Err(err).Msg("room runs unrecorded")
-		} else {
-			rm.rec = rc
-		}
-	}
-	if ro.Ring > 0 {
+// startRing makes the room's ring, if its game keeps one. It runs before
+// the room's goroutine starts (other goroutines read rm.ring).
+func (rm *room) startRing() {
+	if ro := rm.info.Record; ro.Ring > 0 {
 		rm.ring = newFrameRing(rm.id, rm.game.newState(), ro.Ring, rm.info.TickHz)
 	}
+}
+
+// startLog opens the room's log as its game's RecordOptions say, on the
+// room's goroutine before Init (not under the Rooms' lock: it touches the
+// disk). A log that cannot be opened is logged and the room runs
+// unrecorded.
+func (rm *room) startLog() {
+	ro := rm.info.Record
+	if !ro.on() {
+		return
+	}
+	rc, err := newRecorder(ro, rm.info, rm.id, rm.clock.Now(), rm.log, rm.game.newState())
+	if err != nil {
+		rm.log.Error().Err(err).Msg("room runs unrecorded")
+		return
+	}
+	rm.rec = rc
 }
 
 // dropRecording removes the log of a room whose Init failed.

@@ -202,6 +202,7 @@ func (rm *room) run(initDone chan<- error) {
 	defer rm.forget(rm)
 	rm.now = rm.clock.Now()
 	restore := rm.restore
+	rm.startLog() // record.go
 	if err := rm.callInit(); err != nil {
 		rm.err = err
 		rm.ended.Store(true)

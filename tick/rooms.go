@@ -234,7 +234,7 @@ func (rs *Rooms) Create(ctx context.Context, game string, opts RoomOptions) (*Ha
 	}
 	rm := rs.newRoom(id, def, info, opts.Seed)
 	rm.restore = opts.Restore
-	rm.startRecording()
+	rm.startRing()
 	rs.rooms[id] = rm.handle
 	initDone := make(chan error, 1)
 	rs.wg.Go(func() { rm.run(initDone) })
