@@ -155,6 +155,18 @@
 // BENCHMARKS.md ("Scheduler: one goroutine per room against a sharded
 // pool" and "Rooms on a tick").
 //
+// # Recording and replay
+//
+// A game that sets GameInfo.Record has each room write what makes it happen
+// (seed, joins, leaves, every applied input with its tick, refusals, a hash
+// of the state per tick) to a bounded log, on the room's goroutine; Replay
+// re-runs such a log with the game's code and reports the first tick and
+// field where the replay differs, and RegisterReplay plays one to
+// spectators. RecordOptions.Ring keeps the last seconds of a room's whole
+// state as state frames in memory instead (Handle.RecentFrames), for a
+// "replay the last seconds" view. The format, the options and the commands
+// are in the repository's docs/replay.md.
+//
 // # Metrics
 //
 // Registered on Options.Registerer, labelled by game (and node when
