@@ -332,7 +332,7 @@ func (n *Node) URL() string {
 	return "http://" + n.srv.Addr()
 }
 
-// Server is the Node's server (its routes, channels, TLS).
+// Server is the Node's server, the edge (its routes, TLS, sessions).
 func (n *Node) Server() *server.Server { return n.srv }
 
 // Rooms is the Node's room runtime.
