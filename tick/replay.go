@@ -130,6 +130,9 @@ func Replay(reg *Registry, log io.Reader, opts ReplayOptions) (*ReplayResult, er
 		return res, err
 	}
 	err = rp.run(lr, res)
+	if f := rp.rm.failure; f != nil && res.Failure == "" {
+		res.Failure = f.err.Error() // in Join or Leave
+	}
 	rp.rm.callClose()
 	return res, err
 }
