@@ -329,3 +329,46 @@ func TestRecentFrames(t *testing.T) {
 		t.Fatalf("replayed frames end at %v, the room is at %v", replica.State, h.State())
 	}
 }
+
+// panicky is walkers that panics on an input of dx 7, a bug to report.
+type panicky struct{ walkers }
+
+func (g panicky) Input(r *tick.Room[*arenav1.State], p tick.PlayerID, in *arenav1.Input) {
+	if in.Dx == 7 {
+		panic("dx 7")
+	}
+	g.walkers.Input(r, p, in)
+}
+
+// TestReplayReproducesAPanic records a room whose game panics: the log
+// ends with the failure, and the replay fails the same way on the same
+// tick, which is what a bug report needs.
+func TestReplayReproducesAPanic(t *testing.T) {
+	var log bytes.Buffer
+	info := tick.GameInfo{Name: "walkers", TickHz: 20, Record: tick.RecordOptions{Writer: &log}}
+	h, err := tick.NewHarness(info, tick.Game[*arenav1.State, *arenav1.Input](panicky{}), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Join("a"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		_ = h.Input("a", &arenav1.Input{Dx: float32(i % 8)})
+		if err := h.Tick(); err != nil {
+			break // tick 8: dx 7
+		}
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reg := tick.NewRegistry()
+	tick.RegisterIn(reg, tick.GameInfo{Name: "walkers", TickHz: 20}, func() tick.Game[*arenav1.State, *arenav1.Input] { return panicky{} })
+	res, err := tick.Replay(reg, bytes.NewReader(log.Bytes()), tick.ReplayOptions{Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Divergence != nil || res.Ticks != 8 || !strings.Contains(res.Failure, "panic: dx 7") || res.End != "room ended: game failed in Input" {
+		t.Fatalf("replayed %d ticks, failure %q, end %q, divergence %v", res.Ticks, res.Failure, res.End, res.Divergence)
+	}
+}

@@ -133,6 +133,20 @@ func Replay(reg *Registry, log io.Reader, opts ReplayOptions) (*ReplayResult, er
 	if f := rp.rm.failure; f != nil && res.Failure == "" {
 		res.Failure = f.err.Error() // in Join or Leave
 	}
+	if res.Failure != "" && err == nil {
+		// The recorded room failed there too: its end record says how.
+		for {
+			typ, d, rerr := lr.next()
+			if rerr != nil {
+				break
+			}
+			if typ == recEnd {
+				d.uvarint()
+				res.End = d.str()
+				break
+			}
+		}
+	}
 	rp.rm.callClose()
 	return res, err
 }
