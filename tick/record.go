@@ -38,6 +38,11 @@ type RecordOptions struct {
 	// one room at a time; the room writes it on its goroutine, so it must
 	// not block).
 	Writer io.Writer
+	// Sink, when set, opens each room's log instead of a file in Dir: a
+	// stream of a message broker (a JetStream stream in cluster mode), a
+	// remote store. Writes come from the room's goroutine through a 32 KiB
+	// buffer.
+	Sink RecordSink
 	// MaxBytes bounds one room's log. When the next record would pass it,
 	// the log ends with an end record saying so and the room runs on
 	// unrecorded (logged once). 0: 64 MiB.
@@ -61,8 +66,17 @@ type RecordOptions struct {
 	Ring time.Duration
 }
 
+// RecordSink opens room logs somewhere other than files
+// (RecordOptions.Sink).
+type RecordSink interface {
+	// Open returns where the log of room roomID of game goes. It runs on
+	// the room's goroutine before the game's Init; Close runs when the
+	// room ends.
+	Open(game, roomID string) (io.WriteCloser, error)
+}
+
 // on reports whether the options record anything.
-func (o RecordOptions) on() bool { return o.Dir != "" || o.Writer != nil }
+func (o RecordOptions) on() bool { return o.Dir != "" || o.Writer != nil || o.Sink != nil }
 
 func (o RecordOptions) normalize(hz int) RecordOptions {
 	if o.MaxBytes == 0 {
@@ -162,6 +176,13 @@ func newRecorder(opts RecordOptions, info GameInfo, roomID string, now time.Time
 		rc.tracker = protocol.NewTracker(zero)
 	}
 	w := opts.Writer
+	if w == nil && opts.Sink != nil {
+		wc, err := opts.Sink.Open(info.Name, roomID)
+		if err != nil {
+			return nil, fmt.Errorf("record room %s: %w", roomID, err)
+		}
+		w, rc.closer = wc, wc
+	}
 	if w == nil {
 		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 			return nil, fmt.Errorf("record room %s: %w", roomID, err)

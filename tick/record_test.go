@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -371,4 +373,58 @@ func TestReplayReproducesAPanic(t *testing.T) {
 	if res.Divergence != nil || res.Ticks != 8 || !strings.Contains(res.Failure, "panic: dx 7") || res.End != "room ended: game failed in Input" {
 		t.Fatalf("replayed %d ticks, failure %q, end %q, divergence %v", res.Ticks, res.Failure, res.End, res.Divergence)
 	}
+}
+
+// memSink keeps each room's log in memory.
+type memSink struct {
+	mu   sync.Mutex
+	logs map[string]*closingBuffer
+}
+
+type closingBuffer struct {
+	bytes.Buffer
+	closed bool
+}
+
+func (b *closingBuffer) Close() error { b.closed = true; return nil }
+
+func (s *memSink) Open(game, room string) (io.WriteCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := &closingBuffer{}
+	s.logs[game+"/"+room] = b
+	return b, nil
+}
+
+func TestRecordToASink(t *testing.T) {
+	sink := &memSink{logs: map[string]*closingBuffer{}}
+	info := tick.GameInfo{TickHz: 20, Record: tick.RecordOptions{Sink: sink}}
+	synctest.Test(t, func(t *testing.T) {
+		rooms, err := tick.NewRooms(tick.Options{Registry: walkersRegistry(info), Clock: tick.SystemClock{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := rooms.Create(context.Background(), "walkers", tick.RoomOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Join(context.Background(), "a", newFakePeer(t)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		if err := h.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := rooms.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		log := sink.logs["walkers/"+h.ID()]
+		if log == nil || !log.closed {
+			t.Fatalf("sink logs %v: want the room's, closed", sink.logs)
+		}
+		res, err := tick.Replay(walkersRegistry(info), bytes.NewReader(log.Bytes()), tick.ReplayOptions{})
+		if err != nil || res.Divergence != nil || res.Ticks < 19 || res.End != "room closed" {
+			t.Fatalf("replay of the sink's log: %v, %+v", err, res)
+		}
+	})
 }
