@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,11 +22,11 @@ import (
 )
 
 // startNode serves the shooter's page with its replay route on a Node of
-// the default registry (the shooter registers itself).
-func startNode(t *testing.T) *tickwire.Node {
+// games (nil: the default registry, where the shooter registers itself).
+func startNode(t *testing.T, games *tick.Registry) *tickwire.Node {
 	t.Helper()
 	log := zerolog.Nop()
-	node, err := tickwire.NewNode(context.Background(), tickwire.Options{Addr: "127.0.0.1:0", Logger: &log, Name: "test"})
+	node, err := tickwire.NewNode(context.Background(), tickwire.Options{Addr: "127.0.0.1:0", Logger: &log, Name: "test", Games: games})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func get(t *testing.T, url string) (int, []byte) {
 // TestReplayRoute asks a running room (bots only: they play without
 // anyone) for its last second: the frames rebuild its state.
 func TestReplayRoute(t *testing.T) {
-	node := startNode(t)
+	node := startNode(t, nil)
 	h, err := node.Rooms().Create(context.Background(), Name, tick.RoomOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +147,7 @@ type replayView struct {
 // past tick by tick (its own fighter and the bots as they were), then
 // return to the live game.
 func TestReplayButtonInChromium(t *testing.T) {
-	node := startNode(t)
+	node := startNode(t, nil)
 	browser := browsertest.New(t)
 	tab := browsertest.NewTab(t, browser, "ann", false)
 	tab.State = `JSON.stringify({ error: window.shooter?.error, banner: window.shooter?.banner, replay: window.shooter?.replay, tick: window.shooter?.room?.tick })`
@@ -181,6 +182,37 @@ func TestReplayButtonInChromium(t *testing.T) {
 	}
 	if browsertest.Eval[bool](tab, `document.getElementById("replay").disabled`) {
 		t.Error("the replay button stays disabled after the replay")
+	}
+	if errs := tab.PageErrors(); len(errs) > 0 {
+		t.Fatalf("page problems: %q", errs)
+	}
+}
+
+// TestSpectatorPageInChromium plays the committed match to the page as a
+// spectator (tick.RegisterReplay, what tickwire replay -serve serves): the
+// page joins game "replay", is not in the state, and draws the whole world
+// as the recording goes on.
+func TestSpectatorPageInChromium(t *testing.T) {
+	log, err := os.ReadFile(matchLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	games := tick.DefaultRegistry().Clone()
+	ctl := tick.NewReplayControl(1)
+	if _, err := tick.RegisterReplay(games, "replay", tick.DefaultRegistry(), log, ctl, tick.ReplayOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	node := startNode(t, games)
+	browser := browsertest.New(t)
+	tab := browsertest.NewTab(t, browser, "spectator", false)
+	tab.State = `JSON.stringify({ error: window.shooter?.error, banner: window.shooter?.banner, spectating: window.shooter?.spectating, stats: window.shooter?.stats })`
+	tab.Navigate(node.URL() + Path + "?game=replay")
+	tab.WaitFor(15*time.Second, "the spectator sees the match", `window.shooter?.spectating === true && window.shooter.stats.draws > 30`)
+	if n := browsertest.Eval[int](tab, "Object.keys(window.shooter.state().players).length"); n != MinCombatants {
+		t.Fatalf("the spectator sees %d fighters, want the recording's %d", n, MinCombatants)
+	}
+	if ctl.Tick() == 0 {
+		t.Fatal("the replay did not move")
 	}
 	if errs := tab.PageErrors(); len(errs) > 0 {
 		t.Fatalf("page problems: %q", errs)
