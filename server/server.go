@@ -138,9 +138,10 @@ func (s *Server) Start() error {
 		KeepaliveTime:           s.opts.IdleTimeout, // HTTP keep-alive idle limit
 		MaxLoad:                 1 << 20,
 		// Bounded HTTP: nbio buffers what it has not parsed (default limit
-		// 64 MiB) and whole bodies (unlimited by default). A request whose
-		// head grows past MaxHeaderBytes, or whose body passes
-		// MaxBodyBytes, ends its connection as the bytes arrive.
+		// 64 MiB) and whole bodies (unlimited by default). The head guard
+		// (httpguard.go) answers a head past MaxHeaderBytes or a body past
+		// MaxBodyBytes with a status as the bytes arrive; nbio's own limits
+		// stay above it as a backstop.
 		ReadLimit:       parserReadLimit(&s.opts),
 		MaxHTTPBodySize: s.opts.MaxBodyBytes,
 		Listen: func(network, addr string) (net.Listener, error) {
