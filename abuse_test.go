@@ -160,18 +160,38 @@ func (a *abuseNode) sessions() float64 {
 	return n
 }
 
-// backToBaseline waits until the open sessions are back to sessions and
-// the goroutines to about goroutines.
-func (a *abuseNode) backToBaseline(sessions float64, goroutines int) {
+// baseline is what a test returns to after its abuse.
+type baseline struct {
+	sessions   float64
+	goroutines int
+	heap       uint64 // bytes of heap in use after a GC
+}
+
+func (a *abuseNode) baseline() baseline {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return baseline{a.sessions(), runtime.NumGoroutine(), ms.HeapInuse}
+}
+
+// backToBaseline waits until the open sessions are back to b's, and the
+// goroutines and the heap in use to about b's.
+func (a *abuseNode) backToBaseline(b baseline) {
 	a.t.Helper()
 	servertest.CheckFor(a.t, 15*time.Second, 20*time.Millisecond, func() error {
-		if n := a.sessions(); n != sessions {
-			return fmt.Errorf("%v sessions open, want %v", n, sessions)
+		if n := a.sessions(); n != b.sessions {
+			return fmt.Errorf("%v sessions open, want %v", n, b.sessions)
 		}
 		// The slack covers goroutines that come and go on their own
 		// (timers firing, nbio's pool, the HTTP client's connections).
-		if n := runtime.NumGoroutine(); n > goroutines+16 {
-			return fmt.Errorf("%d goroutines, want at most %d+16", n, goroutines)
+		if n := runtime.NumGoroutine(); n > b.goroutines+16 {
+			return fmt.Errorf("%d goroutines, want at most %d+16", n, b.goroutines)
+		}
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse > b.heap+16<<20 {
+			return fmt.Errorf("heap in use %.1f MB, want at most %.1f+16", float64(ms.HeapInuse)/(1<<20), float64(b.heap)/(1<<20))
 		}
 		return nil
 	})
@@ -327,7 +347,7 @@ func (p *wsPlayer) reset() {
 func TestAbuseHandshakeFlood(t *testing.T) {
 	a := startAbuseNode(t, server.Options{})
 	token := a.guest("flooder")
-	baseSessions, baseGoroutines := a.sessions(), runtime.NumGoroutine()
+	base := a.baseline()
 	const total, inFlight = 2000, 64
 	var (
 		next     atomic.Int64
@@ -377,7 +397,7 @@ func TestAbuseHandshakeFlood(t *testing.T) {
 	if len(failures) > 0 {
 		t.Fatalf("%d of %d upgrades got no HTTP status: %q", len(failures), total, failures[:min(len(failures), 5)])
 	}
-	a.backToBaseline(baseSessions, baseGoroutines)
+	a.backToBaseline(base)
 }
 
 // TestAbuseRoomReset: half of a room's players reset their connections
