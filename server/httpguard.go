@@ -44,15 +44,16 @@ type headGuard struct {
 	tls  bool
 
 	mu       sync.Mutex
-	inBody   bool // the current request's head is complete
-	chunked  bool // the current request's body is chunked
-	headLen  int  // bytes read of the current head (an upper bound)
-	uriSeen  bool // the current request's target was parsed
-	lines    int  // header and trailer lines of the current request
-	wireBody int  // bytes read of the current body, chunk framing included
-	body     int  // body bytes parsed
-	gen      uint64
-	timer    *time.Timer // HeaderTimeout of the current head
+	inBody   bool        // the current request's head is complete
+	chunked  bool        // the current request's body is chunked
+	headLen  int         // bytes read of the current head (an upper bound)
+	uriSeen  bool        // the current request's target was parsed
+	lines    int         // header and trailer lines of the current request
+	wireBody int         // bytes read of the current body, chunk framing included
+	body     int         // body bytes parsed
+	gen      uint64      // requests completed on the connection
+	timer    *time.Timer // HeaderTimeout, made once and reset for each head
+	deadline time.Time   // the current head's, zero when no head is timed
 	status   int         // the refusal decided, 0 while none
 	reason   string
 	refused  bool        // answered: further bytes are dropped
@@ -115,7 +116,7 @@ func (g *headGuard) Parse(data []byte) error {
 		g.mu.Unlock()
 		return nil // draining after a refusal
 	}
-	if g.timer == nil && !g.inBody {
+	if g.deadline.IsZero() && !g.inBody {
 		g.startHead() // the first byte of a keep-alive connection's next head
 	}
 	wasBody := g.inBody
@@ -169,22 +170,28 @@ func (g *headGuard) CloseAndClean(err error) {
 
 // startHead starts the clock of a request head.
 func (g *headGuard) startHead() {
-	gen := g.gen
-	g.timer = time.AfterFunc(g.s.opts.HeaderTimeout, func() { g.expire(gen) })
+	g.deadline = time.Now().Add(g.s.opts.HeaderTimeout)
+	if g.timer == nil {
+		g.timer = time.AfterFunc(g.s.opts.HeaderTimeout, g.expire)
+	} else {
+		g.timer.Reset(g.s.opts.HeaderTimeout)
+	}
 }
 
 func (g *headGuard) stopTimerLocked() {
+	g.deadline = time.Time{}
 	if g.timer != nil {
 		g.timer.Stop()
-		g.timer = nil
 	}
 }
 
 // expire runs on a timer goroutine when a head took longer than
 // HeaderTimeout.
-func (g *headGuard) expire(gen uint64) {
+func (g *headGuard) expire() {
 	g.mu.Lock()
-	current := g.gen == gen && !g.inBody && g.status == 0 && !g.closed
+	// A firing that raced the end of its head, or a reset for the next
+	// head, finds no deadline passed and does nothing.
+	current := !g.deadline.IsZero() && !time.Now().Before(g.deadline) && !g.inBody && g.status == 0 && !g.closed
 	if nbc := pollerConn(g.p.Conn); nbc == nil || nbc.Session() != g {
 		current = false // upgraded or hijacked since: not ours any more
 	}
@@ -192,7 +199,7 @@ func (g *headGuard) expire(gen uint64) {
 		g.mu.Unlock()
 		return
 	}
-	g.timer = nil
+	g.deadline = time.Time{}
 	if g.tls && g.headLen == 0 {
 		// Still in the TLS handshake (no plaintext yet): no status can be
 		// written in the clear, so the connection is just closed.
