@@ -99,7 +99,7 @@ func (s *Server) newHeadGuard(p *nbhttp.Parser) *headGuard {
 	return g
 }
 
-// ParserReadLimit is the bound the guard leaves to nbio's own read limit
+// parserReadLimit is the bound the guard leaves to nbio's own read limit
 // (what its parser may cache unparsed): larger than anything the guard
 // lets through, so that the guard answers first.
 func parserReadLimit(o *Options) int { return o.MaxHeaderBytes + o.MaxBodyBytes + 4*wireSlack }
