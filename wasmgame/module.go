@@ -23,12 +23,15 @@ const (
 	// DefaultMemoryLimitPages caps a room's memory at 64 MiB (a Go guest's
 	// runtime starts at a few MiB).
 	DefaultMemoryLimitPages = 1024
-	// DefaultCallTimeout is two ticks at 20 Hz: generous for a tick, short
-	// enough that an endless loop costs its room's players one stall.
-	DefaultCallTimeout = 100 * time.Millisecond
+	// DefaultCallTimeout bounds a call into a guest: far more than a tick
+	// needs (the arena's takes under a millisecond), because a call also
+	// waits out the host's stalls (a loaded machine, a garbage collection
+	// waiting on other rooms' guest code, which Go cannot preempt): 100 ms
+	// failed healthy rooms on the loaded 2-core test machine (docs/wasm.md).
+	DefaultCallTimeout = time.Second
 	// DefaultStartTimeout bounds a room's start: instantiation, the Go
 	// runtime's initialisation and the game's Init.
-	DefaultStartTimeout = 5 * time.Second
+	DefaultStartTimeout = 10 * time.Second
 )
 
 // Options configure a Module. The zero value works: every room gets
@@ -60,6 +63,10 @@ type Options struct {
 	// processes with wazero.NewCompilationCacheWithDir): loading the same
 	// bytes again skips compilation. nil: no cache.
 	Cache wazero.CompilationCache
+
+	// noDeadlines turns wazero's termination checks off (and with them
+	// CallTimeout): only for measuring what the checks cost.
+	noDeadlines bool
 }
 
 func (o Options) normalize() (Options, error) {
@@ -129,7 +136,7 @@ func Load(ctx context.Context, wasm []byte, opts Options) (*Module, error) {
 	if opts.Interpreter {
 		cfg = wazero.NewRuntimeConfigInterpreter()
 	}
-	cfg = cfg.WithMemoryLimitPages(opts.MemoryLimitPages).WithCloseOnContextDone(true)
+	cfg = cfg.WithMemoryLimitPages(opts.MemoryLimitPages).WithCloseOnContextDone(!opts.noDeadlines)
 	if opts.Cache != nil {
 		cfg = cfg.WithCompilationCache(opts.Cache)
 	}
