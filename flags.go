@@ -17,7 +17,8 @@ import (
 //
 //	-addr, -tls-cert, -tls-key, -origins (comma-separated), -log-level,
 //	-log-format, -publish-secret (default $TICKWIRE_PUBLISH_SECRET),
-//	-precise-timers
+//	-precise-timers, -admin-addr, -admin-token (default
+//	$TICKWIRE_ADMIN_TOKEN)
 //
 // and the cluster mode's, which make the program a node of a cluster when
 // -nats is set (NewNode then fills in o.Cluster from them):
@@ -41,6 +42,9 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	if o.PublishSecret == "" {
 		o.PublishSecret = os.Getenv("TICKWIRE_PUBLISH_SECRET")
 	}
+	if o.AdminToken == "" {
+		o.AdminToken = os.Getenv("TICKWIRE_ADMIN_TOKEN")
+	}
 	fs.StringVar(&o.Addr, "addr", o.Addr, "address to listen on (port 0 picks a free port)")
 	fs.StringVar(&o.TLSCertFile, "tls-cert", o.TLSCertFile, "TLS certificate file (PEM); with -tls-key serves https:// and wss://")
 	fs.StringVar(&o.TLSKeyFile, "tls-key", o.TLSKeyFile, "TLS private key file (PEM)")
@@ -52,6 +56,8 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "log format: console or json")
 	fs.StringVar(&o.PublishSecret, "publish-secret", o.PublishSecret, "secret of the HTTP publish API (Authorization: Bearer SECRET); default $TICKWIRE_PUBLISH_SECRET")
 	fs.BoolVar(&o.PreciseTimers, "precise-timers", o.PreciseTimers, "wake rooms with kernel-precise timers: lower tick jitter for more CPU (see tick.Options.PreciseTimers)")
+	fs.StringVar(&o.AdminAddr, "admin-addr", o.AdminAddr, "admin listener (metrics, pprof, admin API, /monitor; docs/admin.md), e.g. 127.0.0.1:9090 (a host-less :9090 is loopback); empty: none, and -addr keeps /metrics")
+	fs.StringVar(&o.AdminToken, "admin-token", o.AdminToken, "admin listener token (Authorization: Bearer TOKEN, 16+ characters); default $TICKWIRE_ADMIN_TOKEN")
 	o.flags = addClusterFlags(fs)
 }
 

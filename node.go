@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
+	"github.com/tickwire/tickwire/admin"
 	"github.com/tickwire/tickwire/channel"
 	"github.com/tickwire/tickwire/cluster"
 	"github.com/tickwire/tickwire/gateway"
@@ -44,6 +45,14 @@ type Node struct {
 	cluster *cluster.Node
 	metrics *prometheus.Registry
 
+	// The admin listener, with Options.AdminAddr: built by NewNode,
+	// listening from Start, shut down last.
+	admin     *admin.Admin
+	adminAddr string
+	adminSrv  *admin.Server
+	drain     chan struct{} // closed by Drain: Run shuts down
+	drainOnce sync.Once
+
 	// ctx is cancelled at the start of Shutdown: it stops the tasks.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -65,7 +74,7 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("tickwire: %w", err)
 	}
-	n := &Node{metrics: opts.Metrics}
+	n := &Node{metrics: opts.Metrics, drain: make(chan struct{})}
 	if opts.Logger != nil {
 		n.log = *opts.Logger
 	} else {
@@ -191,6 +200,7 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 	sopts.PublishSecret = cmp.Or(opts.PublishSecret, sopts.PublishSecret)
 	sopts.Logger = n.log
 	sopts.Registry = n.metrics
+	sopts.NoMetricsRoute = opts.AdminAddr != "" // the admin listener serves it
 	sopts.Rooms = &gateway.TickRooms{Rooms: rooms, Lobby: lob}
 	sopts.Lobby = gateway.Lobby(lob)
 	sopts.Channels = gateway.Channels(hub)
@@ -217,7 +227,26 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 	srv.OnShutdown(lob.Close)
 	srv.OnShutdown(rooms.Close)
 
-	srv.Handle("GET /debug/ticks", gateway.TickStatsHandler(rooms))
+	if opts.AdminAddr == "" {
+		// The bench's contract: since the previous read, reset by each.
+		srv.Handle("GET /debug/ticks", gateway.TickStatsHandler(rooms))
+	} else {
+		a, err := admin.New(admin.Options{
+			Token:    opts.AdminToken,
+			Rooms:    rooms,
+			Metrics:  n.metrics,
+			Sessions: serverSessions{srv},
+			Node:     name,
+			Logger:   n.log,
+			Drain:    n.Drain,
+			// Peers (cluster mode) needs each node's admin URL in the
+			// cluster's registry (cluster.NodeInfo has its public URL only).
+		})
+		if err != nil {
+			return fail(fmt.Errorf("tickwire: %w", err))
+		}
+		n.admin, n.adminAddr = a, opts.AdminAddr
+	}
 	if !opts.DisableSDK {
 		srv.Handle("GET "+web.Prefix, web.Handler())
 	}
@@ -263,6 +292,15 @@ func (n *Node) Start() error {
 	tasks := n.pending
 	n.pending = nil
 	n.mu.Unlock()
+	if n.admin != nil {
+		as, err := admin.Listen(n.adminAddr, n.admin)
+		if err != nil {
+			return fmt.Errorf("tickwire: %w", err)
+		}
+		n.mu.Lock()
+		n.adminSrv = as
+		n.mu.Unlock()
+	}
 	if err := n.srv.Start(); err != nil {
 		return fmt.Errorf("tickwire: %w", err)
 	}
@@ -284,7 +322,38 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	n.cancel()
 	n.tasks.Close()
 	n.tasks.Wait()
-	return n.srv.Shutdown(ctx)
+	err := n.srv.Shutdown(ctx)
+	// The admin listener goes last: /metrics and /monitor stay up while
+	// the node drains.
+	n.mu.Lock()
+	as := n.adminSrv
+	n.mu.Unlock()
+	switch {
+	case as != nil:
+		err = errors.Join(err, as.Shutdown(ctx))
+	case n.admin != nil: // never started
+		n.admin.Close()
+	}
+	return err
+}
+
+// Drain makes Run shut the Node down gracefully, as if its context had
+// ended; the admin API's drain (POST /admin/api/drain) calls it. It
+// returns at once; a Node not run by Run is drained by its Shutdown.
+func (n *Node) Drain(context.Context) error {
+	n.drainOnce.Do(func() { close(n.drain) })
+	return nil
+}
+
+// AdminURL is the admin listener's base URL once started (http://ADDR),
+// or "" without Options.AdminAddr.
+func (n *Node) AdminURL() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.adminSrv == nil {
+		return ""
+	}
+	return n.adminSrv.URL()
 }
 
 // Run starts the Node, serves until ctx ends, then shuts down within
@@ -294,7 +363,11 @@ func (n *Node) Run(ctx context.Context) error {
 		_ = n.Shutdown(context.Background())
 		return err
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-n.drain:
+		n.log.Info().Msg("drain requested")
+	}
 	n.log.Info().Msg("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
@@ -353,3 +426,15 @@ func (n *Node) Metrics() *prometheus.Registry { return n.metrics }
 
 // Logger is the Node's logger.
 func (n *Node) Logger() zerolog.Logger { return n.log }
+
+// serverSessions lists the server's sessions for the admin API.
+type serverSessions struct{ srv *server.Server }
+
+func (l serverSessions) Sessions() []admin.SessionInfo {
+	list := l.srv.Sessions()
+	out := make([]admin.SessionInfo, len(list))
+	for i, s := range list {
+		out[i] = admin.SessionInfo{ID: s.ID, Player: s.Player, Endpoint: s.Endpoint, Remote: s.Remote, Opened: s.Opened, Rooms: s.Rooms}
+	}
+	return out
+}

@@ -75,6 +75,18 @@ type Options struct {
 	// DisableSDK leaves /sdk/ (the bundled browser SDK) unmounted.
 	DisableSDK bool
 
+	// AdminAddr, when set, serves the admin listener there (package admin:
+	// /metrics, /debug/pprof/, /debug/ticks by time window, the admin JSON
+	// API and the /monitor page), guarded by AdminToken, and takes
+	// /metrics and /debug/ticks off the public port, which keeps /healthz.
+	// An address without a host (":9090") is loopback. Empty: no admin
+	// listener; the public port serves /metrics and /debug/ticks (reset on
+	// each read) as it always has.
+	AdminAddr string
+	// AdminToken guards the admin listener ("Authorization: Bearer
+	// TOKEN"), at least 16 characters. Required with AdminAddr.
+	AdminToken string
+
 	// Cluster, when set, makes this process a node of a Tickwire cluster
 	// over NATS (see package cluster): the lobby uses the cluster's
 	// directory, matchmaker and signing key, channels reach every node,
@@ -128,6 +140,9 @@ func (o *Options) validate() error {
 	var errs []error
 	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
 		errs = append(errs, errors.New("TLSCertFile and TLSKeyFile go together"))
+	}
+	if o.AdminAddr != "" && len(o.AdminToken) < 16 {
+		errs = append(errs, errors.New("AdminToken: at least 16 characters are required with AdminAddr (-admin-token or $TICKWIRE_ADMIN_TOKEN)"))
 	}
 	if o.Logger == nil {
 		if _, err := NewLogger(o.LogLevel, "json", io.Discard); err != nil {

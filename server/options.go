@@ -162,6 +162,9 @@ type Options struct {
 	// Registry receives the server's Prometheus metrics and is what
 	// /metrics serves. Default: a new registry with Go and process collectors.
 	Registry *prometheus.Registry
+	// NoMetricsRoute leaves GET /metrics off the server: another listener
+	// (the admin listener) serves Registry.
+	NoMetricsRoute bool
 }
 
 func (o *Options) setDefaults() {

@@ -84,7 +84,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry}))
+	if !opts.NoMetricsRoute {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry}))
+	}
 	s.mux.HandleFunc("/echo", s.serveEcho)
 	s.mux.HandleFunc("/ws", s.serveGame)
 	if opts.Lobby != nil {

@@ -38,6 +38,7 @@ type session struct {
 	id       string
 	endpoint string
 	remote   string
+	opened   time.Time
 
 	lastRead atomic.Int64 // unix nanos of the last frame received
 	lastPing atomic.Int64 // unix nanos of the last ping sent
@@ -77,8 +78,9 @@ func newSession(srv *Server, t transport, endpoint string, remote string) *sessi
 		id:       srv.newSessionID(),
 		endpoint: endpoint,
 		remote:   remote,
+		opened:   time.Now(),
 	}
-	now := time.Now().UnixNano()
+	now := s.opened.UnixNano()
 	s.lastRead.Store(now)
 	s.lastPing.Store(now)
 	return s
