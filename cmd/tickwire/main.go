@@ -34,6 +34,13 @@
 //	    /sdk/tickwire.js), or auto, the default: npm when node_modules holds
 //	    @tickwire/web, else builtin.
 //
+//	tickwire replay [-ignore-version] [-serve ADDR [-speed X]] LOG...
+//	    re-run recorded rooms of the demo's games tick by tick without a
+//	    network, check each recorded state hash and report the first
+//	    divergence (tick and field path; exit status 1); -serve then plays
+//	    the recording to spectators over /ws at ADDR, with seek and speed
+//	    at /replay/control (docs/replay.md).
+//
 //	tickwire serve [demo flags]
 //	    run the demo server that hosts every example (what `go run
 //	    ./examples/demo` runs): -addr, -tls-cert, -tls-key, -origins,
@@ -80,6 +87,7 @@ const usage = `usage:
   tickwire new [-replace DIR] [-version V] [-dir DIR] MODULE_PATH
   tickwire gen [-I DIR]... [-js DIR] [-es DIR] [-es-target T] [-plugin CMD] [PATH...]
   tickwire bundle [-sdk auto|npm|builtin] [-o FILE] ENTRY
+  tickwire replay [-ignore-version] [-serve ADDR [-speed X]] LOG...
   tickwire serve [-addr 127.0.0.1:8080] [demo flags]
   tickwire version
 Run tickwire COMMAND -h for a command's flags.

@@ -131,7 +131,7 @@ func RunNamed(ctx context.Context, name string, args []string, logOut io.Writer,
 // mountExamples adds every example's pages and the landing page.
 func mountExamples(n *tickwire.Node) {
 	n.Handle("GET "+echo.Path, echo.Page())
-	n.Handle("GET "+shooter.Path, shooter.Page())
+	n.Handle("GET "+shooter.Path, shooter.PageWith(shooter.PageOptions{Rooms: n.Rooms()}))
 	n.Handle("GET "+ticker.Path, ticker.Page())
 	n.Handle("GET "+crossword.Path, crossword.Page())
 	n.Handle("GET "+roomsPath, roomsPage())
