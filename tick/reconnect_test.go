@@ -92,15 +92,22 @@ func TestOnUnseatHook(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var got []string
+		var b *fakePeer
+		leftFirst := false // b heard Left before its seat was released
 		e := newEnv(t, tick.GameInfo{TickHz: 20, ReconnectGrace: time.Second}, tick.Options{OnUnseat: func(room string, p tick.PlayerID) {
 			mu.Lock()
 			got = append(got, string(p))
+			if p == "b" && b.lastLeft() != nil {
+				leftFirst = true
+			}
 			mu.Unlock()
 		}})
 		t0 := time.Now()
 		h := e.create(tick.RoomOptions{})
 		a := e.join(h, "a")
-		e.join(h, "b")
+		mu.Lock()
+		b = e.join(h, "b")
+		mu.Unlock()
 		e.join(h, "c")
 		h.Disconnect("a", a) // within grace: not unseated yet
 		h.Leave("b")
@@ -108,6 +115,9 @@ func TestOnUnseatHook(t *testing.T) {
 		mu.Lock()
 		if !slices.Equal(got, []string{"b"}) {
 			t.Errorf("after b left: unseated %q, want [b]", got)
+		}
+		if leftFirst || b.lastLeft() == nil {
+			t.Errorf("b got Left before its seat was released (%v), or never (%v)", leftFirst, b.lastLeft())
 		}
 		mu.Unlock()
 		at(t0, 22.5) // a's grace is over

@@ -463,7 +463,8 @@ func (rm *room) sendJoined(s *slot) {
 	}}})
 }
 
-// unseat removes s and tells its peer why; the caller runs the game's Leave.
+// unseat removes s, releases its seat and tells its peer why; the caller
+// runs the game's Leave.
 func (rm *room) unseat(s *slot, code tickwirev1.ErrorCode, reason string) {
 	s.gone = true
 	rm.dropTopics(s)
@@ -482,10 +483,13 @@ func (rm *room) unseat(s *slot, code tickwirev1.ErrorCode, reason string) {
 	rm.seatsMu.Unlock()
 	rm.nplayers.Add(-1)
 	rm.m.players.Dec()
-	s.peer.Send(rm.leftEnvelope(code, reason))
+	// The seat is released (the lobby's, through onUnseat) before the
+	// player hears Left, so a client that joins another room as soon as
+	// it reads Left is not refused as still seated here.
 	if rm.onUnseat != nil {
 		rm.onUnseat(rm.id, s.id)
 	}
+	s.peer.Send(rm.leftEnvelope(code, reason))
 }
 
 func (rm *room) leftEnvelope(code tickwirev1.ErrorCode, reason string) *protocol.Envelope {
