@@ -13,6 +13,7 @@ import (
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/internal/nbclose"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
@@ -147,8 +148,16 @@ func (c *soakConn) closeClean(reason string) {
 func (c *soakConn) drop(rst bool) {
 	c.byUs.Store(true)
 	// Only on an open connection: a closed one's fd may be another's by now.
-	if nc, ok := c.ws.Conn.(*nbio.Conn); ok && rst && c.Err() == nil {
+	nc, ok := c.ws.Conn.(*nbio.Conn)
+	if ok && rst && c.Err() == nil {
 		_ = nc.SetLinger(1, 0)
+	}
+	if ok {
+		// Shut down here, closed by the poller: a close on this goroutine
+		// could hand the fd to another bot's dial while the poller still
+		// holds an event of this socket (internal/nbclose).
+		nbclose.Close(nc)
+		return
 	}
 	_ = c.ws.Conn.Close()
 }
