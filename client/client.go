@@ -16,9 +16,11 @@ import (
 	"time"
 
 	ltls "github.com/lesismal/llib/std/crypto/tls"
+	"github.com/lesismal/nbio"
 	"github.com/lesismal/nbio/nbhttp"
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
+	"github.com/tickwire/tickwire/internal/nbclose"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
@@ -342,7 +344,11 @@ func (c *Conn) Close(ctx context.Context) error {
 	case <-c.done:
 	case <-ctx.Done():
 	}
-	_ = c.ws.Close()
+	if nbc, ok := c.ws.Conn.(*nbio.Conn); ok {
+		nbclose.Close(nbc) // its poller closes it (internal/nbclose)
+	} else {
+		_ = c.ws.Close()
+	}
 	<-c.done
 	if c.ownEngine != nil {
 		c.engineOnce.Do(c.ownEngine.Close)

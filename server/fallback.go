@@ -415,7 +415,7 @@ func (st *sseStream) wireSize(mt wsframe.Opcode, n int) int64 {
 	return int64(len(sseDataPrefix) + base64.StdEncoding.EncodedLen(n) + 2)
 }
 
-func (st *sseStream) abort() error           { return st.conn.Close() }
+func (st *sseStream) abort() error           { return closeConn(st.conn) }
 func (st *sseStream) closedAfterFlush() bool { return true }
 
 // UnderlayerConn implements nbhttp.ParserCloser (nbio's TLS reader needs it).

@@ -207,7 +207,7 @@ func (g *headGuard) expire() {
 		g.mu.Unlock()
 		g.s.metrics.refused.WithLabelValues("408").Inc()
 		g.s.log.Debug().Str("remote", g.p.Conn.RemoteAddr().String()).Msg("TLS handshake not complete within HeaderTimeout: closed")
-		_ = g.p.Conn.Close()
+		_ = closeConn(g.p.Conn)
 		return
 	}
 	g.refuseLocked(http.StatusRequestTimeout, fmt.Sprintf("request head not complete within %v", g.s.opts.HeaderTimeout))
@@ -248,10 +248,10 @@ func (g *headGuard) write(answer []byte) {
 	}
 	conn := g.p.Conn
 	if _, err := conn.Write(answer); err != nil {
-		_ = conn.Close()
+		_ = closeConn(conn)
 		return
 	}
-	t := time.AfterFunc(g.s.opts.CloseGrace, func() { _ = conn.Close() })
+	t := time.AfterFunc(g.s.opts.CloseGrace, func() { _ = closeConn(conn) })
 	g.mu.Lock()
 	if g.closed {
 		t.Stop()

@@ -208,7 +208,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol, en
 		s.openGame(sess)
 	}
 	if err := wc.flushHead(); err != nil { // /echo has no Welcome
-		_ = conn.Close()
+		_ = closeConn(conn)
 	}
 }
 

@@ -147,7 +147,7 @@ func (c *wsConn) wireSize(_ wsframe.Opcode, n int) int64 {
 	return int64(n + wsframe.HeaderSize(n))
 }
 
-func (c *wsConn) abort() error { return c.conn.Close() }
+func (c *wsConn) abort() error { return closeConn(c.conn) }
 
 // closedAfterFlush: once the peer's close arrived and the answer drained,
 // the handshake is over and the server may cut the connection; so too
