@@ -1,7 +1,7 @@
 package server
 
 import (
-	"github.com/lesismal/nbio"
+	"github.com/tickwire/tickwire/internal/nbio"
 	"golang.org/x/sys/unix"
 )
 

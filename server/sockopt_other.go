@@ -2,7 +2,7 @@
 
 package server
 
-import "github.com/lesismal/nbio"
+import "github.com/tickwire/tickwire/internal/nbio"
 
 // limitUnsent is Linux-only (TCP_NOTSENT_LOWAT); elsewhere the kernel's
 // send buffer is left as it is.

@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lesismal/nbio/logging"
+	"github.com/tickwire/tickwire/internal/nbio/logging"
 )
 
 // config is the parsed command line.

@@ -19,7 +19,7 @@ package nbclose
 import (
 	"time"
 
-	"github.com/lesismal/nbio"
+	"github.com/tickwire/tickwire/internal/nbio"
 	"golang.org/x/sys/unix"
 )
 
