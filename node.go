@@ -158,6 +158,11 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 				userSnapshot(s)
 			}
 		}
+		// Games recording with Record.NodeSink go to the cluster's replay
+		// stream (docs/replay.md), unless the program named its own sink.
+		if topts.RecordSink == nil {
+			topts.RecordSink = n.cluster.ReplaySink()
+		}
 	}
 	rooms, err := tick.NewRooms(topts)
 	if err != nil {

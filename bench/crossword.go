@@ -246,7 +246,7 @@ func (s *crosswordScenario) planLoop(ctx context.Context, r *run, f *crossword.F
 			return
 		case pl = <-s.queue:
 		}
-		if d := time.Duration(pl.at - r.clk.now()); d > 0 {
+		if d := time.Duration(pl.at - r.clk.Now()); d > 0 {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
@@ -348,11 +348,11 @@ func (b *cwBot) rules() *crosswordv1.Rules {
 func (s *crosswordScenario) input(p *player, seq uint64) []byte {
 	r := p.r
 	p.mu.Lock()
-	due := p.track.due(seq)
+	due := p.track.Due(seq)
 	p.mu.Unlock()
 	from, to := r.window()
 	inWin := due >= from && due < to
-	now := r.clk.now()
+	now := r.clk.Now()
 
 	b := s.bots[p.idx]
 	b.mu.Lock()
@@ -471,7 +471,7 @@ func (s *crosswordScenario) onEnvelope(p *player, env *protocol.Envelope, size i
 		if sl.window {
 			s.refused[sl.kind].Add(1)
 			reason, _, _ := strings.Cut(e.Message, ":")
-			s.reasons.add(cwKindNames[sl.kind] + " " + reason)
+			s.reasons.Add(cwKindNames[sl.kind] + " " + reason)
 		}
 	}
 }
@@ -586,7 +586,7 @@ func (s *crosswordScenario) fillReport(r *run, rep *Report) {
 		QueueFull:     s.queueFull.Load(),
 		ReplicaErrors: s.replicaErrs.Load(),
 	}
-	if m := s.reasons.snapshot(); len(m) > 0 {
+	if m := s.reasons.Snapshot(); len(m) > 0 {
 		c.Refusals = m
 	}
 	if rep.DurationS > 0 {

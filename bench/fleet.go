@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 	"time"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/internal/loadstat"
 )
 
 // Dial and join bounds per client.
@@ -16,49 +15,13 @@ const (
 	joinTimeout = 15 * time.Second
 )
 
-// dialers is how many connections may be opening at once: enough to keep
-// the ramp rate when a join waits for the room's next tick, and a bounded
-// number of goroutines however many clients there are.
-func dialers(ramp float64, clients int) int {
-	return min(max(int(ramp/10), 8), 256, clients)
-}
-
 // connectAll opens and seats every player at cfg.ramp connections per
 // second. A player that fails is marked failed; connectAll returns when
 // every player is live or failed, or ctx ends.
 func (r *run) connectAll(ctx context.Context) {
-	jobs := make(chan *player)
-	var wg sync.WaitGroup
-	for range dialers(r.cfg.ramp, len(r.players)) {
-		wg.Go(func() {
-			for p := range jobs {
-				r.connect(ctx, p)
-			}
-		})
-	}
-	defer wg.Wait()
-	defer close(jobs)
-	start := time.Now()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	next := 0
-	for next < len(r.players) {
-		allowed := min(int(time.Since(start).Seconds()*r.cfg.ramp)+1, len(r.players))
-		for ; next < allowed; next++ {
-			select {
-			case jobs <- r.players[next]:
-			case <-ctx.Done():
-				r.failRest(next, "not connected: "+context.Cause(ctx).Error())
-				return
-			}
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			r.failRest(next, "not connected: "+context.Cause(ctx).Error())
-			return
-		}
-	}
+	loadstat.Ramp(ctx, len(r.players), r.cfg.ramp, func(i int) { r.connect(ctx, r.players[i]) }, func(i int) {
+		r.failRest(i, "not connected: "+context.Cause(ctx).Error())
+	})
 }
 
 // failRest marks the players from index i on failed.
@@ -114,21 +77,9 @@ func (r *run) connect(ctx context.Context, p *player) {
 	}
 }
 
-// failureReason shortens err to a reason that groups well in the report:
-// the same cause on many clients must read the same.
-func failureReason(step string, err error) string {
-	var ce *client.CloseError
-	var he *client.HandshakeError
-	switch {
-	case errors.As(err, &he):
-		return fmt.Sprintf("%s: handshake refused: HTTP %d", step, he.Status)
-	case errors.As(err, &ce):
-		return fmt.Sprintf("%s: closed %d %s", step, ce.Code, ce.Reason)
-	case errors.Is(err, context.DeadlineExceeded):
-		return step + ": timed out"
-	}
-	return step + ": " + truncate(err.Error(), 100)
-}
+// failureReason shortens err to a reason that groups well in the report
+// (loadstat.FailureReason).
+func failureReason(step string, err error) string { return loadstat.FailureReason(step, err) }
 
 // checkConnections marks failed every live player whose connection ended.
 func (r *run) checkConnections() {
@@ -142,9 +93,4 @@ func (r *run) checkConnections() {
 	}
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func truncate(s string, n int) string { return loadstat.Truncate(s, n) }

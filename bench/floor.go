@@ -8,8 +8,8 @@ import (
 	"math"
 	"sync/atomic"
 
-	"github.com/lesismal/nbio/nbhttp"
-	"github.com/lesismal/nbio/nbhttp/websocket"
+	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
+	"github.com/tickwire/tickwire/internal/nbio/nbhttp/websocket"
 	"google.golang.org/protobuf/proto"
 
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
@@ -109,9 +109,9 @@ func (f *floorScenario) dial(ctx context.Context, r *run, p *player) error {
 
 // onFloor handles one message of the bare server on a poller goroutine.
 func (p *player) onFloor(data []byte) {
-	now := p.r.clk.now()
+	now := p.r.clk.Now()
 	if len(data) < floorHead {
-		p.r.errs.add("floor: short message")
+		p.r.errs.Add("floor: short message")
 		return
 	}
 	p.bytesIn.Add(int64(wireSize(len(data), false)))
@@ -122,10 +122,10 @@ func (p *player) onFloor(data []byte) {
 		p.stateBytes.Add(int64(len(data)))
 		p.onState(v, now)
 	case floorPing:
-		sent := int64(v) - p.r.clk.unix0
-		p.r.rtt.record(p.idx, now-sent, p.r.inWindow(now))
+		sent := int64(v) - p.r.clk.Unix0
+		p.r.rtt.Record(p.idx, now-sent, p.r.inWindow(now))
 	default:
-		p.r.errs.add("floor: unknown message kind")
+		p.r.errs.Add("floor: unknown message kind")
 	}
 }
 

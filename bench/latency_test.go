@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/tickwire/tickwire/internal/loadstat"
 )
 
 const ms = int64(time.Millisecond)
@@ -16,7 +18,7 @@ const ms = int64(time.Millisecond)
 func feed(t *testing.T, n uint64, sendAt, ackAt func(k uint64) int64) (corrected, fromSend *recorder) {
 	t.Helper()
 	corrected, fromSend = newRecorder(), newRecorder()
-	tr := inputTrack{base: 0, period: 50 * ms}
+	tr := inputTrack{Base: 0, Period: 50 * ms}
 	type event struct {
 		at   int64
 		send bool
@@ -38,21 +40,21 @@ func feed(t *testing.T, n uint64, sendAt, ackAt func(k uint64) int64) (corrected
 	}
 	for _, e := range events {
 		if e.send {
-			if e.k != tr.sent+1 {
-				t.Fatalf("synthetic sender out of order: seq %d after %d", e.k, tr.sent)
+			if e.k != tr.Sent+1 {
+				t.Fatalf("synthetic sender out of order: seq %d after %d", e.k, tr.Sent)
 			}
-			tr.noteSent(e.k, e.at)
+			tr.NoteSent(e.k, e.at)
 			continue
 		}
-		tr.ack(e.k, e.at, func(k uint64, latency, lag int64) {
-			corrected.record(int(k), latency, true)
+		tr.Ack(e.k, e.at, func(k uint64, latency, lag int64) {
+			corrected.Record(int(k), latency, true)
 			if lag >= 0 {
-				fromSend.record(int(k), latency-lag, true)
+				fromSend.Record(int(k), latency-lag, true)
 			}
 		})
 	}
-	if tr.acked != n {
-		t.Fatalf("acked %d of %d", tr.acked, n)
+	if tr.Acked != n {
+		t.Fatalf("acked %d of %d", tr.Acked, n)
 	}
 	return corrected, fromSend
 }
@@ -69,7 +71,7 @@ func near(t *testing.T, what string, got, want, tol float64) {
 func TestSteadyLatency(t *testing.T) {
 	c, s := feed(t, 1000, func(k uint64) int64 { return int64(k-1) * 50 * ms },
 		func(k uint64) int64 { return int64(k-1)*50*ms + 10*ms })
-	for _, p := range []Percentiles{percentilesOf(c.window()), percentilesOf(s.window())} {
+	for _, p := range []Percentiles{percentilesOf(c.Window()), percentilesOf(s.Window())} {
 		near(t, "p50", p.P50, 10, 0.02)
 		near(t, "max", p.Max, 10, 0.02)
 		if p.Count != 1000 {
@@ -93,7 +95,7 @@ func TestStallShowsInPercentiles(t *testing.T) {
 		return stallTo
 	}
 	c, _ := feed(t, 1000, due, ack)
-	h := c.window()
+	h := c.Window()
 	p := percentilesOf(h)
 	near(t, "p50", p.P50, 5, 0.01)
 	near(t, "max", p.Max, 1000, 1) // the input due as the stall began
@@ -126,7 +128,7 @@ func TestStalledSenderIsCorrected(t *testing.T) {
 	}
 	ack := func(k uint64) int64 { return send(k) + 5*ms }
 	c, s := feed(t, 1000, send, ack)
-	corrected, naive := percentilesOf(c.window()), percentilesOf(s.window())
+	corrected, naive := percentilesOf(c.Window()), percentilesOf(s.Window())
 	near(t, "naive max", naive.Max, 5, 0.01)
 	near(t, "corrected max", corrected.Max, 1005, 1.5)
 	if corrected.P99 < 400 {
@@ -138,44 +140,44 @@ func TestStalledSenderIsCorrected(t *testing.T) {
 // its own latency from its own due time; a last_input_seq beyond what was
 // sent, or repeated, acknowledges nothing more.
 func TestFrameCoversSeveralInputs(t *testing.T) {
-	tr := inputTrack{base: 100 * ms, period: 10 * ms}
+	tr := inputTrack{Base: 100 * ms, Period: 10 * ms}
 	for k := uint64(1); k <= 3; k++ {
-		tr.noteSent(k, tr.due(k))
+		tr.NoteSent(k, tr.Due(k))
 	}
 	var got []int64
-	n := tr.ack(99, 135*ms, func(_ uint64, latency, _ int64) { got = append(got, latency/ms) })
+	n := tr.Ack(99, 135*ms, func(_ uint64, latency, _ int64) { got = append(got, latency/ms) })
 	if n != 3 || len(got) != 3 || got[0] != 35 || got[1] != 25 || got[2] != 15 {
 		t.Fatalf("ack = %d %v, want 3 [35 25 15]", n, got)
 	}
-	if n := tr.ack(3, 200*ms, func(uint64, int64, int64) { t.Error("acknowledged twice") }); n != 0 {
+	if n := tr.Ack(3, 200*ms, func(uint64, int64, int64) { t.Error("acknowledged twice") }); n != 0 {
 		t.Errorf("repeated ack acknowledged %d", n)
 	}
-	if tr.acked != 3 {
-		t.Errorf("acked %d, want 3 (no more than sent)", tr.acked)
+	if tr.Acked != 3 {
+		t.Errorf("acked %d, want 3 (no more than sent)", tr.Acked)
 	}
 }
 
 // TestWindowCountsLostInputs: inputs due in the window that were sent but
 // not acknowledged are lost; inputs outside it or never sent are not.
 func TestWindowCountsLostInputs(t *testing.T) {
-	tr := inputTrack{base: 0, period: 50 * ms}
+	tr := inputTrack{Base: 0, Period: 50 * ms}
 	for k := uint64(1); k <= 40; k++ { // due 0 .. 1950 ms
-		tr.noteSent(k, tr.due(k))
+		tr.NoteSent(k, tr.Due(k))
 	}
-	tr.ack(30, 2*time.Second.Nanoseconds(), func(uint64, int64, int64) {})
+	tr.Ack(30, 2*time.Second.Nanoseconds(), func(uint64, int64, int64) {})
 	// Window [500 ms, 1500 ms): seqs 11..30 due there, all acknowledged.
-	if sent, lost := tr.window(500*ms, 1500*ms); sent != 20 || lost != 0 {
+	if sent, lost := tr.Window(500*ms, 1500*ms); sent != 20 || lost != 0 {
 		t.Errorf("window 500-1500 ms: sent %d lost %d, want 20 0", sent, lost)
 	}
 	// Window [1000 ms, 2500 ms): seqs 21..50 due, 21..40 sent, 31..40 lost.
-	if sent, lost := tr.window(1000*ms, 2500*ms); sent != 20 || lost != 10 {
+	if sent, lost := tr.Window(1000*ms, 2500*ms); sent != 20 || lost != 10 {
 		t.Errorf("window 1000-2500 ms: sent %d lost %d, want 20 10", sent, lost)
 	}
 	// Boundaries: due exactly at from counts, exactly at to does not.
-	if sent, _ := tr.window(50*ms, 100*ms); sent != 1 {
+	if sent, _ := tr.Window(50*ms, 100*ms); sent != 1 {
 		t.Errorf("window 50-100 ms: sent %d, want 1 (seq 2)", sent)
 	}
-	if sent, lost := tr.window(5*time.Second.Nanoseconds(), 6*time.Second.Nanoseconds()); sent != 0 || lost != 0 {
+	if sent, lost := tr.Window(5*time.Second.Nanoseconds(), 6*time.Second.Nanoseconds()); sent != 0 || lost != 0 {
 		t.Errorf("window after the run: %d %d", sent, lost)
 	}
 }
@@ -185,10 +187,10 @@ func TestWindowCountsLostInputs(t *testing.T) {
 func TestRecorderPercentiles(t *testing.T) {
 	r := newRecorder()
 	for v := int64(1); v <= 1000; v++ {
-		r.record(int(v), v*ms, true)
-		r.record(int(v), 5000*ms, false)
+		r.Record(int(v), v*ms, true)
+		r.Record(int(v), 5000*ms, false)
 	}
-	p := percentilesOf(r.window())
+	p := percentilesOf(r.Window())
 	near(t, "p50", p.P50, 500, 0.5)
 	near(t, "p90", p.P90, 900, 0.9)
 	near(t, "p99", p.P99, 990, 1)
@@ -197,10 +199,10 @@ func TestRecorderPercentiles(t *testing.T) {
 	if p.Count != 1000 {
 		t.Errorf("window count %d, want 1000", p.Count)
 	}
-	if n := r.takeRecent().TotalCount(); n != 2000 {
+	if n := r.TakeRecent().TotalCount(); n != 2000 {
 		t.Errorf("recent count %d, want 2000", n)
 	}
-	if n := r.takeRecent().TotalCount(); n != 0 {
+	if n := r.TakeRecent().TotalCount(); n != 0 {
 		t.Errorf("recent after take: %d", n)
 	}
 }
@@ -240,7 +242,7 @@ tickwire_sessions{endpoint="ws"} 9
 
 func TestNiceWidth(t *testing.T) {
 	for in, want := range map[float64]int64{0.2: 1, 1: 1, 3: 5, 7: 10, 830: 1000, 1500: 2000} {
-		if got := niceWidth(in); got != want {
+		if got := loadstat.NiceWidth(in); got != want {
 			t.Errorf("niceWidth(%g) = %d, want %d", in, got, want)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/lesismal/nbio/nbhttp/websocket"
+	"github.com/tickwire/tickwire/internal/nbio/nbhttp/websocket"
 
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/protocol"
@@ -116,16 +116,16 @@ func (c *leanConn) reply(env *protocol.Envelope) bool { return c.reqs.Reply(env)
 // else decoded in full and handled as the full client's player does.
 // data is nbio's buffer: nothing here keeps it.
 func (p *player) onWire(c *leanConn, data []byte) {
-	now := p.r.clk.now()
+	now := p.r.clk.Now()
 	s, err := scanEnvelope(data)
 	if err != nil {
-		p.r.errs.add("undecodable frame")
+		p.r.errs.Add("undecodable frame")
 		return
 	}
 	switch s.kind {
 	case wireState:
 		if s.tick < p.lastTick { // a room's ticks only go up
-			p.r.errs.add("state frame: tick went back")
+			p.r.errs.Add("state frame: tick went back")
 		}
 		p.lastTick = s.tick
 		p.bytesIn.Add(int64(wireSize(len(data), false)))
@@ -135,12 +135,12 @@ func (p *player) onWire(c *leanConn, data []byte) {
 		return
 	case wirePong:
 		p.bytesIn.Add(int64(wireSize(len(data), false)))
-		p.r.rtt.record(p.idx, now-(s.clientTime-p.r.clk.unix0), p.r.inWindow(now))
+		p.r.rtt.Record(p.idx, now-(s.clientTime-p.r.clk.Unix0), p.r.inWindow(now))
 		return
 	}
 	env := new(protocol.Envelope)
 	if err := protocol.Decode(data, 0, env); err != nil {
-		p.r.errs.add("undecodable frame")
+		p.r.errs.Add("undecodable frame")
 		return
 	}
 	if c.reply(env) {

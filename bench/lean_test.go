@@ -53,7 +53,7 @@ func testPlayer(tb testing.TB, args ...string) *player {
 	r := newRun(cfg, &serverTarget{})
 	r.winFrom.Store(0)
 	p := r.players[0]
-	p.track = inputTrack{base: 0, period: 1}
+	p.track = inputTrack{Base: 0, Period: 1}
 	return p
 }
 
@@ -68,7 +68,7 @@ func TestLeanFrameAllocs(t *testing.T) {
 	}
 	i := 0
 	allocs := testing.AllocsPerRun(len(frames)-1, func() {
-		p.track.noteSent(uint64(i+1), 0)
+		p.track.NoteSent(uint64(i+1), 0)
 		p.onWire(c, frames[i])
 		i++
 	})
@@ -81,11 +81,11 @@ func TestLeanFrameAllocs(t *testing.T) {
 	if got := p.framesIn.Load(); got != int64(i) {
 		t.Errorf("framesIn %d, want %d", got, i)
 	}
-	if errs := p.r.errs.snapshot(); len(errs) != 0 {
+	if errs := p.r.errs.Snapshot(); len(errs) != 0 {
 		t.Errorf("errors %v", errs)
 	}
 	p.onWire(c, frames[0]) // an older tick
-	if n := p.r.errs.snapshot()["state frame: tick went back"]; n != 1 {
+	if n := p.r.errs.Snapshot()["state frame: tick went back"]; n != 1 {
 		t.Errorf("an older frame counted %d times, want once", n)
 	}
 	if got, want := p.bytesIn.Load(), int64((i+1)*wireSize(len(frames[0]), false)); got < want-int64(i*2) || got > want+int64(i*2) {

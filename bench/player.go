@@ -4,9 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/tickwire/tickwire/internal/loadstat"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
@@ -43,7 +41,7 @@ type failure struct {
 // fail marks p failed (the first reason wins) and reports whether this
 // call did it.
 func (p *player) fail(reason string) bool {
-	if p.failure.CompareAndSwap(nil, &failure{reason: reason, at: p.r.clk.now()}) {
+	if p.failure.CompareAndSwap(nil, &failure{reason: reason, at: p.r.clk.Now()}) {
 		p.live.Store(false)
 		return true
 	}
@@ -56,7 +54,7 @@ func (p *player) failed() bool { return p.failure.Load() != nil }
 // onEnvelope handles one message from the server on a poller goroutine; it
 // must not block.
 func (p *player) onEnvelope(env *protocol.Envelope) {
-	now := p.r.clk.now()
+	now := p.r.clk.Now()
 	n := envelopeWireSize(env)
 	p.bytesIn.Add(int64(wireSize(n, false)))
 	p.dispatch(env, n, now)
@@ -74,10 +72,10 @@ func (p *player) dispatch(env *protocol.Envelope, n int, now int64) {
 		p.stateBytes.Add(int64(n))
 		p.onState(m.State.LastInputSeq, now)
 	case *tickwirev1.Envelope_Pong:
-		sent := m.Pong.ClientTimeUnixNano - p.r.clk.unix0
-		p.r.rtt.record(p.idx, now-sent, p.r.inWindow(now))
+		sent := m.Pong.ClientTimeUnixNano - p.r.clk.Unix0
+		p.r.rtt.Record(p.idx, now-sent, p.r.inWindow(now))
 	case *tickwirev1.Envelope_Error:
-		p.r.errs.add("error " + m.Error.Code.String())
+		p.r.errs.Add("error " + m.Error.Code.String())
 		if env.Ref != 0 { // an input refused: inputs carry their seq as ref
 			p.onRefused(uint64(env.Ref))
 		}
@@ -95,12 +93,12 @@ func (p *player) onState(lastSeq uint64, now int64) {
 	r := p.r
 	from, to := r.window()
 	p.mu.Lock()
-	n := p.track.ack(lastSeq, now, func(k uint64, latency, sendLag int64) {
-		due := p.track.due(k)
+	n := p.track.Ack(lastSeq, now, func(k uint64, latency, sendLag int64) {
+		due := p.track.Due(k)
 		in := due >= from && due < to
-		r.latency.record(p.idx, latency, in)
+		r.latency.Record(p.idx, latency, in)
 		if sendLag >= 0 {
-			r.fromSend.record(p.idx, latency-sendLag, in)
+			r.fromSend.Record(p.idx, latency-sendLag, in)
 		}
 	})
 	p.mu.Unlock()
@@ -113,54 +111,17 @@ func (p *player) onState(lastSeq uint64, now int64) {
 // would pass for an acknowledgement.
 func (p *player) onRefused(seq uint64) {
 	p.mu.Lock()
-	due := p.track.due(seq)
+	due := p.track.Due(seq)
 	p.mu.Unlock()
 	if from, to := p.r.window(); due >= from && due < to {
 		p.refused.Add(1)
 	}
 }
 
-// envelopeWireSize is the payload size of env as the server sent it. A
-// state frame's last_input_seq is appended by the server as a second
-// encoding of the Envelope's state field (protocol.AppendLastInputSeq),
-// which the decoder merges into one: re-encoded, the frame is 2 or 3 bytes
-// shorter than on the wire, 5% of a small topic frame.
-func envelopeWireSize(env *protocol.Envelope) int {
-	sf := env.GetState()
-	if sf == nil {
-		return proto.Size(env)
-	}
-	merged := proto.Size(sf) // the StateFrame with last_input_seq inside
-	n := 0
-	if env.Ref != 0 {
-		n = protowire.SizeTag(1) + protowire.SizeVarint(uint64(env.Ref))
-	}
-	tag := protowire.SizeTag(envelopeStateField)
-	if sf.LastInputSeq == 0 { // nothing appended
-		return n + tag + protowire.SizeVarint(uint64(merged)) + merged
-	}
-	// The shared StateFrame (tag, length, body), then the appended one
-	// (tag, a one-byte length, the last_input_seq field): merged's bytes
-	// plus a second tag and length.
-	shared := merged - 1 - protowire.SizeVarint(sf.LastInputSeq)
-	return n + tag + protowire.SizeVarint(uint64(shared)) + tag + 1 + merged
-}
+// envelopeWireSize is the payload size of env as the server sent it
+// (loadstat.EnvelopeWireSize).
+func envelopeWireSize(env *protocol.Envelope) int { return loadstat.EnvelopeWireSize(env) }
 
-// envelopeStateField is the field number of Envelope.state.
-const envelopeStateField = 33
-
-// wireSize is the size of a WebSocket binary message with n payload bytes,
-// with its frame header (and mask, for client frames).
-func wireSize(n int, fromClient bool) int {
-	h := 2
-	switch {
-	case n >= 1<<16:
-		h = 10
-	case n >= 126:
-		h = 4
-	}
-	if fromClient {
-		h += 4
-	}
-	return n + h
-}
+// wireSize is the size of a WebSocket binary message with n payload bytes
+// (loadstat.WireSize).
+func wireSize(n int, fromClient bool) int { return loadstat.WireSize(n, fromClient) }

@@ -180,9 +180,9 @@ func (r *run) report(out *outcome) *Report {
 		Interrupted:       out.interrupted,
 		Notes:             out.notes,
 		Server:            serverInfo{Kind: r.srv.kind, URL: r.srv.httpBase, PID: r.srv.pid},
-		Started:           r.clk.start.UTC().Format(time.RFC3339),
+		Started:           r.clk.Start.UTC().Format(time.RFC3339),
 		Timeline:          r.timeline,
-		ServerErrors:      r.errs.snapshot(),
+		ServerErrors:      r.errs.Snapshot(),
 		Command:           cfg.commandLine(),
 		ServerCPUs:        cfg.serverCPUs.String(),
 		BenchCPUs:         cfg.benchCPUs.String(),
@@ -199,16 +199,16 @@ func (r *run) report(out *outcome) *Report {
 	if r.scn.sendsInputs() {
 		rep.InputHz = cfg.inputHz
 	}
-	rep.hist = r.latency.window()
+	rep.hist = r.latency.Window()
 	rep.LatencyMs = percentilesOf(rep.hist)
 	rep.QuietSeconds, rep.WindowSeconds = r.quietSecs, r.windowSecs
 	if r.quietLatency.TotalCount() > 0 {
 		q := percentilesOf(r.quietLatency)
 		rep.LatencyQuietMs = &q
 	}
-	rep.LatencyFromSendMs = percentilesOf(r.fromSend.window())
-	rep.SendLagMs = percentilesOf(r.sendLag.window())
-	rep.RTTMs = percentilesOf(r.rtt.window())
+	rep.LatencyFromSendMs = percentilesOf(r.fromSend.Window())
+	rep.SendLagMs = percentilesOf(r.sendLag.Window())
+	rep.RTTMs = percentilesOf(r.rtt.Window())
 	if rep.hist.TotalCount() > 0 {
 		for _, q := range reportQuantiles {
 			rep.LatencyPercentiles = append(rep.LatencyPercentiles, quantile{q, round3(float64(rep.hist.ValueAtQuantile(q)) / 1000)})
@@ -227,7 +227,7 @@ func (r *run) report(out *outcome) *Report {
 	}
 	for _, p := range r.players {
 		p.mu.Lock()
-		sent, lost := p.track.window(from, to)
+		sent, lost := p.track.Window(from, to)
 		p.mu.Unlock()
 		rep.InputsSent += sent
 		rep.InputsLost += lost

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tickwire/tickwire/internal/loadstat"
 )
 
 // syntheticReport is a report as a capacity search would return it, with
@@ -14,14 +16,14 @@ import (
 func syntheticReport() *Report {
 	r := newRecorder()
 	for v := int64(0); v < 5000; v++ {
-		r.record(int(v), (v%50)*ms+ms/2, true)
+		r.Record(int(v), (v%50)*ms+ms/2, true)
 	}
 	zero := uint64(0)
 	cpu, other := 40.0, 3.0
 	rep := &Report{
 		Scenario: "arena", Clients: 500, Rooms: 10, TickHz: 20, InputHz: 20, DurationS: 10,
 		LatencyFloorP99Ms: 49.5, Overruns: &zero, Skipped: &zero, ServerCPUPct: &cpu, OtherCPUPct: &other,
-		hist: r.window(),
+		hist: r.Window(),
 	}
 	rep.LatencyMs = percentilesOf(rep.hist)
 	for i := range 12 {
@@ -76,7 +78,7 @@ func TestSummaryAndCapacityTable(t *testing.T) {
 func TestHistBinsCoverEverything(t *testing.T) {
 	rep := syntheticReport()
 	var total float64
-	for _, b := range histBins(rep.hist) {
+	for _, b := range loadstat.HistBins(rep.hist) {
 		total += b.Weight
 	}
 	if int64(total) != rep.hist.TotalCount() {

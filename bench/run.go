@@ -13,9 +13,10 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/lesismal/nbio/nbhttp"
+	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/internal/loadstat"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
@@ -125,7 +126,7 @@ type snapshot struct {
 
 // take reads every counter; CPU first, since it is the time-critical one.
 func (r *run) take(ctx context.Context) snapshot {
-	s := snapshot{at: r.clk.now()}
+	s := snapshot{at: r.clk.Now()}
 	if r.srv.pid != 0 {
 		s.srvCPU, s.srvCPUErr = readCPU(strconv.Itoa(r.srv.pid))
 		s.rss, _ = readRSS(strconv.Itoa(r.srv.pid))
@@ -151,18 +152,7 @@ func (r *run) take(ctx context.Context) snapshot {
 
 // sleepUntil waits until run-clock time t; false if ctx ended first.
 func (r *run) sleepUntil(ctx context.Context, t int64) bool {
-	d := time.Duration(t - r.clk.now())
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return loadstat.SleepUntil(ctx, r.clk, t)
 }
 
 // outcome is what execute hands to the report.
@@ -237,7 +227,7 @@ func (r *run) execute(parent context.Context) (*Report, error) {
 		return nil, err
 	}
 
-	tIn := r.clk.now() + int64(20*time.Millisecond)
+	tIn := r.clk.Now() + int64(20*time.Millisecond)
 	from := tIn + int64(r.cfg.warmup)
 	to := from + int64(r.cfg.duration)
 	r.winFrom.Store(from)
@@ -258,7 +248,7 @@ func (r *run) execute(parent context.Context) (*Report, error) {
 	}
 	if !ok {
 		out.interrupted = true
-		now := r.clk.now()
+		now := r.clk.Now()
 		r.winTo.Store(min(to, max(now, from)))
 		out.notes = append(out.notes, fmt.Sprintf("interrupted %s: partial report", r.phaseName()))
 	}
@@ -308,7 +298,7 @@ func (r *run) schedule(live []*player, tIn, stopAt int64) []*scheduler {
 		if r.scn.sendsInputs() {
 			base := tIn + int64(i)*inPeriod/n
 			p.mu.Lock()
-			p.track = inputTrack{base: base, period: inPeriod}
+			p.track = inputTrack{Base: base, Period: inPeriod}
 			p.mu.Unlock()
 			s.add(p, false, base, inPeriod)
 		}
@@ -374,30 +364,5 @@ func topFailures(m map[string]int, n int) []string {
 	return out
 }
 
-// counter counts events by name from any goroutine.
-type counter struct {
-	mu sync.Mutex
-	m  map[string]int
-}
-
-func (c *counter) add(name string) { c.addN(name, 1) }
-
-// addN counts n events of name.
-func (c *counter) addN(name string, n int) {
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string]int{}
-	}
-	c.m[name] += n
-	c.mu.Unlock()
-}
-
-func (c *counter) snapshot() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.m))
-	for k, v := range c.m {
-		out[k] = v
-	}
-	return out
-}
+// counter counts events by name from any goroutine (loadstat.Counter).
+type counter = loadstat.Counter

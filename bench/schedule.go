@@ -1,39 +1,12 @@
 package main
 
 import (
-	"container/heap"
 	"context"
-	"time"
 
+	"github.com/tickwire/tickwire/internal/loadstat"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
-
-// job is one client's periodic send: its n-th occurrence is due at
-// base + n·period (absolute deadlines, so nothing drifts). For inputs the
-// seq of occurrence n is n+1.
-type job struct {
-	due    int64
-	base   int64
-	period int64
-	n      uint64
-	p      *player
-	ping   bool
-}
-
-// jobHeap orders jobs by due time.
-type jobHeap []*job
-
-func (h jobHeap) Len() int           { return len(h) }
-func (h jobHeap) Less(i, j int) bool { return h[i].due < h[j].due }
-func (h jobHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *jobHeap) Push(x any)        { *h = append(*h, x.(*job)) }
-func (h *jobHeap) Pop() any {
-	old := *h
-	j := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return j
-}
 
 // scheduler sends the inputs and pings of a share of the players from one
 // goroutine: it sleeps until the earliest deadline, sends everything due,
@@ -42,12 +15,11 @@ func (h *jobHeap) Pop() any {
 // sends the overdue inputs back to back: their latency still counts from
 // their due time, which is what corrects for coordinated omission.
 type scheduler struct {
-	r      *run
-	jobs   jobHeap
-	stopAt int64       // nothing due at or after this is sent
-	raw    rawScenario // set when the scenario encodes its own messages
-	lean   bool        // Tickwire Envelopes encoded by hand (lean clients)
-	buf    []byte      // the raw scenario's message, reused
+	r    *run
+	jobs *loadstat.Schedule // nothing due at or after stopAt is sent
+	raw  rawScenario        // set when the scenario encodes its own messages
+	lean bool               // Tickwire Envelopes encoded by hand (lean clients)
+	buf  []byte             // the raw scenario's message, reused
 
 	// Envelopes reused for every send; only this goroutine touches them.
 	input    tickwirev1.Input
@@ -57,7 +29,7 @@ type scheduler struct {
 }
 
 func newScheduler(r *run, stopAt int64) *scheduler {
-	s := &scheduler{r: r, stopAt: stopAt}
+	s := &scheduler{r: r, jobs: loadstat.NewSchedule(r.clk, stopAt)}
 	s.raw, _ = r.scn.(rawScenario)
 	s.lean = r.isLean()
 	s.inputEnv.Msg = &tickwirev1.Envelope_Input{Input: &s.input}
@@ -67,43 +39,16 @@ func newScheduler(r *run, stopAt int64) *scheduler {
 
 // add schedules p's inputs (ping false) or pings from base every period.
 func (s *scheduler) add(p *player, ping bool, base, period int64) {
-	s.jobs = append(s.jobs, &job{due: base, base: base, period: period, p: p, ping: ping})
+	if ping {
+		s.jobs.Add(base, period, p.live.Load, func(_ uint64, _, now int64) { s.sendPing(p, now) })
+		return
+	}
+	// The seq of occurrence n is n+1.
+	s.jobs.Add(base, period, p.live.Load, func(n uint64, due, now int64) { s.sendInput(p, n+1, due, now) })
 }
 
 // loop runs until every job is past stopAt or ctx ends.
-func (s *scheduler) loop(ctx context.Context) {
-	heap.Init(&s.jobs)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for len(s.jobs) > 0 {
-		j := s.jobs[0]
-		if j.due >= s.stopAt || !j.p.live.Load() {
-			heap.Pop(&s.jobs)
-			continue
-		}
-		now := s.r.clk.now()
-		if j.due > now {
-			timer.Reset(time.Duration(j.due - now))
-			select {
-			case <-ctx.Done():
-				return
-			case <-timer.C:
-			}
-			continue
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		if j.ping {
-			s.sendPing(j.p, now)
-		} else {
-			s.sendInput(j.p, j.n+1, j.due, now)
-		}
-		j.n++
-		j.due = j.base + int64(j.n)*j.period
-		heap.Fix(&s.jobs, 0)
-	}
-}
+func (s *scheduler) loop(ctx context.Context) { s.jobs.Loop(ctx) }
 
 // sendInput sends p's input seq, due at due, at now.
 func (s *scheduler) sendInput(p *player, seq uint64, due, now int64) {
@@ -133,12 +78,12 @@ func (s *scheduler) sendInput(p *player, seq uint64, due, now int64) {
 	// Count it sent before it is: the state frame acknowledging it may
 	// arrive on a poller before SendRaw returns here.
 	p.mu.Lock()
-	prev := p.track.sent
-	p.track.noteSent(seq, now)
+	prev := p.track.Sent
+	p.track.NoteSent(seq, now)
 	p.mu.Unlock()
 	if err := p.link.SendRaw(msg); err != nil {
 		p.mu.Lock()
-		p.track.sent = prev
+		p.track.Sent = prev
 		p.mu.Unlock()
 		p.fail("send input: " + err.Error())
 		return
@@ -147,7 +92,7 @@ func (s *scheduler) sendInput(p *player, seq uint64, due, now int64) {
 	r.inputBytes.Add(int64(len(msg)))
 	p.bytesOut.Add(int64(wireSize(len(msg), true)))
 	from, to := r.window()
-	r.sendLag.record(p.idx, now-due, due >= from && due < to)
+	r.sendLag.Record(p.idx, now-due, due >= from && due < to)
 }
 
 // sendPing sends p a Ping stamped with now; the Pong carries it back.
@@ -155,13 +100,13 @@ func (s *scheduler) sendPing(p *player, now int64) {
 	var msg []byte
 	switch {
 	case s.raw != nil:
-		s.buf = s.raw.encodePing(s.buf[:0], s.r.clk.unix0+now)
+		s.buf = s.raw.encodePing(s.buf[:0], s.r.clk.Unix0+now)
 		msg = s.buf
 	case s.lean:
-		s.buf = appendPingEnvelope(s.buf[:0], s.r.clk.unix0+now)
+		s.buf = appendPingEnvelope(s.buf[:0], s.r.clk.Unix0+now)
 		msg = s.buf
 	default:
-		s.ping.ClientTimeUnixNano = s.r.clk.unix0 + now
+		s.ping.ClientTimeUnixNano = s.r.clk.Unix0 + now
 		buf, err := protocol.Encode(&s.pingEnv)
 		if err != nil {
 			p.fail("encode ping: " + err.Error())

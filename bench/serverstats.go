@@ -1,76 +1,32 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
+
+	"github.com/tickwire/tickwire/internal/loadstat"
 )
 
 // statsTimeout bounds one request to the server's debug and metrics
 // endpoints.
-const statsTimeout = 3 * time.Second
+const statsTimeout = loadstat.StatsTimeout
 
-// tickReport is GET /debug/ticks: every room's ticks since the previous
-// request.
-type tickReport struct {
-	Rooms    int     `json:"rooms"`
-	Ticks    uint64  `json:"ticks"`
-	Overruns uint64  `json:"overruns"`
-	Skipped  uint64  `json:"skipped"`
-	TickMs   msStats `json:"tick_ms"`
-	JitterMs msStats `json:"jitter_ms"`
-}
-
-// msStats are percentiles in milliseconds.
-type msStats struct {
-	P50 float64 `json:"p50"`
-	P99 float64 `json:"p99"`
-	Max float64 `json:"max"`
-}
+// tickReport is GET /debug/ticks (loadstat.TickReport); msStats are
+// percentiles in milliseconds (loadstat.MsStats).
+type (
+	tickReport = loadstat.TickReport
+	msStats    = loadstat.MsStats
+)
 
 // httpGet fetches base+path with a bounded request.
 func httpGet(ctx context.Context, hc *http.Client, base, path string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, statsTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: HTTP %d", path, resp.StatusCode)
-	}
-	return body, nil
+	return loadstat.HTTPGet(ctx, hc, base, path)
 }
 
 // fetchTicks reads (and so resets) the server's tick statistics.
 func fetchTicks(ctx context.Context, hc *http.Client, base string) (*tickReport, error) {
-	body, err := httpGet(ctx, hc, base, "/debug/ticks")
-	if err != nil {
-		return nil, err
-	}
-	var t tickReport
-	if err := json.Unmarshal(body, &t); err != nil {
-		return nil, fmt.Errorf("GET /debug/ticks: %w", err)
-	}
-	for _, m := range []*msStats{&t.TickMs, &t.JitterMs} {
-		m.P50, m.P99, m.Max = round3(m.P50), round3(m.P99), round3(m.Max)
-	}
-	return &t, nil
+	return loadstat.FetchTicks(ctx, hc, base)
 }
 
 // watchedMetrics are the server counters the report shows the change of
@@ -104,37 +60,7 @@ func parseMetrics(text string) map[string]float64 { return sumMetrics(text, watc
 // sumMetrics sums each of the named metrics of a Prometheus text
 // exposition over its labels; a metric the text lacks is left out.
 func sumMetrics(text string, names []string) map[string]float64 {
-	want := map[string]bool{}
-	for _, m := range names {
-		want[m] = true
-	}
-	out := map[string]float64{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		name, rest, ok := strings.Cut(line, " ")
-		if i := strings.IndexByte(line, '{'); i >= 0 {
-			name = line[:i]
-			if j := strings.LastIndexByte(line, '}'); j > i {
-				rest, ok = strings.TrimSpace(line[j+1:]), true
-			}
-		}
-		if !ok || !want[name] {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			continue
-		}
-		if v, err := strconv.ParseFloat(fields[0], 64); err == nil {
-			out[name] += v
-		}
-	}
-	return out
+	return loadstat.SumMetrics(text, names)
 }
 
 // metricDelta is end - start for every watched counter seen at both ends.

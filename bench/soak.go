@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lesismal/nbio/nbhttp"
+	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
+
+	"github.com/tickwire/tickwire/internal/loadstat"
 )
 
 // soakScenario is -scenario soak: arena rooms whose bots churn (leave and
@@ -125,18 +127,7 @@ func (s *soakRun) noteTickHz(hz int) error {
 }
 
 func (s *soakRun) sleepUntil(ctx context.Context, t int64) bool {
-	d := time.Duration(t - s.clk.now())
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return loadstat.SleepUntil(ctx, s.clk, t)
 }
 
 // slotRoom waits for the ramp's room slot i to exist.
@@ -229,7 +220,7 @@ func (s *soakRun) execute(ctx context.Context) (*Report, error) {
 	}
 	defer func() { stopSenders(); senders.Wait() }()
 
-	soakFrom := s.clk.now()
+	soakFrom := s.clk.Now()
 	soakTo := soakFrom + int64(cfg.duration)
 	interrupted := false
 	var sampling sync.WaitGroup
@@ -344,7 +335,7 @@ func (q *soakSender) loop(ctx context.Context) {
 	defer timer.Stop()
 	for len(q.jobs) > 0 {
 		j := q.jobs[0]
-		now := q.s.clk.now()
+		now := q.s.clk.Now()
 		if j.due > now {
 			timer.Reset(time.Duration(j.due - now))
 			select {

@@ -71,11 +71,11 @@ func (b *soakBot) due(k uint64) int64 { return b.base + int64(k-1)*b.period }
 // onWire handles one frame on a poller goroutine; data is nbio's buffer.
 func (b *soakBot) onWire(c *soakConn, data []byte) {
 	s := b.s
-	now := s.clk.now()
+	now := s.clk.Now()
 	s.bytesIn.Add(int64(wireSize(len(data), false)))
 	sc, err := scanEnvelope(data)
 	if err != nil {
-		s.errs.add("undecodable frame")
+		s.errs.Add("undecodable frame")
 		return
 	}
 	switch sc.kind {
@@ -88,7 +88,7 @@ func (b *soakBot) onWire(c *soakConn, data []byte) {
 	}
 	env := new(protocol.Envelope)
 	if err := protocol.Decode(data, 0, env); err != nil {
-		s.errs.add("undecodable frame")
+		s.errs.Add("undecodable frame")
 		return
 	}
 	if c.reqs.Reply(env) {
@@ -117,7 +117,7 @@ func (b *soakBot) onWire(c *soakConn, data []byte) {
 			s.refused.Add(1)
 			return
 		}
-		s.errs.add("error " + m.Error.Code.String())
+		s.errs.Add("error " + m.Error.Code.String())
 	}
 }
 
@@ -132,9 +132,9 @@ func (b *soakBot) onState(c *soakConn, lastSeq uint64, now int64) {
 	hi := min(lastSeq, b.ep.last)
 	n := 0
 	for k := b.ep.acked + 1; k <= hi; k++ {
-		s.latency.record(b.idx, now-b.due(k), true)
+		s.latency.Record(b.idx, now-b.due(k), true)
 		if b.ep.last-k < soakSendRing {
-			s.fromSend.record(b.idx, now-b.sentAt[k%soakSendRing], true)
+			s.fromSend.Record(b.idx, now-b.sentAt[k%soakSendRing], true)
 		}
 		n++
 	}
@@ -177,7 +177,7 @@ func (b *soakBot) sendInput(buf []byte, k uint64, now int64) []byte {
 		b.mu.Unlock()
 		return buf // the connection ended: connEnded deals with it
 	}
-	s.sendLag.record(b.idx, now-b.due(k), true)
+	s.sendLag.Record(b.idx, now-b.due(k), true)
 	s.bytesOut.Add(int64(wireSize(len(buf), true)))
 	return buf
 }
@@ -207,7 +207,7 @@ func (b *soakBot) closeEpochLocked(cause int, now int64) {
 	s.lost.Add(lost)
 	s.inFlight.Add(inFlight)
 	if lost > 0 {
-		s.lossCauses.addN(map[int]string{endChurn: "sent -grace or more before a churn", endUnexpected: "on a connection or seat the server ended", endRun: "not acknowledged within -grace at the end"}[cause], int(lost))
+		s.lossCauses.AddN(map[int]string{endChurn: "sent -grace or more before a churn", endUnexpected: "on a connection or seat the server ended", endRun: "not acknowledged within -grace at the end"}[cause], int(lost))
 	}
 }
 
@@ -227,7 +227,7 @@ func (b *soakBot) connEnded(c *soakConn) {
 	mine := b.conn == c
 	b.mu.Unlock()
 	if !mine { // not seated yet: the step that opened it fails and says why
-		b.s.unexpected.add(soakReason("connection before its join", c.Err()))
+		b.s.unexpected.Add(soakReason("connection before its join", c.Err()))
 		return
 	}
 	b.unexpected(c, soakReason("connection", c.Err()))
@@ -242,10 +242,10 @@ func (b *soakBot) unexpected(c *soakConn, reason string) {
 		b.mu.Unlock()
 		return
 	}
-	b.closeEpochLocked(endUnexpected, b.s.clk.now())
+	b.closeEpochLocked(endUnexpected, b.s.clk.Now())
 	b.sending, b.roomID = false, ""
 	b.mu.Unlock()
-	b.s.unexpected.add(reason)
+	b.s.unexpected.Add(reason)
 	select {
 	case b.lost <- struct{}{}:
 	default:
@@ -264,7 +264,7 @@ func (b *soakBot) stopSending() (*soakConn, string) {
 // endEpoch closes the current epoch for cause and forgets the connection.
 func (b *soakBot) endEpoch(cause int) {
 	b.mu.Lock()
-	b.closeEpochLocked(cause, b.s.clk.now())
+	b.closeEpochLocked(cause, b.s.clk.Now())
 	b.conn, b.roomID, b.sending, b.leaving = nil, "", false, false
 	b.mu.Unlock()
 }
@@ -303,7 +303,7 @@ func (b *soakBot) run(ctx context.Context, rampAt int64, ramped func(), rampDone
 	err := b.firstJoin(op)
 	ramped()
 	if err != nil {
-		s.failures.add(soakReason("join", err))
+		s.failures.Add(soakReason("join", err))
 		b.recover(ctx)
 	}
 	select { // churn begins once every bot had its first join
@@ -312,7 +312,7 @@ func (b *soakBot) run(ctx context.Context, rampAt int64, ramped func(), rampDone
 		return
 	}
 	cfg := s.cfg
-	now := s.clk.now()
+	now := s.clk.Now()
 	next := [3]int64{b.draw(now, cfg.leaveEvery), b.draw(now, cfg.reconnectEvery), b.draw(now, cfg.dropEvery)}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -323,7 +323,7 @@ func (b *soakBot) run(ctx context.Context, rampAt int64, ramped func(), rampDone
 				kind = i
 			}
 		}
-		timer.Reset(time.Duration(max(next[kind]-s.clk.now(), 0)))
+		timer.Reset(time.Duration(max(next[kind]-s.clk.Now(), 0)))
 		select {
 		case <-ctx.Done():
 			return
@@ -345,10 +345,10 @@ func (b *soakBot) run(ctx context.Context, rampAt int64, ramped func(), rampDone
 			err = b.drop(ctx)
 		}
 		if err != nil {
-			s.failures.add(err.Error())
+			s.failures.Add(err.Error())
 			b.recover(ctx)
 		}
-		next[kind] = b.draw(s.clk.now(), []time.Duration{cfg.leaveEvery, cfg.reconnectEvery, cfg.dropEvery}[kind])
+		next[kind] = b.draw(s.clk.Now(), []time.Duration{cfg.leaveEvery, cfg.reconnectEvery, cfg.dropEvery}[kind])
 	}
 }
 
@@ -376,8 +376,8 @@ func (b *soakBot) recover(ctx context.Context) {
 			s.recovered.Add(1)
 			return
 		}
-		s.failures.add(soakReason("recover", err))
-		if !s.sleepUntil(ctx, s.clk.now()+int64(time.Second)) {
+		s.failures.Add(soakReason("recover", err))
+		if !s.sleepUntil(ctx, s.clk.Now()+int64(time.Second)) {
 			return
 		}
 	}
@@ -472,7 +472,7 @@ func (b *soakBot) leaveAndJoin(ctx context.Context) error {
 		return errors.New("leave: no Left within " + soakOpTimeout.String())
 	}
 	b.mu.Lock()
-	b.closeEpochLocked(endChurn, s.clk.now())
+	b.closeEpochLocked(endChurn, s.clk.Now())
 	b.roomID, b.leaving = "", false
 	b.mu.Unlock()
 	s.leaves.Add(1)
@@ -511,8 +511,8 @@ func (b *soakBot) joinOther(ctx context.Context, c *soakConn, not string) error 
 			// The room sends Left before the lobby frees the player's
 			// place (tick's unseat, then OnUnseat): a join at once may
 			// find him still seated. A moment later it does not.
-			s.joinRetries.add("already_in_room just after a Left")
-			s.sleepUntil(ctx, s.clk.now()+int64(soakRetryPause))
+			s.joinRetries.Add("already_in_room just after a Left")
+			s.sleepUntil(ctx, s.clk.Now()+int64(soakRetryPause))
 		}
 		if c.Err() != nil || ctx.Err() != nil {
 			break
@@ -556,7 +556,7 @@ func (b *soakBot) drop(ctx context.Context) error {
 		s.dropsFIN.Add(1)
 	}
 	pause := soakMinPause + time.Duration(b.rng.Int64N(int64(s.cfg.dropPause-soakMinPause)+1))
-	s.sleepUntil(ctx, s.clk.now()+int64(pause)) // an ended run still comes back: its seat must not be left waiting
+	s.sleepUntil(ctx, s.clk.Now()+int64(pause)) // an ended run still comes back: its seat must not be left waiting
 	if err := b.resume(context.WithoutCancel(ctx), room); err != nil {
 		return errors.New(soakReason("back after drop", err))
 	}
@@ -591,7 +591,7 @@ func (b *soakBot) resume(ctx context.Context, room string) error {
 		if cerr := c.Err(); cerr != nil {
 			err = fmt.Errorf("%w (%v)", err, cerr)
 		}
-		s.resumeRefused.add(soakReason("rejoin", err))
+		s.resumeRefused.Add(soakReason("rejoin", err))
 		if c.Err() != nil {
 			return err
 		}
@@ -638,7 +638,7 @@ func (b *soakBot) rejoin(ctx context.Context) error {
 func (b *soakBot) leaveForGood() {
 	b.mu.Lock()
 	c, room := b.conn, b.roomID
-	b.closeEpochLocked(endRun, b.s.clk.now())
+	b.closeEpochLocked(endRun, b.s.clk.Now())
 	b.sending, b.leaving = false, true
 	b.mu.Unlock()
 	if c == nil {

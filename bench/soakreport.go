@@ -119,11 +119,11 @@ func (s *soakRun) summarize(seated int) soakSummary {
 		}
 		return m
 	}
-	sum.LossCauses = nonEmpty(s.lossCauses.snapshot())
-	sum.ResumeRefused = nonEmpty(s.resumeRefused.snapshot())
-	sum.Unexpected = nonEmpty(s.unexpected.snapshot())
-	sum.StepFailures = nonEmpty(s.failures.snapshot())
-	sum.JoinRetries = nonEmpty(s.joinRetries.snapshot())
+	sum.LossCauses = nonEmpty(s.lossCauses.Snapshot())
+	sum.ResumeRefused = nonEmpty(s.resumeRefused.Snapshot())
+	sum.Unexpected = nonEmpty(s.unexpected.Snapshot())
+	sum.StepFailures = nonEmpty(s.failures.Snapshot())
+	sum.JoinRetries = nonEmpty(s.joinRetries.Snapshot())
 
 	var soak []soakSample
 	for _, pt := range s.samples {
@@ -217,7 +217,7 @@ func (s *soakRun) summarize(seated int) soakSummary {
 // the soak phase, and the soak block.
 func (s *soakRun) report(end soakSample, seated int, rssBase int64, soakFrom int64, interrupted bool) *Report {
 	cfg := s.cfg
-	secs := max(time.Duration(s.clk.now()-soakFrom).Seconds(), 1e-9)
+	secs := max(time.Duration(s.clk.Now()-soakFrom).Seconds(), 1e-9)
 	if !interrupted {
 		secs = cfg.duration.Seconds()
 	}
@@ -230,7 +230,7 @@ func (s *soakRun) report(end soakSample, seated int, rssBase int64, soakFrom int
 		InputHz:   cfg.inputHz,
 		DurationS: round3(secs),
 		Server:    serverInfo{Kind: s.srv.kind, URL: s.srv.httpBase, PID: s.srv.pid},
-		Started:   s.clk.start.UTC().Format(time.RFC3339),
+		Started:   s.clk.Start.UTC().Format(time.RFC3339),
 		Command:   cfg.commandLine(),
 
 		LatencyFloorP99Ms: round3(float64(floorP99(cfg.period())) / 1e6),
@@ -240,23 +240,23 @@ func (s *soakRun) report(end soakSample, seated int, rssBase int64, soakFrom int
 		InputsRefused:     sum.Refused,
 		Connected:         seated,
 		Failed:            cfg.clients - seated,
-		ServerErrors:      s.errs.snapshot(),
+		ServerErrors:      s.errs.Snapshot(),
 		ClientMode:        clientLean,
 	}
 	if rep.TickHz == 0 {
 		rep.TickHz = cfg.hz
 	}
-	if f := s.failures.snapshot(); len(f) > 0 {
+	if f := s.failures.Snapshot(); len(f) > 0 {
 		rep.Failures = f
 	}
-	rep.hist = s.latency.window()
+	rep.hist = s.latency.Window()
 	rep.LatencyMs = percentilesOf(rep.hist)
-	rep.LatencyFromSendMs = percentilesOf(s.fromSend.window())
-	rep.SendLagMs = percentilesOf(s.sendLag.window())
+	rep.LatencyFromSendMs = percentilesOf(s.fromSend.Window())
+	rep.SendLagMs = percentilesOf(s.sendLag.Window())
 	if lag := rep.SendLagMs.P99; lag > float64(cfg.inputPeriod())/2e6 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the bench itself sent late (send lag p99 %.1f ms): the load generator was short of CPU, and the latency includes its delay", lag))
 	}
-	if p99 := percentilesOf(s.fromSend.window()).P99; p99 > float64(cfg.grace)/1e6 {
+	if p99 := percentilesOf(s.fromSend.Window()).P99; p99 > float64(cfg.grace)/1e6 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("input-to-state p99 from the send (%.0f ms) exceeded -grace (%v): inputs that long in flight at a churn count as lost; the server or the machine was overloaded", p99, cfg.grace))
 	}
 	clients := float64(max(seated, 1))

@@ -93,7 +93,7 @@ func (m *soakSampler) loop(ctx context.Context, from, to int64) {
 // take reads one sample, appends it and prints it (unless -quiet).
 func (m *soakSampler) take(ctx context.Context, phase string) soakSample {
 	s := m.s
-	now := s.clk.now()
+	now := s.clk.Now()
 	pt := soakSample{T: round3(float64(now) / 1e9), Phase: phase}
 	if s.srv.pid != 0 {
 		if c, err := readCPU(m.pid); err == nil {
@@ -142,7 +142,7 @@ func (m *soakSampler) take(ctx context.Context, phase string) soakSample {
 		pt.TickP99Ms, pt.TickMaxMs, pt.JitterP99Ms = &p99, &mx, &j
 		pt.Ticks, pt.Overruns, pt.Skipped = &t.Ticks, &t.Overruns, &t.Skipped
 	}
-	pt.LatencyP99Ms = percentilesOf(s.latency.takeRecent()).P99
+	pt.LatencyP99Ms = percentilesOf(s.latency.TakeRecent()).P99
 	for _, b := range s.bots {
 		c, seated := b.seated()
 		if c {
@@ -155,7 +155,7 @@ func (m *soakSampler) take(ctx context.Context, phase string) soakSample {
 	pt.Sent, pt.Acked, pt.Lost, pt.InFlight, pt.Refused = s.sent.Load(), s.acked.Load(), s.lost.Load(), s.inFlight.Load(), s.refused.Load()
 	pt.Joins, pt.Leaves, pt.Reconnect = s.joins.Load(), s.leaves.Load(), s.reconnects.Load()
 	pt.Drops = s.dropsFIN.Load() + s.dropsRST.Load()
-	for _, n := range s.unexpected.snapshot() {
+	for _, n := range s.unexpected.Snapshot() {
 		pt.Unexpect += int64(n)
 	}
 	s.samples = append(s.samples, pt)

@@ -49,6 +49,7 @@ type Node struct {
 	leases *store
 	snaps  *store // room snapshots (snapshots.go)
 	saver  *saver
+	replay *replaySink // room logs (replaylog.go)
 
 	busOnce sync.Once
 	bus     *ChannelBus // made by ChannelBus
@@ -106,6 +107,7 @@ func New(ctx context.Context, opts Options) (*Node, error) {
 		n.goOwned(func() { m.run(n.ctx) })
 	}
 	n.goOwned(func() { n.saver.run(n.ctx) })
+	n.goOwned(func() { n.replay.run(n.ctx) })
 	return n, nil
 }
 
@@ -141,7 +143,7 @@ func (n *Node) connect() (*nats.Conn, error) {
 	return nc, nil
 }
 
-// open creates or opens the five buckets.
+// open creates or opens the five buckets and the replay stream.
 func (n *Node) open(ctx context.Context) error {
 	js, err := jetstream.New(n.nc)
 	if err != nil {
@@ -182,7 +184,7 @@ func (n *Node) open(ctx context.Context) error {
 	n.snaps = stores[name("snapshots")]
 	n.saver = newSaver(n.snaps, n.opts.Name, max(time.Minute, 4*ttl), n.opts.MaxSnapshotBytes, n.log)
 	n.saver.owns = n.dir.ownsRoom
-	return nil
+	return n.openReplay(ctx, replicas)
 }
 
 // startupPatience is how long a starting node waits for JetStream to take

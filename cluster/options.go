@@ -64,6 +64,24 @@ type Options struct {
 	// MaxSnapshotBytes bounds one room's snapshot; larger ones are not
 	// saved (counted in SnapshotStats.Refused, logged). Zero: 1 MiB.
 	MaxSnapshotBytes int
+	// ReplayMaxBytes bounds the replay stream, where the rooms of games
+	// whose tick.GameInfo.Record sets NodeSink are recorded
+	// (docs/replay.md): when it is full the oldest logs go. Zero: 1 GiB;
+	// at least 1 MiB.
+	ReplayMaxBytes int64
+	// ReplayMaxAge is how long the replay stream keeps a log's chunks.
+	// Zero: 7 days; at least a minute.
+	ReplayMaxAge time.Duration
+	// ReplayMaxChunks bounds one recording in the replay stream, in
+	// chunks of up to 32 KiB; past it the recording's first chunks go,
+	// which makes it unreadable (ErrReplayTruncated), so keep it above
+	// tick.RecordOptions.MaxBytes / 32 KiB. Zero: 4096 (128 MiB, twice
+	// the default MaxBytes).
+	ReplayMaxChunks int64
+	// ReplayAckTimeout is how long a published chunk of a room's log may
+	// wait for JetStream's ack before the room's recording is dropped (a
+	// NATS outage; the room runs on unrecorded). Zero: 5 seconds.
+	ReplayAckTimeout time.Duration
 	// Logger gets the node's logs with component "cluster". Zero: none.
 	Logger zerolog.Logger
 }
@@ -137,6 +155,30 @@ func (o Options) normalize() (Options, error) {
 		o.MaxSnapshotBytes = 1 << 20
 	case o.MaxSnapshotBytes < 1<<10 || int64(o.MaxSnapshotBytes) > o.SnapshotBytes/4:
 		bad("MaxSnapshotBytes %d: want 1 KiB .. SnapshotBytes/4", o.MaxSnapshotBytes)
+	}
+	switch {
+	case o.ReplayMaxBytes == 0:
+		o.ReplayMaxBytes = 1 << 30
+	case o.ReplayMaxBytes < 1<<20:
+		bad("ReplayMaxBytes %d: want at least 1 MiB", o.ReplayMaxBytes)
+	}
+	switch {
+	case o.ReplayMaxAge == 0:
+		o.ReplayMaxAge = 7 * 24 * time.Hour
+	case o.ReplayMaxAge < time.Minute:
+		bad("ReplayMaxAge %v: want at least 1m", o.ReplayMaxAge)
+	}
+	switch {
+	case o.ReplayMaxChunks == 0:
+		o.ReplayMaxChunks = 4096
+	case o.ReplayMaxChunks < 1:
+		bad("ReplayMaxChunks %d: want at least 1", o.ReplayMaxChunks)
+	}
+	switch {
+	case o.ReplayAckTimeout == 0:
+		o.ReplayAckTimeout = 5 * time.Second
+	case o.ReplayAckTimeout < 0:
+		bad("ReplayAckTimeout %v: must not be negative", o.ReplayAckTimeout)
 	}
 	if len(errs) > 0 {
 		return o, errors.New("cluster options: " + strings.Join(errs, "; "))

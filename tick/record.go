@@ -43,6 +43,15 @@ type RecordOptions struct {
 	// remote store. Writes come from the room's goroutine through a 32 KiB
 	// buffer.
 	Sink RecordSink
+	// NodeSink records the rooms into the sink of the Rooms that run them
+	// (Options.RecordSink; in cluster mode tickwire.NewNode sets it to the
+	// cluster's JetStream stream, docs/replay.md) instead of a file in Dir.
+	// Without such a sink, Dir is used if it is set, and otherwise the
+	// rooms run unrecorded (NewRooms logs that once per game). It lets one
+	// registration record to files on a single node and to the cluster's
+	// stream in cluster mode. Not with Writer or Sink, which name their own
+	// place.
+	NodeSink bool
 	// MaxBytes bounds one room's log. When the next record would pass it,
 	// the log ends with an end record saying so and the room runs on
 	// unrecorded (logged once). 0: 64 MiB.
@@ -108,7 +117,19 @@ func (o RecordOptions) validate() []string {
 	if o.Ring < 0 {
 		errs = append(errs, fmt.Sprintf("Record.Ring %v: must not be negative", o.Ring))
 	}
+	if o.NodeSink && (o.Writer != nil || o.Sink != nil) {
+		errs = append(errs, "Record.NodeSink with Record.Writer or Record.Sink: choose one")
+	}
 	return errs
+}
+
+// withNodeSink returns o as a room of Rooms with the node sink sink
+// records: into sink when o asks for it (NodeSink) and sink is not nil.
+func (o RecordOptions) withNodeSink(sink RecordSink) RecordOptions {
+	if o.NodeSink && sink != nil && o.Writer == nil && o.Sink == nil {
+		o.Sink, o.Dir = sink, ""
+	}
+	return o
 }
 
 // The log format (docs/replay.md): logMagic, then records, each a uvarint
@@ -565,7 +586,8 @@ func (rm *room) endRecording(reason string) {
 	if rm.rec == nil {
 		return
 	}
-	if err := rm.rec.end(rm.ticks, reason); err != nil {
+	logged := rm.rec.err != nil // fail logged it: one line per room
+	if err := rm.rec.end(rm.ticks, reason); err != nil && !logged {
 		rm.log.Error().Err(err).Str("file", rm.rec.path).Msg("room log not closed cleanly")
 	}
 }

@@ -60,6 +60,11 @@ type Options struct {
 	// for room recovery). It runs on the room's goroutine and must not
 	// block: hand the snapshot off.
 	OnSnapshot func(RoomSnapshot)
+	// RecordSink is where rooms of games whose GameInfo.Record sets
+	// NodeSink are recorded (tickwire.NewNode sets it to the cluster's
+	// JetStream stream in cluster mode). Nil: those games record to their
+	// Record.Dir, or not at all.
+	RecordSink RecordSink
 	// MaxRooms caps the rooms running at once. 0: 10,000.
 	MaxRooms int
 	// InputsPerTick caps one player's inputs applied per tick; excess inputs
@@ -183,6 +188,13 @@ func NewRooms(opts Options) (*Rooms, error) {
 	case opts.Clock == nil:
 		rs.opts.Clock = SystemClock{}
 	}
+	if opts.RecordSink == nil {
+		for _, g := range opts.Registry.Games() {
+			if g.Record.NodeSink && g.Record.Dir == "" {
+				rs.log.Warn().Str("game", g.Name).Msg("game records into the node's sink (Record.NodeSink), and this node has none: its rooms run unrecorded")
+			}
+		}
+	}
 	return rs, nil
 }
 
@@ -199,6 +211,7 @@ func (rs *Rooms) Create(ctx context.Context, game string, opts RoomOptions) (*Ha
 		return nil, fmt.Errorf("create room of %q: %w", game, ErrGameNotFound)
 	}
 	info := def.gameInfo()
+	info.Record = info.Record.withNodeSink(rs.opts.RecordSink)
 	if opts.TickHz != 0 {
 		if opts.TickHz < MinTickHz || opts.TickHz > MaxTickHz {
 			return nil, fmt.Errorf("create room of %q: TickHz %d: want %d..%d", game, opts.TickHz, MinTickHz, MaxTickHz)

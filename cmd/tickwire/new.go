@@ -265,6 +265,7 @@ func scaffoldModule(ctx context.Context, n newFlags, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "\nCreated %s (module %s). Next:\n\n\tcd %s\n\tgo test ./...\n\tgo run . -addr 127.0.0.1:8080   # then open http://127.0.0.1:8080/\n", n.dir, d.Module, n.dir)
+	fmt.Fprintf(stdout, "\nWith the server running, load-test it: go run ./loadtest -url ws://127.0.0.1:8080/ws -clients 50 -duration 30s (README.md).\n")
 	fmt.Fprintf(stdout, "\nThe page is %s/web/main.ts; go generate ./... bundles it. For its types: cd web && npm install && npm run typecheck (README.md).\n", n.dir)
 	return nil
 }

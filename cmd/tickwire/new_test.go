@@ -93,7 +93,7 @@ func TestNewGame(t *testing.T) {
 	}
 	for _, f := range []string{"go.mod", "go.sum", "main.go", "README.md", "proto/mygame/v1/mygame.proto", "gen/mygamev1/mygame.pb.go",
 		"game/game.go", "game/game_test.go", "web/index.html", "web/main.ts", "web/main.js", "web/package.json", "web/tsconfig.json",
-		"web/.gitignore", "web/gen/mygame/v1/mygame_pb.js"} {
+		"web/.gitignore", "web/gen/mygame/v1/mygame_pb.js", "loadtest/main.go"} {
 		if _, err := os.Stat(filepath.Join(game, f)); err != nil {
 			t.Errorf("scaffold lacks %s", f)
 		}
@@ -186,6 +186,7 @@ func TestNewGame(t *testing.T) {
 		}
 	}
 	play(t, ctx, game, strings.Replace(base, "http://", "ws://", 1)+"/ws")
+	loadTest(t, ctx, game, strings.Replace(base, "http://", "ws://", 1)+"/ws")
 	browser := browsertest.New(t)
 	playPage(t, browser, base+"/", "mygame")
 	playPage(t, browser, base+"/builtin.html", "builtin")
@@ -416,6 +417,29 @@ func play(t *testing.T, ctx context.Context, game, url string) {
 			t.Errorf("ann in bob's snapshot: x %v moves %d, want x 430 after 3 moves", x, moves)
 		}
 		return
+	}
+}
+
+// loadTest runs the scaffold's load test (go run ./loadtest, as the
+// README says) with a few bots for 2 s against the started game: its JSON
+// report counts the clients, none failed, and it measured a latency p99.
+func loadTest(t *testing.T, ctx context.Context, game, url string) {
+	t.Helper()
+	report := filepath.Join(t.TempDir(), "report.json")
+	out := goIn(t, ctx, game, "run", "./loadtest", "-url", url, "-clients", "4", "-duration", "2s", "-json", report)
+	var rep struct {
+		Clients   int                `json:"clients"`
+		Failed    *int               `json:"failed"`
+		LatencyMs map[string]float64 `json:"latency_ms"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, report)), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Clients <= 0 || rep.Failed == nil || *rep.Failed != 0 || rep.LatencyMs["p99"] <= 0 {
+		t.Errorf("go run ./loadtest: report %+v\n%s", rep, out)
+	}
+	if !strings.Contains(out, "loadtest ") || !strings.Contains(out, "input-to-state p50") {
+		t.Errorf("go run ./loadtest printed no progress line:\n%s", out)
 	}
 }
 

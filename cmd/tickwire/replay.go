@@ -15,21 +15,30 @@ import (
 // X]] LOG...`: it re-runs each recorded room (tick.Replay) with the games
 // this binary registers (the demo's: arena and shooter) and reports what
 // it found; with -serve it then plays the (one) log to spectators until
-// ctx ends. A game module replays its own logs with tick.Replay and its
-// own registry (docs/replay.md).
+// ctx ends. With -nats it reads the logs from a cluster's replay stream
+// instead (replay_nats.go). A game module replays its own logs with
+// tick.Replay and its own registry (docs/replay.md).
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tickwire replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ignoreVersion := fs.Bool("ignore-version", false, "replay a log recorded with another version of its game")
 	serve := fs.String("serve", "", "after checking it, play the log to spectators over /ws at this address (game \""+replayGame+"\")")
 	speed := fs.Float64("speed", 1, "with -serve: recorded ticks played per tick (1: real time, 0.5 half, 4 four times)")
+	nf := addNATSReplayFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tickwire replay [-ignore-version] [-serve ADDR [-speed X]] LOG...")
+		fmt.Fprintln(stderr, "       tickwire replay -nats URL [-nats-token T] [-cluster NAME] [-game G] (-room ROOM... | -list)")
 		fmt.Fprintln(stderr, "Re-runs each recorded room tick by tick and checks it against its recording (docs/replay.md).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if nf.url != "" {
+		if *serve != "" {
+			return errors.New("replay -nats: -serve plays a log file; read it with -out first")
+		}
+		return nf.run(ctx, fs.Args(), *ignoreVersion, stdout)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
