@@ -58,6 +58,10 @@ type Node struct {
 	cancel context.CancelFunc
 	tasks  owned.Group // closed by Shutdown: a Start racing it starts none
 
+	// singletons are the singleton games' rooms as NewNode opened them
+	// (Node.Singleton); written by NewNode only.
+	singletons map[string]singletonRoom
+
 	mu      sync.Mutex
 	started bool
 	pending []func(context.Context) // tasks given to Go before Start
@@ -69,7 +73,10 @@ type Node struct {
 // interfaces of server.Options), and, with opts.Cluster, the cluster membership
 // (ctx bounds connecting to NATS and registering the node). Nothing
 // listens until Start; a Node that is never started must still be Shut
-// down to stop its parts.
+// down to stop its parts. NewNode also opens the room of every singleton
+// game registered (tick.GameInfo.Singleton; in a cluster, on the first
+// node to claim its code): one that does not open is logged, named, and
+// reported by Singleton, and the Node serves its other games.
 func NewNode(ctx context.Context, opts Options) (*Node, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("tickwire: %w", err)
@@ -192,6 +199,7 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 			return fail(fmt.Errorf("tickwire: start cluster node: %w", err))
 		}
 	}
+	n.openSingletons(ctx)
 
 	// The edge sees the parts through the interfaces of its options; the
 	// lobby's tokens are its default identities, chosen here.
@@ -257,6 +265,53 @@ func NewNode(ctx context.Context, opts Options) (*Node, error) {
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	return n, nil
+}
+
+// singletonRoom is a singleton game's room as NewNode opened it, or why
+// it did not.
+type singletonRoom struct {
+	h   *tick.Handle
+	err error
+}
+
+// openSingletons opens the room of every singleton game registered
+// (tick.GameInfo.Singleton) through the lobby, which adopts it under its
+// code. A failure is logged once, naming the game, and kept for
+// Node.Singleton; the node serves the other games all the same.
+func (n *Node) openSingletons(ctx context.Context) {
+	n.singletons = map[string]singletonRoom{}
+	for _, g := range n.rooms.Games() {
+		if !g.Singleton {
+			continue
+		}
+		h, err := n.lobby.OpenSingleton(ctx, g.Name)
+		n.singletons[g.Name] = singletonRoom{h, err}
+		switch {
+		case errors.Is(err, lobby.ErrSingletonElsewhere):
+			n.log.Info().Str("game", g.Name).Err(err).Msg("the room of game " + g.Name + " runs on another node; its players are sent there")
+		case err != nil:
+			n.log.Error().Str("game", g.Name).Err(err).Msg("game " + g.Name + " not started: its singleton room did not open")
+		}
+	}
+}
+
+// ErrNotSingleton is Node.Singleton's answer for a game that is not a
+// singleton game registered when the Node was made.
+var ErrNotSingleton = errors.New("tickwire: not a singleton game of the node")
+
+// Singleton returns the room of game, a singleton game
+// (tick.GameInfo.Singleton), as NewNode opened it, or why it did not:
+// lobby.ErrSingletonElsewhere when another node of the cluster runs it,
+// the room's start error (a damaged world, say), or ErrNotSingleton. A
+// room that has ended since shows it in its Handle's Done; NewNode does
+// not reopen it (Lobby().OpenSingleton does). Singleton games registered
+// after NewNode are not opened by it.
+func (n *Node) Singleton(game string) (*tick.Handle, error) {
+	s, ok := n.singletons[game]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotSingleton, game)
+	}
+	return s.h, s.err
 }
 
 func (n *Node) lobbyOrNil() *lobby.Lobby {

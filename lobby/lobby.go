@@ -224,6 +224,21 @@ func newPlayerID() string { return "p-" + randomString(idAlphabet, 12) }
 func newTicketID() string { return "t-" + randomString(idAlphabet, 12) }
 func newJoinCode() string { return randomString(codeAlphabet, JoinCodeLen) }
 
+// validCode reports whether a normalized code can be a room's: one the
+// lobby draws (JoinCodeLen of its alphabet) or a singleton game's own
+// (tick.GameInfo.SingletonCode: 1-64 of [A-Z0-9_-]).
+func validCode(code string) bool {
+	if len(code) == 0 || len(code) > 64 {
+		return false
+	}
+	for _, c := range []byte(code) {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
 // normalizeCode trims and upper-cases a typed join code: codes are
 // case-insensitive.
 func normalizeCode(code string) string {

@@ -132,6 +132,9 @@ func (l *Lobby) HostMatch(ctx context.Context, game string, players []string) (H
 	if err != nil {
 		return HostedMatch{}, err
 	}
+	if err := refuseSingleton(g); err != nil {
+		return HostedMatch{}, err
+	}
 	sorted := slices.Sorted(slices.Values(players))
 	if len(players) == 0 || len(players) > g.MaxPlayers || len(slices.Compact(sorted)) != len(players) {
 		return HostedMatch{}, fail(ErrBadRequest, "a match of %s has 1..%d distinct players, not %d", game, g.MaxPlayers, len(players))

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
@@ -62,6 +61,7 @@ func (l *Lobby) livePlayers(r RoomRecord) (int, bool) {
 // code. A private room is not listed and is joined by its code only.
 // req.MaxPlayers lowers the game's MaxPlayers (0: the game's), to no less
 // than the game's MinPlayers.
+// A singleton game's room is never created this way: ErrBadRequest.
 func (l *Lobby) CreateRoom(ctx context.Context, player string, req *tickwirev1.CreateRoom) (*tickwirev1.Grant, error) {
 	if err := l.checkOpen(); err != nil {
 		return nil, err
@@ -73,6 +73,9 @@ func (l *Lobby) CreateRoom(ctx context.Context, player string, req *tickwirev1.C
 	size := cmp.Or(int(req.GetMaxPlayers()), g.MaxPlayers)
 	if size < g.MinPlayers || size > g.MaxPlayers {
 		return nil, fail(ErrBadRequest, "max_players %d: game %s wants %d..%d", req.GetMaxPlayers(), g.Name, g.MinPlayers, g.MaxPlayers)
+	}
+	if err := refuseSingleton(g); err != nil {
+		return nil, err
 	}
 	defer l.lockPlayers(player)()
 	if err := l.free(ctx, player); err != nil {
@@ -149,7 +152,7 @@ func (l *Lobby) Join(ctx context.Context, player string, req *tickwirev1.LobbyJo
 	default:
 		code := normalizeCode(req.JoinCode)
 		return l.join(ctx, player, func() (RoomRecord, error) {
-			if len(code) != JoinCodeLen || strings.Trim(code, codeAlphabet) != "" {
+			if !validCode(code) {
 				return RoomRecord{}, fail(ErrRoomNotFound, "no room has join code %q", req.JoinCode)
 			}
 			return l.dir.RoomByCode(ctx, code)
@@ -206,6 +209,8 @@ func (l *Lobby) reserve(ctx context.Context, player string, rec RoomRecord, memb
 // QuickJoin seats player in the fullest joinable public room of game (the
 // oldest among equals), or creates a public room when none has a free seat
 // (Colyseus's joinOrCreate). In a cluster, rooms on this node come first.
+// A singleton game's quick-join seats player in its one room, wherever it
+// runs, and never creates one (see OpenSingleton).
 func (l *Lobby) QuickJoin(ctx context.Context, player, game string) (*tickwirev1.Grant, error) {
 	if err := l.checkOpen(); err != nil {
 		return nil, err
@@ -221,6 +226,9 @@ func (l *Lobby) QuickJoin(ctx context.Context, player, game string) (*tickwirev1
 	mu := l.quickLock(g.Name)
 	mu.Lock()
 	defer mu.Unlock()
+	if g.Singleton {
+		return l.quickJoinSingleton(ctx, player, g)
+	}
 	recs, err := l.dir.Rooms(ctx, g.Name)
 	if err != nil {
 		return nil, err
@@ -276,7 +284,8 @@ func (l *Lobby) Adopt(ctx context.Context, h *tick.Handle, private bool) (RoomRe
 // like a typed one; empty: a random one). Join codes are unique among live
 // rooms of the whole directory, so a fixed code makes a room one of a
 // kind: in a cluster, the second node to adopt a room under the same code
-// gets ErrJoinCodeTaken (the crossword's one world uses this).
+// gets ErrJoinCodeTaken. A singleton game (tick.GameInfo.Singleton) needs
+// none of this by hand: OpenSingleton does it.
 func (l *Lobby) AdoptAs(ctx context.Context, h *tick.Handle, private bool, joinCode string) (RoomRecord, error) {
 	if err := l.checkOpen(); err != nil {
 		return RoomRecord{}, err

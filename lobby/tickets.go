@@ -22,7 +22,8 @@ const maxAttrLen = 32
 // req.Region and req.Mode, when set, must be equal in every ticket of a
 // match (empty matches empty only). Errors:
 // ErrGameNotFound, ErrBadRequest (party too large, without the asker, with
-// an unknown player or a duplicate; a skill that is not a finite number),
+// an unknown player or a duplicate; a skill that is not a finite number;
+// a singleton game, tick.GameInfo.Singleton, which has one room to join),
 // ErrAlreadyQueued, ErrAlreadyInRoom, ErrTooManyTickets.
 func (l *Lobby) CreateTicket(ctx context.Context, player string, req *tickwirev1.CreateTicket) (string, error) {
 	if req == nil {
@@ -33,6 +34,9 @@ func (l *Lobby) CreateTicket(ctx context.Context, player string, req *tickwirev1
 	}
 	g, err := l.game(req.Game)
 	if err != nil {
+		return "", err
+	}
+	if err := refuseSingleton(g); err != nil {
 		return "", err
 	}
 	party := req.Party

@@ -1,6 +1,7 @@
 package tick
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -51,12 +52,30 @@ type GameInfo struct {
 	// Record turns on the recording of the game's rooms for Replay
 	// (docs/replay.md). The zero value records nothing.
 	Record RecordOptions
+	// Singleton makes the game one persistent room, a world rather than a
+	// match (docs/writing-a-game.md, "Singleton rooms"): exactly one room
+	// of it runs per node, or per cluster in cluster mode; tickwire.NewNode
+	// opens it when the node starts; the lobby lists it, never closes it
+	// for being idle, and joins players to it by quick-join or by
+	// SingletonCode, but creates no other room of the game (Rooms.Create
+	// refuses a second one with ErrSingletonRunning). false: rooms come
+	// and go as players ask.
+	Singleton bool
+	// SingletonCode is the singleton room's join code, the stable name it
+	// is known by: 1-64 of [A-Z0-9_-] (typed codes are upper-cased). The
+	// codes are unique across a cluster's directory, which is what keeps
+	// the room to one node. Empty: the game's Name upper-cased. Only with
+	// Singleton.
+	SingletonCode string
 	// StateType and InputType are the full protobuf names of the game's
 	// state and input messages. Register fills them in.
 	StateType, InputType string
 }
 
-var gameNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var (
+	gameNameRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	singletonCodeRE = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,63}$`)
+)
 
 // normalize fills in defaults and returns every problem found.
 func (g GameInfo) normalize() (GameInfo, error) {
@@ -81,6 +100,15 @@ func (g GameInfo) normalize() (GameInfo, error) {
 	}
 	if g.MinPlayers < 1 || g.MaxPlayers < g.MinPlayers {
 		errs = append(errs, fmt.Sprintf("MinPlayers %d, MaxPlayers %d: want 1 <= MinPlayers <= MaxPlayers", g.MinPlayers, g.MaxPlayers))
+	}
+	switch {
+	case g.Singleton:
+		g.SingletonCode = strings.ToUpper(strings.TrimSpace(cmp.Or(g.SingletonCode, g.Name)))
+		if !singletonCodeRE.MatchString(g.SingletonCode) {
+			errs = append(errs, fmt.Sprintf("SingletonCode %q: want 1-64 of [A-Z0-9_-]", g.SingletonCode))
+		}
+	case g.SingletonCode != "":
+		errs = append(errs, fmt.Sprintf("SingletonCode %q without Singleton", g.SingletonCode))
 	}
 	errs = append(errs, g.Record.validate()...)
 	if len(errs) > 0 {

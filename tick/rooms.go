@@ -203,8 +203,8 @@ func (rs *Rooms) Games() []GameInfo { return rs.opts.Registry.Games() }
 
 // Create starts a room of game and returns once the game's Init has run on
 // the room's goroutine. It fails with ErrGameNotFound, ErrTooManyRooms,
-// ErrClosed, an invalid opts, Init's error, or ctx's error (the room is
-// then stopped).
+// ErrClosed, ErrSingletonRunning, an invalid opts, Init's error, or ctx's
+// error (the room is then stopped).
 func (rs *Rooms) Create(ctx context.Context, game string, opts RoomOptions) (*Handle, error) {
 	def, ok := rs.opts.Registry.lookup(game)
 	if !ok {
@@ -236,6 +236,12 @@ func (rs *Rooms) Create(ctx context.Context, game string, opts RoomOptions) (*Ha
 	if len(rs.rooms) >= rs.opts.MaxRooms {
 		rs.mu.Unlock()
 		return nil, ErrTooManyRooms
+	}
+	if info.Singleton {
+		if running := rs.runningLocked(game); running != "" {
+			rs.mu.Unlock()
+			return nil, fmt.Errorf("create room of %q: room %s: %w", game, running, ErrSingletonRunning)
+		}
 	}
 	id := opts.ID
 	if id != "" && rs.rooms[id] != nil {
@@ -301,6 +307,22 @@ func (rs *Rooms) newRoom(id string, def definition, info GameInfo, seed uint64) 
 	rm.inputPool.New = func() any { return rm.game.newInput() }
 	rm.bc.init(id, rm.game.newState(), rm.game.hasViews(), rm.game.hasTopics())
 	return rm
+}
+
+// ErrSingletonRunning is Create's error for a second room of a singleton
+// game (GameInfo.Singleton) while its room runs in this Rooms: a
+// *protocol.Error (BAD_REQUEST), like the runtime's other errors.
+var ErrSingletonRunning = &protocol.Error{Code: protocol.CodeBadRequest, Msg: "the game has one room, running already: join it"}
+
+// runningLocked returns the id of a room of game that has not ended, or
+// "". The caller holds rs.mu.
+func (rs *Rooms) runningLocked(game string) string {
+	for id, h := range rs.rooms {
+		if h.rm.info.Name == game && !h.rm.ended.Load() {
+			return id
+		}
+	}
+	return ""
 }
 
 // forget removes rm once its goroutine ends. Called on rm's goroutine.

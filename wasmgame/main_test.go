@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
 	"go.uber.org/goleak"
+
+	"github.com/tickwire/tickwire/internal/wasmbuild"
 )
 
 // The guests the tests load, built from source by TestMain (Go's build
@@ -38,13 +39,13 @@ func run(m *testing.M) int {
 		ldflags  string
 		dst      *string
 	}{
-		{"arena.wasm", "../examples/arena/wasm", "", &guests.arena},
+		{"arena.wasm", wasmbuild.Arena, "", &guests.arena},
 		{"probe1.wasm", "./testdata/probe", "-X main.version=1", &guests.probeV1},
 		{"probe2.wasm", "./testdata/probe", "-X main.version=2", &guests.probeV2},
 	}
 	for _, b := range builds {
 		out := filepath.Join(dir, b.out)
-		if err := buildGuest(out, b.pkg, b.ldflags); err != nil {
+		if err := wasmbuild.Build(out, b.pkg, b.ldflags); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
@@ -60,14 +61,4 @@ func run(m *testing.M) int {
 		}
 	}
 	return code
-}
-
-// buildGuest builds pkg as a WASI reactor at out.
-func buildGuest(out, pkg, ldflags string) error {
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-ldflags", ldflags, "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build %s: %v\n%s", pkg, err, b)
-	}
-	return nil
 }

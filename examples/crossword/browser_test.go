@@ -27,8 +27,8 @@ import (
 var updateScreenshot = flag.Bool("update-screenshot", false, "TestCrosswordInChromium writes the README's screenshot, docs/crossword.png")
 
 // startWorld serves the crossword as the demo does: the game registered
-// with a data directory, its world room opened and adopted by the lobby,
-// the page and the SDK mounted. It returns the server's base URL.
+// with a data directory, its world room opened by NewNode (a singleton
+// game) and adopted by the lobby, the page and the SDK mounted. It returns the server's base URL.
 func startWorld(t *testing.T) string {
 	t.Helper()
 	reg := tick.NewRegistry()
@@ -53,9 +53,7 @@ func startWorld(t *testing.T) string {
 			t.Errorf("node.Shutdown: %v", err)
 		}
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := crossword.OpenWorld(ctx, node.Rooms(), node.Lobby()); err != nil {
+	if _, err := node.Singleton(crossword.Name); err != nil { // NewNode opened the world
 		t.Fatal(err)
 	}
 	return node.URL()

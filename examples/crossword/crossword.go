@@ -47,8 +47,9 @@
 // second later, rewriting the whole journal; nothing is acknowledged
 // meanwhile.
 //
-// There is one world per process: Register registers the game as
-// "crossword" (10 Hz, up to 20,000 players) and OpenWorld starts its room.
+// There is one world per process, or per cluster: Register registers the
+// game as "crossword" (10 Hz, up to 20,000 players), a singleton game
+// (tick.GameInfo.Singleton) whose room tickwire.NewNode opens at start.
 // Its state and input are tickwire.crossword.v1.State and Input; the README's
 // "Crossword" section has the rules.
 package crossword
@@ -147,9 +148,11 @@ func DefaultDataDir() (string, error) {
 	return filepath.Join(dir, "tickwire", "crossword"), nil
 }
 
-// Info is the game's registration.
+// Info is the game's registration: a singleton game (one world, opened
+// by tickwire.NewNode at start) known by the join code WorldCode.
 func Info() tick.GameInfo {
-	return tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers, ReconnectGrace: ReconnectGrace}
+	return tick.GameInfo{Name: Name, TickHz: TickHz, MinPlayers: 1, MaxPlayers: MaxPlayers, ReconnectGrace: ReconnectGrace,
+		Singleton: true, SingletonCode: WorldCode}
 }
 
 // Register adds the crossword to reg (tick.DefaultRegistry() in the demo)

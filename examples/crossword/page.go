@@ -25,8 +25,9 @@ var pageAssets = map[string]pages.Asset{
 
 // Page serves the crossword's browser page and its ES modules (page.js, the
 // client; board.js, the drawing) under Path. The page joins the world with
-// JoinRoom{game} (the lobby's quick-join finds the one world room that
-// OpenWorld adopted); the query parameter room=ID joins that room instead,
+// JoinRoom{game} (the crossword is a singleton game: the lobby's
+// quick-join seats players in its one world room, on whichever node of a
+// cluster runs it); the query parameter room=ID joins that room instead,
 // game=NAME plays a variant registered under another name (tests). Anything
 // else under Path is 404.
 func Page() http.Handler { return pages.Handler(Path, pageFiles, pageAssets) }

@@ -2,7 +2,6 @@ package crossword
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/tickwire/tickwire/lobby"
@@ -11,14 +10,20 @@ import (
 
 // OpenWorld returns the crossword's one world room in rooms, starting it
 // when none runs (which loads the snapshot: a corrupt one fails here, with
-// the file named). A new room is adopted by lob, if not nil, so that the
-// room browser lists it and quick-join finds it. Register the game in
-// rooms' registry first.
+// the file named). With lob it is lob.OpenSingleton(ctx, Name): the room
+// is adopted under WorldCode, listed and found by quick-join, and on a
+// cluster node whose directory has the world on another node it returns
+// ErrWorldElsewhere. Register the game in rooms' registry first.
 //
-// A server calls it once at start; a world room that ends (say, it
-// failed) is not restarted by itself. In a cluster only one node runs the
-// world (see WorldCode).
+// Deprecated: the crossword is a singleton game (Info sets
+// tick.GameInfo.Singleton), so tickwire.NewNode opens its world at start
+// (see Node.Singleton), and a program with a bare lobby calls
+// Lobby.OpenSingleton. OpenWorld stays for programs that run tick.Rooms
+// without a lobby (the bench's server) and for older callers.
 func OpenWorld(ctx context.Context, rooms *tick.Rooms, lob *lobby.Lobby) (*tick.Handle, error) {
+	if lob != nil {
+		return lob.OpenSingleton(ctx, Name)
+	}
 	for _, info := range rooms.List(Name) {
 		if h, err := rooms.Get(info.ID); err == nil {
 			return h, nil
@@ -28,25 +33,19 @@ func OpenWorld(ctx context.Context, rooms *tick.Rooms, lob *lobby.Lobby) (*tick.
 	if err != nil {
 		return nil, fmt.Errorf("open the crossword world: %w", err)
 	}
-	if lob != nil {
-		if _, err := lob.AdoptAs(ctx, h, false, WorldCode); err != nil {
-			_ = h.Close(context.WithoutCancel(ctx))
-			if errors.Is(err, lobby.ErrJoinCodeTaken) {
-				return nil, ErrWorldElsewhere
-			}
-			return nil, fmt.Errorf("open the crossword world: %w", err)
-		}
-	}
 	return h, nil
 }
 
-// WorldCode is the world room's join code. Join codes are unique among the
-// live rooms of a lobby's directory, so in a cluster exactly one node runs
-// the world: OpenWorld on the others returns ErrWorldElsewhere, and their
-// players are sent to it (a /ws join answers ROOM_ELSEWHERE with its node's
-// URL; the page goes there).
+// WorldCode is the world room's join code, its tick.GameInfo.SingletonCode.
+// Join codes are unique among the live rooms of a lobby's directory, so in
+// a cluster exactly one node runs the world; the others' players are sent
+// to it (a /ws join answers ROOM_ELSEWHERE with its node's URL; the page
+// goes there).
 const WorldCode = "WORLD"
 
 // ErrWorldElsewhere is OpenWorld's answer on a cluster node when another
 // node runs the world already.
-var ErrWorldElsewhere = errors.New("the crossword world runs on another node of the cluster")
+//
+// Deprecated: it is lobby.ErrSingletonElsewhere, which Node.Singleton and
+// Lobby.OpenSingleton return.
+var ErrWorldElsewhere = lobby.ErrSingletonElsewhere

@@ -37,9 +37,8 @@ func serveWorld(t *testing.T, dir string) (*server.Server, *tick.Rooms, *lobby.L
 		t.Fatal(err)
 	}
 	node := startNode(t, tickwire.Options{Games: reg, Metrics: metrics, Name: "test"})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := OpenWorld(ctx, node.Rooms(), node.Lobby()); err != nil {
+	// A singleton game: NewNode opened the world.
+	if _, err := node.Singleton(Name); err != nil {
 		t.Fatal(err)
 	}
 	return node.Server(), node.Rooms(), node.Lobby()
@@ -302,9 +301,12 @@ func TestOpenWorld(t *testing.T) {
 	if err != nil || h2.ID() != h.ID() {
 		t.Fatalf("a second OpenWorld: %v, %v; want the same room", h2, err)
 	}
-	// Another room of the game cannot open the same world.
-	if _, err := rooms.Create(ctx, Name, tick.RoomOptions{}); !errors.Is(err, ErrWorldOpen) {
-		t.Fatalf("a second world room: %v, want ErrWorldOpen", err)
+	// A singleton game has no second room.
+	if !info.Singleton || info.SingletonCode != WorldCode {
+		t.Errorf("registration %+v: want a singleton known by %s", info, WorldCode)
+	}
+	if _, err := rooms.Create(ctx, Name, tick.RoomOptions{}); !errors.Is(err, tick.ErrSingletonRunning) {
+		t.Fatalf("a second world room: %v, want tick.ErrSingletonRunning", err)
 	}
 	if err := rooms.Close(ctx); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@
 //
 //	go run ./examples/demo [-addr 127.0.0.1:8080] [-tls-cert F -tls-key F]
 //	    [-origins a,b] [-log-level info] [-log-format console|json]
-//	    [-publish-secret S] [-data-dir DIR] [-precise-timers]
+//	    [-publish-secret S] [-data-dir DIR] [-wasm-dir DIR] [-precise-timers]
 //	    [-nats URLS -cluster-secret-file F ...]
 //
 // SIGINT or SIGTERM shuts it down gracefully: WebSockets get close 1001.

@@ -14,27 +14,36 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/tickwire/tickwire"
-	_ "github.com/tickwire/tickwire/examples/arena" // registers the "arena" game
+	"github.com/tickwire/tickwire/examples/arena" // registers the "arena" game
 	"github.com/tickwire/tickwire/examples/crossword"
 	"github.com/tickwire/tickwire/examples/echo"
 	"github.com/tickwire/tickwire/examples/shooter" // registers the "shooter" game; its page
 	"github.com/tickwire/tickwire/examples/ticker"
+	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
 	"github.com/tickwire/tickwire/tick"
+	"github.com/tickwire/tickwire/wasmgame"
 )
 
 // Usage is the demo's synopsis, for help texts.
 const Usage = `[-addr 127.0.0.1:8080] [-tls-cert F -tls-key F] [-origins a,b]
     [-log-level info] [-log-format console|json] [-publish-secret S]
-    [-data-dir DIR] [-precise-timers] [-nats URLS -cluster-secret-file F ...]`
+    [-data-dir DIR] [-wasm-dir DIR] [-precise-timers]
+    [-nats URLS -cluster-secret-file F ...]`
 
 // config is the demo's command line.
 type config struct {
 	node tickwire.Options
 	// dataDir is where the crossword keeps its world.
 	dataDir string
+	// wasmDir is the folder of WASM games (-wasm-dir), "" for none.
+	wasmDir string
 }
 
 // parseFlags reads the demo's flags (name names the flag set in errors
@@ -46,6 +55,7 @@ func parseFlags(name string, args []string, logOut io.Writer) (config, error) {
 	fs.SetOutput(logOut)
 	c.node.AddFlags(fs)
 	fs.StringVar(&c.dataDir, "data-dir", "", "where the crossword keeps its world (default: <user cache dir>/tickwire/crossword)")
+	fs.StringVar(&c.wasmDir, "wasm-dir", "", "a folder of WebAssembly games, loaded in the background and reloaded when a file changes: arena.wasm is game arena-wasm (docs/wasm.md); compiled code is cached in <user cache dir>/tickwire/wasm")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -56,7 +66,7 @@ func parseFlags(name string, args []string, logOut io.Writer) (config, error) {
 }
 
 // Run runs the demo with the command-line arguments args (the flags of
-// tickwire.Options.AddFlags and -data-dir) until ctx ends, then shuts it
+// tickwire.Options.AddFlags, -data-dir and -wasm-dir) until ctx ends, then shuts it
 // down gracefully; logs, usage and flag errors go to logOut. ready, if not
 // nil, is called with the Node once it listens. A -h or -help argument
 // returns flag.ErrHelp.
@@ -95,14 +105,19 @@ func RunNamed(ctx context.Context, name string, args []string, logOut io.Writer,
 	if err != nil {
 		return err
 	}
+	// The crossword is a singleton game: NewNode opened its world (on one
+	// node of a cluster) or logged why not. A damaged world is reported,
+	// never replaced: the rest of the demo runs without the crossword.
 	log := node.Logger()
-	switch _, err := crossword.OpenWorld(ctx, node.Rooms(), node.Lobby()); {
-	case errors.Is(err, crossword.ErrWorldElsewhere):
-		log.Info().Msg("the crossword world runs on another node; its players are sent there")
-	case err != nil:
-		// A damaged world is reported, never replaced: the rest of the
-		// demo runs without the crossword.
-		log.Error().Err(err).Msg("crossword not started")
+	var wasm *wasmgame.Dir
+	if c.wasmDir != "" {
+		if wasm, err = openWasmDir(c.wasmDir, games, log); err != nil {
+			_ = node.Shutdown(context.Background())
+			return err
+		}
+		// Compiling takes seconds: in the background, the games appear
+		// in the lobby as they load.
+		_ = node.Go(wasm.Run)
 	}
 	mountExamples(node)
 	// The ticker's publisher: a backend posting score updates to /publish.
@@ -116,6 +131,9 @@ func RunNamed(ctx context.Context, name string, args []string, logOut io.Writer,
 	})
 	if err := node.Start(); err != nil {
 		_ = node.Shutdown(context.Background())
+		if wasm != nil {
+			_ = wasm.Close(context.Background())
+		}
 		return err
 	}
 	if ready != nil {
@@ -125,7 +143,31 @@ func RunNamed(ctx context.Context, name string, args []string, logOut io.Writer,
 	log.Info().Msg("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), tickwire.ShutdownTimeout)
 	defer cancel()
-	return node.Shutdown(sctx)
+	err = node.Shutdown(sctx)
+	if wasm != nil { // after the rooms: their modules are released
+		err = errors.Join(err, wasm.Close(sctx))
+	}
+	return err
+}
+
+// wasmGames are the games -wasm-dir loads, by file name: the types the
+// demo knows for each.
+func wasmGames() map[string]wasmgame.DirGame {
+	return map[string]wasmgame.DirGame{
+		// The arena as a guest (examples/arena/wasm), beside the native one.
+		"arena": wasmgame.Game[*arenav1.State, *arenav1.Input](tick.GameInfo{Name: "arena-wasm", TickHz: arena.TickHz, MaxPlayers: arena.MaxPlayers}),
+	}
+}
+
+// openWasmDir prepares the -wasm-dir folder's games for games, with
+// wazero's compiled code kept in the user's cache folder (in memory when
+// there is none).
+func openWasmDir(dir string, games *tick.Registry, log zerolog.Logger) (*wasmgame.Dir, error) {
+	cacheDir := ""
+	if c, err := os.UserCacheDir(); err == nil {
+		cacheDir = filepath.Join(c, "tickwire", "wasm")
+	}
+	return wasmgame.OpenDir(wasmgame.DirOptions{Dir: dir, Registry: games, Games: wasmGames(), CacheDir: cacheDir, Logger: log})
 }
 
 // mountExamples adds every example's pages and the landing page.
