@@ -8,8 +8,8 @@ import (
 	"math"
 	"sync/atomic"
 
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp/websocket"
+	"github.com/lesismal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp/websocket"
 	"google.golang.org/protobuf/proto"
 
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/lesismal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp/websocket"
 	"github.com/rs/zerolog"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp/websocket"
 	"github.com/tickwire/tickwire/server"
 )
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp/websocket"
+	"github.com/lesismal/nbio/nbhttp/websocket"
 
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/protocol"

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/internal/loadstat"

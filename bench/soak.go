@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/internal/loadstat"
 )

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tickwire/tickwire/internal/nbio"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp/websocket"
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp/websocket"
 
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/internal/nbclose"

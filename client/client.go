@@ -16,9 +16,9 @@ import (
 	"time"
 
 	ltls "github.com/lesismal/llib/std/crypto/tls"
-	"github.com/tickwire/tickwire/internal/nbio"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp/websocket"
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp/websocket"
 
 	"github.com/tickwire/tickwire/internal/nbclose"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"

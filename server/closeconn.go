@@ -3,8 +3,8 @@ package server
 import (
 	"net"
 
-	"github.com/tickwire/tickwire/internal/nbio"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/internal/nbclose"
 )

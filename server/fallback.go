@@ -16,9 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/tickwire/tickwire/internal/nbio"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
 	"github.com/tickwire/tickwire/server/internal/wsframe"
 
 	ltls "github.com/lesismal/llib/std/crypto/tls"

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tickwire/tickwire/internal/nbio"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp"
 
 	ltls "github.com/lesismal/llib/std/crypto/tls"
 )

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/lesismal/nbio/logging"
 	"github.com/rs/zerolog"
-	"github.com/tickwire/tickwire/internal/nbio/logging"
 )
 
 // nbio logs through a package-level logger of its own. Programs route it

@@ -19,11 +19,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
-	"github.com/tickwire/tickwire/internal/nbio"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/internal/owned"
 	"github.com/tickwire/tickwire/protocol"

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"github.com/tickwire/tickwire/internal/nbio"
+	"github.com/lesismal/nbio"
 	"golang.org/x/sys/unix"
 )
 

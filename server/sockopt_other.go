@@ -2,7 +2,7 @@
 
 package server
 
-import "github.com/tickwire/tickwire/internal/nbio"
+import "github.com/lesismal/nbio"
 
 // limitUnsent is Linux-only (TCP_NOTSENT_LOWAT); elsewhere the kernel's
 // send buffer is left as it is.

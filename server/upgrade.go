@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/server/internal/wsframe"

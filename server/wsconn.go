@@ -5,7 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
+	"github.com/lesismal/nbio/nbhttp"
 
 	"github.com/tickwire/tickwire/server/internal/wsframe"
 )

@@ -19,10 +19,10 @@ import (
 
 	cws "github.com/coder/websocket"
 	gws "github.com/gorilla/websocket"
+	"github.com/lesismal/nbio/logging"
+	"github.com/lesismal/nbio/nbhttp"
+	nbws "github.com/lesismal/nbio/nbhttp/websocket"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/tickwire/tickwire/internal/nbio/logging"
-	"github.com/tickwire/tickwire/internal/nbio/nbhttp"
-	nbws "github.com/tickwire/tickwire/internal/nbio/nbhttp/websocket"
 
 	"github.com/tickwire/tickwire/gateway"
 	"github.com/tickwire/tickwire/lobby"

@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tickwire/tickwire/internal/nbio/logging"
+	"github.com/lesismal/nbio/logging"
 )
 
 // config is the parsed command line.

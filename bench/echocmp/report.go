@@ -58,7 +58,7 @@ func describeMachine() machine {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			switch d.Path {
-			case "github.com/tickwire/tickwire/internal/nbio":
+			case "github.com/lesismal/nbio":
 				m.NBIO = d.Version
 			case "github.com/coder/websocket":
 				m.Coder = d.Version

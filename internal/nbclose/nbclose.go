@@ -19,7 +19,7 @@ package nbclose
 import (
 	"time"
 
-	"github.com/tickwire/tickwire/internal/nbio"
+	"github.com/lesismal/nbio"
 	"golang.org/x/sys/unix"
 )
 

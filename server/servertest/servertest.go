@@ -116,8 +116,8 @@ func CheckFor(t testing.TB, total, interval time.Duration, f func() error) {
 func VerifyTestMain(m *testing.M, extra ...goleak.Option) {
 	server.QuietNBIO()
 	goleak.VerifyTestMain(m, append([]goleak.Option{
-		goleak.IgnoreAnyFunction("github.com/tickwire/tickwire/internal/nbio/timer.(*Timer).loop"),
-		goleak.IgnoreTopFunction("github.com/tickwire/tickwire/internal/nbio/taskpool.New.func3"),
+		goleak.IgnoreAnyFunction("github.com/lesismal/nbio/timer.(*Timer).loop"),
+		goleak.IgnoreTopFunction("github.com/lesismal/nbio/taskpool.New.func3"),
 		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
