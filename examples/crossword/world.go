@@ -15,11 +15,10 @@ import (
 // cluster node whose directory has the world on another node it returns
 // ErrWorldElsewhere. Register the game in rooms' registry first.
 //
-// Deprecated: the crossword is a singleton game (Info sets
-// tick.GameInfo.Singleton), so tickwire.NewNode opens its world at start
-// (see Node.Singleton), and a program with a bare lobby calls
-// Lobby.OpenSingleton. OpenWorld stays for programs that run tick.Rooms
-// without a lobby (the bench's server) and for older callers.
+// The crossword is a singleton game (Info sets tick.GameInfo.Singleton),
+// so tickwire.NewNode opens its world at start (see Node.Singleton);
+// OpenWorld is for programs that assemble tick.Rooms and a lobby
+// themselves, or run rooms without a lobby (the bench's server).
 func OpenWorld(ctx context.Context, rooms *tick.Rooms, lob *lobby.Lobby) (*tick.Handle, error) {
 	if lob != nil {
 		return lob.OpenSingleton(ctx, Name)
@@ -44,8 +43,6 @@ func OpenWorld(ctx context.Context, rooms *tick.Rooms, lob *lobby.Lobby) (*tick.
 const WorldCode = "WORLD"
 
 // ErrWorldElsewhere is OpenWorld's answer on a cluster node when another
-// node runs the world already.
-//
-// Deprecated: it is lobby.ErrSingletonElsewhere, which Node.Singleton and
-// Lobby.OpenSingleton return.
+// node runs the world already: lobby.ErrSingletonElsewhere, which
+// Node.Singleton and Lobby.OpenSingleton return.
 var ErrWorldElsewhere = lobby.ErrSingletonElsewhere
