@@ -107,14 +107,28 @@ func openStore(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg s
 	if cfg.MaxValue > 0 {
 		sc.MaxMsgSize = cfg.MaxValue
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+	st, err := js.CreateOrUpdateStream(ctx, sc)
+	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
+	}
+	// A replicated stream answers publishes once it has a leader: a write
+	// sent before that gets "no response from stream" (seen in CI).
+	for sc.Replicas > 1 {
+		info, err := st.Info(ctx)
+		if err == nil && info.Cluster != nil && info.Cluster.Leader != "" {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("bucket %s: no stream leader: %w", cfg.Bucket, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	kv, err := js.KeyValue(ctx, cfg.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
 	}
-	st, err := js.Stream(ctx, sc.Name)
+	st, err = js.Stream(ctx, sc.Name)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket, err)
 	}
