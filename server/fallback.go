@@ -19,11 +19,12 @@ import (
 	"github.com/lesismal/nbio"
 	"github.com/lesismal/nbio/nbhttp"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/tickwire/tickwire/server/internal/wsframe"
 
 	ltls "github.com/lesismal/llib/std/crypto/tls"
 
+	"github.com/tickwire/tickwire/internal/nbclose"
 	"github.com/tickwire/tickwire/protocol"
+	"github.com/tickwire/tickwire/server/internal/wsframe"
 )
 
 // The HTTP fallback transport, for networks that block WebSockets: a
@@ -151,7 +152,7 @@ func (f *fallback) serveStream(w http.ResponseWriter, r *http.Request) {
 	}
 	f.requests.WithLabelValues(route, "200").Inc()
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	st := &sseStream{f: f, conn: conn, sid: sid, origin: r.Header.Get("Origin"), token: sha256.Sum256([]byte(token))}
+	st := &sseStream{f: f, conn: conn, w: nbclose.NewWriter(conn), sid: sid, origin: r.Header.Get("Origin"), token: sha256.Sum256([]byte(token))}
 	sess := newSession(s, st, endpointFallback, host)
 	sess.game = g
 	st.sess = sess
@@ -169,11 +170,10 @@ func (f *fallback) serveStream(w http.ResponseWriter, r *http.Request) {
 	sess.mu.Lock()
 	sess.inflight.Add(int64(len(head)))
 	sess.progress.Store(time.Now().UnixNano())
-	_, err = conn.Write(head)
+	err = st.w.Write(head, st.wrote)
 	sess.mu.Unlock()
 	if err != nil {
-		_ = conn.Close()
-		return
+		return // the Writer has its poller close it
 	}
 	f.mu.Lock()
 	f.streams[sid] = st
@@ -323,7 +323,8 @@ func (st *sseStream) receive(body []byte) (status int, reason string) {
 type sseStream struct {
 	f      *fallback
 	sess   *session
-	conn   net.Conn // the hijacked connection: *nbhttp.Conn over nbio (or TLS)
+	conn   net.Conn        // the hijacked connection: *nbhttp.Conn over nbio (or TLS)
+	w      *nbclose.Writer // every write to conn goes through it
 	sid    string
 	origin string
 	token  [32]byte // SHA-256 of the token the stream was opened with
@@ -387,7 +388,7 @@ func (st *sseStream) write(mt wsframe.Opcode, data []byte) error {
 		b = append(b, "\n\n"...)
 	}
 	st.buf = b
-	_, err := st.conn.Write(b)
+	err := st.w.Write(b, st.wrote)
 	if cap(st.buf) > 64<<10 {
 		st.buf = nil // do not keep a snapshot-sized buffer per idle session
 	}
@@ -415,7 +416,11 @@ func (st *sseStream) wireSize(mt wsframe.Opcode, n int) int64 {
 	return int64(len(sseDataPrefix) + base64.StdEncoding.EncodedLen(n) + 2)
 }
 
-func (st *sseStream) abort() error           { return closeConn(st.conn) }
+func (st *sseStream) abort() error { return closeConn(st.conn) }
+
+// wrote counts bytes the Writer wrote itself, as nbio's callback counts
+// those it writes.
+func (st *sseStream) wrote(n int)            { st.f.s.wrote(st.sess, n) }
 func (st *sseStream) closedAfterFlush() bool { return true }
 
 // UnderlayerConn implements nbhttp.ParserCloser (nbio's TLS reader needs it).

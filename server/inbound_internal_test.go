@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	_ "github.com/tickwire/tickwire/examples/arena" // registers "arena"
+	"github.com/tickwire/tickwire/internal/nbclose"
 	arenav1 "github.com/tickwire/tickwire/proto/tickwire/arena/v1"
 	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
@@ -41,7 +42,7 @@ func newInboundRig(tb testing.TB) *inboundRig {
 	local, remote := net.Pipe()
 	go func() { _, _ = io.Copy(io.Discard, remote) }()
 	tb.Cleanup(func() { local.Close(); remote.Close() })
-	wc := &wsConn{srv: s, conn: local}
+	wc := &wsConn{srv: s, conn: local, w: nbclose.NewWriter(local)}
 	wc.parser.MaxMessage = s.opts.MaxMessageBytes
 	sess := newSession(s, wc, endpointGame, "127.0.0.1")
 	sess.game = &gameState{player: "p1", known: true}

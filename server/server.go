@@ -377,10 +377,16 @@ func (s *Server) readBuffer(c *nbio.Conn) *[]byte {
 // onWritten runs on an nbio poller with the connection's lock held: it
 // only updates counters and nudges the flusher.
 func (s *Server) onWritten(c *nbio.Conn, _ []byte, n int) {
-	sess := writtenSession(c) // transport.go
+	sess := writtenSession(c, n) // transport.go
 	if sess == nil {
 		return
 	}
+	s.wrote(sess, n)
+}
+
+// wrote counts n bytes of sess that reached its socket, with the
+// connection's lock held, and nudges the flusher when its outbox may go.
+func (s *Server) wrote(sess *session, n int) {
 	if sess.written(n) {
 		select {
 		case s.flushCh <- sess:

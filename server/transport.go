@@ -46,11 +46,15 @@ type framer interface {
 // writtenSession finds the session whose socket nbio reports written
 // bytes for: the engine's OnWrittenSize callback sees the nbio connection,
 // whose session is the WebSocket connection or the fallback's event stream.
-func writtenSession(c *nbio.Conn) *session {
+// The n bytes are nbio's own writes of what the connection's Writer
+// queued in it, so they are reported to the Writer too.
+func writtenSession(c *nbio.Conn, n int) *session {
 	switch v := c.Session().(type) {
 	case *wsConn:
+		v.w.Reported(n)
 		return v.sess
 	case *sseStream:
+		v.w.Reported(n)
 		return v.sess
 	}
 	return nil

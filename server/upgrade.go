@@ -11,6 +11,7 @@ import (
 
 	"github.com/lesismal/nbio/nbhttp"
 
+	"github.com/tickwire/tickwire/internal/nbclose"
 	"github.com/tickwire/tickwire/protocol"
 	"github.com/tickwire/tickwire/server/internal/wsframe"
 )
@@ -165,7 +166,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol, en
 		ext = wsframe.NegotiateDeflate(r.Header.Values("Sec-WebSocket-Extensions"))
 	}
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	wc := &wsConn{srv: s, conn: conn, echo: g == nil}
+	wc := &wsConn{srv: s, conn: conn, w: nbclose.NewWriter(conn), echo: g == nil}
 	wc.parser.MaxMessage = s.opts.MaxMessageBytes
 	if wc.echo {
 		wc.parser.MaxMessage = s.opts.EchoMaxMessageBytes

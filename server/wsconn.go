@@ -7,6 +7,7 @@ import (
 
 	"github.com/lesismal/nbio/nbhttp"
 
+	"github.com/tickwire/tickwire/internal/nbclose"
 	"github.com/tickwire/tickwire/server/internal/wsframe"
 )
 
@@ -22,7 +23,8 @@ import (
 // session's transport.
 type wsConn struct {
 	srv     *Server
-	conn    net.Conn // the hijacked connection: *nbhttp.Conn over nbio (or TLS)
+	conn    net.Conn        // the hijacked connection: *nbhttp.Conn over nbio (or TLS)
+	w       *nbclose.Writer // every write to conn goes through it
 	sess    *session
 	echo    bool // /echo, not /ws
 	deflate bool // /echo with permessage-deflate: replies are compressed
@@ -136,7 +138,7 @@ func (c *wsConn) Close(code int, _ string) {
 // what the socket does not take at once).
 func (c *wsConn) write(op wsframe.Opcode, data []byte) error {
 	c.buf = wsframe.AppendFrame(c.withHead(c.buf[:0]), op, data)
-	_, err := c.conn.Write(c.buf)
+	err := c.w.Write(c.buf, c.wrote)
 	if cap(c.buf) > 64<<10 {
 		c.buf = nil // do not keep a snapshot-sized buffer per idle session
 	}
@@ -165,9 +167,12 @@ func (c *wsConn) writeFramed(b []byte) error {
 		c.buf = append(c.withHead(c.buf[:0]), b...)
 		b = c.buf
 	}
-	_, err := c.conn.Write(b)
-	return err
+	return c.w.Write(b, c.wrote)
 }
+
+// wrote counts bytes the Writer wrote itself, as nbio's callback counts
+// those it writes.
+func (c *wsConn) wrote(n int) { c.srv.wrote(c.sess, n) }
 
 // withHead appends the unwritten 101 response, if any, to dst: it is
 // written with the connection's first frame, its bytes counted in flight
@@ -190,6 +195,5 @@ func (c *wsConn) flushHead() error {
 		return nil
 	}
 	head := c.withHead(nil)
-	_, err := c.conn.Write(head)
-	return err
+	return c.w.Write(head, c.wrote)
 }

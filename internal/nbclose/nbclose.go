@@ -20,12 +20,16 @@ import (
 	"time"
 
 	"github.com/lesismal/nbio"
+	"github.com/lesismal/nbio/nbhttp/websocket"
 	"golang.org/x/sys/unix"
 )
 
 // Fallback bounds how long Close waits for the poller before it closes the
-// connection itself (a poller that stopped, say).
-const Fallback = 2 * time.Second
+// connection itself (a poller that stopped, say). It is long because that
+// close is the off-poller close Close exists to avoid: on a machine
+// starved of CPU a live poller can be seconds behind (a soak beside other
+// builds on two cores, with 2 s here, closed 2,000 connections this way).
+const Fallback = 10 * time.Second
 
 // Close shuts c's reading side down and lets its poller close it; it
 // returns at once. A
@@ -44,5 +48,46 @@ func Close(c *nbio.Conn) {
 	c.Unlock()
 	if !closed {
 		time.AfterFunc(Fallback, func() { _ = c.Close() })
+	}
+}
+
+// AwaitPoller waits until c's poller closed it, at most patience; past
+// that it shuts c's read side down (Close) and waits up to Fallback more.
+// Call it where nbio is about to close a connection off its poller and
+// cannot be stopped: nbio's WebSocket client closes the connection on its
+// message goroutine right after the close handler returns, so a client's
+// close handler that ends with AwaitPoller leaves that close nothing to do
+// (the server answers a close handshake by closing the TCP connection,
+// whose end of file the poller reads). It polls, starting at 100 µs.
+func AwaitPoller(c *nbio.Conn, patience time.Duration) {
+	wait := func(d time.Duration) bool {
+		deadline := time.Now().Add(d)
+		step := 100 * time.Microsecond
+		for {
+			c.Lock()
+			closed, _ := c.IsClosed()
+			c.Unlock()
+			if closed {
+				return true
+			}
+			if time.Now().After(deadline) {
+				return false
+			}
+			time.Sleep(step)
+			step = min(2*step, 20*time.Millisecond)
+		}
+	}
+	if wait(patience) {
+		return
+	}
+	Close(c)
+	wait(Fallback)
+}
+
+// AwaitWebSocket is AwaitPoller for the connection under an nbio
+// WebSocket client connection; others are left alone.
+func AwaitWebSocket(ws *websocket.Conn, patience time.Duration) {
+	if nbc, ok := ws.Conn.(*nbio.Conn); ok {
+		AwaitPoller(nbc, patience)
 	}
 }
