@@ -88,6 +88,7 @@ func (f *floorScenario) dial(ctx context.Context, r *run, p *player) error {
 	u.SetCloseHandler(func(ws *websocket.Conn, code int, reason string) {
 		rc.closeErr.CompareAndSwap(nil, &linkError{fmt.Errorf("websocket closed: %d %s", code, reason)})
 		_ = ws.WriteClose(code, "")
+		awaitServerClose(ws)
 	})
 	u.OnClose(func(*websocket.Conn, error) {
 		rc.closeErr.CompareAndSwap(nil, &linkError{errors.New("websocket closed: 1006 connection lost")})

@@ -9,6 +9,7 @@ import (
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
 	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/internal/nbclose"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -65,6 +66,7 @@ func dialLean(ctx context.Context, r *run, p *player) error {
 	u.SetCloseHandler(func(ws *websocket.Conn, code int, reason string) {
 		c.closeErr.CompareAndSwap(nil, &linkError{fmt.Errorf("websocket closed: %d %s", code, reason)})
 		_ = ws.WriteClose(code, "")
+		awaitServerClose(ws)
 	})
 	u.OnClose(func(*websocket.Conn, error) {
 		c.closeErr.CompareAndSwap(nil, &linkError{errors.New("websocket closed: 1006 connection lost")})
@@ -149,3 +151,8 @@ func (p *player) onWire(c *leanConn, data []byte) {
 	p.bytesIn.Add(int64(wireSize(len(data), false)))
 	p.dispatch(env, len(data), now)
 }
+
+// awaitServerClose ends a close handler once the poller closed the
+// connection: nbio's client would otherwise close it off the poller as
+// the handler returns, racing the poller's events (internal/nbclose).
+func awaitServerClose(ws *websocket.Conn) { nbclose.AwaitWebSocket(ws, soakCloseWait) }

@@ -226,6 +226,7 @@ func (b *soakBot) connEnded(c *soakConn) {
 	b.mu.Lock()
 	mine := b.conn == c
 	b.mu.Unlock()
+	b.s.traceConn(c, "ended by itself")
 	if !mine { // not seated yet: the step that opened it fails and says why
 		b.s.unexpected.Add(soakReason("connection before its join", c.Err()))
 		return

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"sync"
@@ -33,6 +32,8 @@ type soakConn struct {
 	byUs    atomic.Bool
 	welcome chan *tickwirev1.Welcome // the first Welcome
 	left    chan *tickwirev1.Left    // Left envelopes, for the bot's goroutine
+	opened  time.Time                // when the dial began
+	addrs   string                   // "local → remote", set on the poller as the connection ends
 }
 
 // soakCloseWait bounds a clean close's handshake before the TCP
@@ -46,6 +47,7 @@ func dialSoak(ctx context.Context, s *soakRun, b *soakBot, token string) (*soakC
 		done:    make(chan struct{}),
 		welcome: make(chan *tickwirev1.Welcome, 1),
 		left:    make(chan *tickwirev1.Left, 4),
+		opened:  time.Now(),
 	}
 	u := websocket.NewUpgrader()
 	u.KeepaliveTime = 0
@@ -60,9 +62,11 @@ func dialSoak(ctx context.Context, s *soakRun, b *soakBot, token string) (*soakC
 		if !c.byUs.Load() { // else this is the answer to our own close
 			_ = ws.WriteClose(code, "")
 		}
+		awaitServerClose(ws)
 	})
-	u.OnClose(func(*websocket.Conn, error) {
-		c.closeErr.CompareAndSwap(nil, &linkError{errors.New("websocket closed: 1006 connection lost")})
+	u.OnClose(func(ws *websocket.Conn, err error) {
+		c.addrs = ws.Conn.LocalAddr().String() + " → " + ws.Conn.RemoteAddr().String()
+		c.closeErr.CompareAndSwap(nil, &linkError{fmt.Errorf("websocket closed: 1006 connection lost (%v)", err)})
 		c.once.Do(func() { close(c.done) })
 		b.connEnded(c)
 	})
@@ -78,6 +82,7 @@ func dialSoak(ctx context.Context, s *soakRun, b *soakBot, token string) (*soakC
 	}
 	ws, resp, err := d.DialContext(ctx, target, nil)
 	if err != nil {
+		s.trace("dial failed after %v: %v", time.Since(c.opened), err)
 		if resp != nil {
 			return nil, nil, fmt.Errorf("handshake refused: HTTP %d", resp.StatusCode)
 		}
@@ -160,4 +165,17 @@ func (c *soakConn) drop(rst bool) {
 		return
 	}
 	_ = c.ws.Conn.Close()
+}
+
+// trace writes one line about a rare event (a connection the bots did not
+// end, a failed dial) to the run's log, stamped with the wall clock so
+// that it can be matched with a packet capture or the server's log.
+func (s *soakRun) trace(format string, args ...any) {
+	fmt.Fprintf(s.log, "%s soak: %s\n", time.Now().UTC().Format("15:04:05.000000"), fmt.Sprintf(format, args...))
+}
+
+// traceConn traces the end of c with its addresses and age; it runs in
+// c's close handler.
+func (s *soakRun) traceConn(c *soakConn, what string) {
+	s.trace("connection %s %s after %v: %v", c.addrs, what, time.Since(c.opened), c.Err())
 }

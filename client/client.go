@@ -173,6 +173,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
 	u.SetCloseHandler(func(ws *websocket.Conn, code int, reason string) {
 		c.closeErr.CompareAndSwap(nil, &CloseError{Code: code, Reason: reason})
 		_ = ws.WriteClose(code, "")
+		awaitServerClose(ws)
 	})
 	u.OnClose(func(*websocket.Conn, error) { c.finish() })
 	d := &websocket.Dialer{
@@ -355,3 +356,16 @@ func (c *Conn) Close(ctx context.Context) error {
 	}
 	return nil
 }
+
+// closePatience bounds how long a close handler waits for the server to
+// end the TCP connection after the closing handshake.
+const closePatience = 2 * time.Second
+
+// awaitServerClose runs at the end of a close handler: it returns once
+// the connection's poller closed it (the server closes first, RFC 6455
+// 7.1.1). nbio's client closes the connection itself as soon as the close
+// handler returns, on its message goroutine; off the poller, that close
+// could free the fd while the poller held an event of the socket, which
+// it would then apply to the next connection given the number
+// (internal/nbclose).
+func awaitServerClose(ws *websocket.Conn) { nbclose.AwaitWebSocket(ws, closePatience) }
