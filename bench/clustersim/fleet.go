@@ -168,16 +168,6 @@ func (f *fleet) close() {
 	wg.Wait()
 }
 
-// leader returns the node that holds the matchmaker lease, or nil.
-func (f *fleet) leader() *simNode {
-	for _, n := range f.nodes {
-		if n.node.Leader() {
-			return n
-		}
-	}
-	return nil
-}
-
 // nodeOf returns the node a grant's URL names; "" is the asking node.
 func (f *fleet) nodeOf(url string, asked *simNode) *simNode {
 	if url == "" {

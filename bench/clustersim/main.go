@@ -105,9 +105,9 @@ func summary(r Report) string {
 			fmt.Fprintf(&b, " %s=%.0f/s p50=%.1fms p99=%.1fms err=%d", k, o.PerSec, o.LatencyMs.P50, o.LatencyMs.P99, o.Errors)
 		}
 	}
-	fmt.Fprintf(&b, " | nats cpu=%.2f nodes cpu=%.2f | per batch: nats %.0fµs nodes %.0fµs in %.0fB out %.0fB deliveries %.1f (%.1f/node, %.0fB/node) | per node delivered %.0fB/s | writes/s %v | rooms=%d",
+	fmt.Fprintf(&b, " | nats cpu=%.2f nodes cpu=%.2f | per batch: nats %.0fµs nodes %.0fµs in %.0fB out %.0fB deliveries %.1f (%.1f/node, %.0fB/node) | per node delivered %.0fB/s | writes/s %v | rooms=%d load=%.1f",
 		r.NATS.CPUCores, r.NodesCPUCores, r.PerBatch.NATSCPUus, r.PerBatch.NodesCPUus, r.PerBatch.NATSInBytes, r.PerBatch.NATSOutBytes,
-		r.PerBatch.Deliveries, r.PerBatch.DeliveriesPerNode, r.PerBatch.DeliveredBytesNode, r.Node.DeliveredBytesPerSec, r.NATS.StreamWritesPerSec, r.Rooms)
+		r.PerBatch.Deliveries, r.PerBatch.DeliveriesPerNode, r.PerBatch.DeliveredBytesNode, r.Node.DeliveredBytesPerSec, r.NATS.StreamWritesPerSec, r.Rooms, r.LoadAvg)
 	return b.String()
 }
 

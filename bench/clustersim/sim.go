@@ -90,6 +90,10 @@ type Report struct {
 	// PerBatch divides the window's costs by BatchesPerSec (directory) or
 	// by matched tickets per second (match): what extrapolates.
 	PerBatch PerBatch `json:"per_batch"`
+	// LoadAvg is the machine's 1-minute load average at the window's end
+	// (/proc/loadavg): the machine is shared, so a figure taken beside
+	// other work says so.
+	LoadAvg float64 `json:"load_avg"`
 }
 
 // PerBatch is the cost of one player batch (or one matched ticket).
@@ -210,6 +214,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if b, err = smp.take(ctx); err != nil {
 		return rep, err
 	}
+	rep.LoadAvg = loadAvg()
 	if rooms, err := f.nodes[0].node.Directory().Rooms(ctx, ""); err == nil {
 		rep.Rooms = len(rooms)
 	}
