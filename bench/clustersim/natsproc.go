@@ -41,6 +41,9 @@ type natsProc struct {
 	natsInfo
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
+	// drained is closed when the child's stdout has ended (it exited):
+	// only then may cmd.Wait run.
+	drained chan struct{}
 }
 
 // startNATS starts the child with n servers and waits until JetStream
@@ -64,8 +67,13 @@ func startNATS(ctx context.Context, n int) (*natsProc, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the NATS child: %w", err)
 	}
-	p := &natsProc{cmd: cmd, stdin: stdin}
-	line, err := bufio.NewReader(stdout).ReadBytes('\n')
+	p := &natsProc{cmd: cmd, stdin: stdin, drained: make(chan struct{})}
+	rd := bufio.NewReader(stdout)
+	line, err := rd.ReadBytes('\n')
+	go func() { // owned by p: stop waits for it
+		defer close(p.drained)
+		_, _ = io.Copy(io.Discard, rd)
+	}()
 	if err == nil {
 		err = json.Unmarshal(line, &p.natsInfo)
 	}
@@ -76,7 +84,6 @@ func startNATS(ctx context.Context, n int) (*natsProc, error) {
 		p.stop()
 		return nil, fmt.Errorf("NATS child: %w", err)
 	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }() // ends when the child does
 	return p, nil
 }
 
@@ -87,14 +94,15 @@ func (p *natsProc) pid() int { return p.cmd.Process.Pid }
 // waits for it, killing it after 20 s.
 func (p *natsProc) stop() {
 	_ = p.stdin.Close()
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
+	t := time.NewTimer(20 * time.Second)
+	defer t.Stop()
 	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
+	case <-p.drained:
+	case <-t.C:
 		_ = p.cmd.Process.Kill()
-		<-done
+		<-p.drained
 	}
+	_ = p.cmd.Wait()
 }
 
 // runChild is the child's main: it starts n clustered JetStream servers
