@@ -46,6 +46,7 @@ type Node struct {
 	dir    *Directory
 	mm     *Matchmaker
 	reg    *registry
+	fence  *fence // fence.go
 	leases *store
 	snaps  *store // room snapshots (snapshots.go)
 	saver  *saver
@@ -93,6 +94,7 @@ func New(ctx context.Context, opts Options) (*Node, error) {
 		subject:    "tickwire." + opts.Cluster + ".",
 		instance:   randomHex(8),
 		recovering: map[string]bool{},
+		fence:      newFence(opts.HeartbeatTTL),
 	}
 	if n.nc, err = n.connect(); err != nil {
 		return nil, err
@@ -179,11 +181,16 @@ func (n *Node) open(ctx context.Context) error {
 	n.reg.gone = n.nodeGone
 	n.dir = newDirectory(stores[name("directory")], n.opts.Name, n.log)
 	n.dir.alive = n.reg.alive
+	n.dir.fenced = n.fence.isFenced
 	n.mm = newMatchmaker(stores[name("tickets")], n.opts.TicketRetention, n.log)
 	n.leases = stores[name("leases")]
 	n.snaps = stores[name("snapshots")]
 	n.saver = newSaver(n.snaps, n.opts.Name, max(time.Minute, 4*ttl), n.opts.MaxSnapshotBytes, n.log)
-	n.saver.owns = n.dir.ownsRoom
+	// A fenced node writes no snapshots: the rooms may be restored
+	// elsewhere, and an old snapshot must not replace the restorer's.
+	n.saver.owns = func(room string) bool {
+		return !n.fence.isFenced() && !n.dir.isHeld(room) && n.dir.ownsRoom(room)
+	}
 	return n.openReplay(ctx, replicas)
 }
 
@@ -268,9 +275,11 @@ func (n *Node) Start(ctx context.Context, h Host) error {
 	n.mu.Lock()
 	n.host, n.started, n.url = h, time.Now(), url
 	n.mu.Unlock()
-	if err := n.reg.beat(ctx, n.info(time.Now(), 0), true); err != nil {
+	sent, err := n.reg.beat(ctx, n.info(time.Now(), 0), true)
+	if err != nil {
 		return fmt.Errorf("cluster: register node %s: %w", n.opts.Name, err)
 	}
+	n.fence.ack(sent)
 	for subj, handler := range map[string]nats.MsgHandler{
 		n.subject + "host." + enc(n.opts.Name):    n.serveHost,
 		n.subject + "unhost." + enc(n.opts.Name):  n.serveUnhost,
@@ -285,6 +294,7 @@ func (n *Node) Start(ctx context.Context, h Host) error {
 		n.mu.Unlock()
 	}
 	n.goOwned(n.runHeartbeat)
+	n.goOwned(n.runFence)
 	n.goOwned(n.runLeader)
 	n.log.Info().Str("url", url).Msg("node joined the cluster")
 	return nil
@@ -305,7 +315,8 @@ func (n *Node) info(now time.Time, cpu float64) NodeInfo {
 	return info
 }
 
-// runHeartbeat writes the node's entry every third of the TTL, drops nodes
+// runHeartbeat writes the node's entry every third of the TTL (each
+// acknowledged write moves the fence's deadline: fence.go), drops nodes
 // this node has not heard from within the TTL, and removes rooms whose
 // node has been missing from the registry for a TTL.
 func (n *Node) runHeartbeat() {
@@ -325,7 +336,9 @@ func (n *Node) runHeartbeat() {
 		pct := 100 * float64(cpu-lastCPU) / float64(max(now.Sub(lastAt), time.Millisecond))
 		lastCPU, lastAt = cpu, now
 		ctx, cancel := context.WithTimeout(n.ctx, every)
-		if err := n.reg.beat(ctx, n.info(now, pct), false); err != nil && n.ctx.Err() == nil {
+		if sent, err := n.reg.beat(ctx, n.info(now, pct), false); err == nil {
+			n.fence.ack(sent)
+		} else if n.ctx.Err() == nil {
 			n.log.Warn().Err(err).Msg("heartbeat failed")
 		}
 		cancel()
@@ -430,7 +443,8 @@ func (n *Node) runLeader() {
 		now := time.Now()
 		if !now.Before(nextStep) {
 			ctx, cancel := context.WithTimeout(n.ctx, ttl/3)
-			held := l.step(ctx, now)
+			// A fenced node renews nothing it could act on: it does not lead.
+			held := l.step(ctx, now) && !n.fence.isFenced()
 			cancel()
 			if held != n.leader.Load() {
 				n.leader.Store(held)
@@ -444,7 +458,7 @@ func (n *Node) runLeader() {
 		}
 		next := nextStep
 		var changed <-chan struct{}
-		if l.valid(now) && !n.draining.Load() {
+		if l.valid(now) && !n.draining.Load() && !n.fence.isFenced() {
 			changed = n.mm.mirror.changed()
 			if due := n.mm.pass(n.ctx, pl, now); !due.IsZero() && due.Before(next) {
 				next = due
@@ -504,6 +518,8 @@ func (n *Node) serveHost(msg *nats.Msg) {
 		rep.Error = &wireError{Code: int32(lobby.ErrBadRequest.Code), Msg: "undecodable host request"}
 	case n.draining.Load():
 		rep.Error = &wireError{Code: int32(lobby.ErrClosed.Code), Msg: "node " + n.opts.Name + " is draining"}
+	case n.fence.isFenced():
+		rep.Error = &wireError{Code: int32(lobby.ErrClosed.Code), Msg: "node " + n.opts.Name + " is fenced"}
 	default:
 		ctx, cancel := context.WithTimeout(n.ctx, placeTimeout)
 		m, err := h.Lobby.HostMatch(ctx, req.Game, req.Players)
@@ -552,7 +568,7 @@ func (n *Node) Close(ctx context.Context) error {
 	n.subs = nil
 	n.mu.Unlock()
 	if started {
-		if err := n.reg.beat(ctx, n.info(time.Now(), 0), false); err != nil {
+		if _, err := n.reg.beat(ctx, n.info(time.Now(), 0), false); err != nil {
 			n.log.Warn().Err(err).Msg("announce draining")
 		}
 		// Migrate the rooms that can be: their latest snapshots are

@@ -181,6 +181,8 @@ func (n *Node) serveRestore(msg *nats.Msg) {
 		rep.Error = &wireError{Code: int32(lobby.ErrBadRequest.Code), Msg: "undecodable restore request"}
 	case n.draining.Load():
 		rep.Error = &wireError{Code: int32(lobby.ErrClosed.Code), Msg: "node " + n.opts.Name + " is draining"}
+	case n.fence.isFenced(): // fence.go
+		rep.Error = &wireError{Code: int32(lobby.ErrClosed.Code), Msg: "node " + n.opts.Name + " is fenced"}
 	default:
 		n.goOwned(func() { // off the NATS callback goroutine: restoring reads and writes JetStream
 			if err := n.restoreHere(req.Room, req.From); err != nil {
