@@ -58,6 +58,10 @@ type Directory struct {
 	fenced func() bool
 	heldMu sync.Mutex
 	held   map[string]bool
+	// deferred are the removals and releases this node's lobby asked for
+	// while fenced, for the node to apply when it is back.
+	deferredRooms  map[string]bool
+	deferredPlaces map[[2]string]bool // player, room
 }
 
 var _ lobby.Directory = (*Directory)(nil)
@@ -110,6 +114,9 @@ func newDirectory(st *store, node string, log zerolog.Logger) *Directory {
 		alive:  func(string) bool { return true },
 		fenced: func() bool { return false },
 		held:   map[string]bool{},
+
+		deferredRooms:  map[string]bool{},
+		deferredPlaces: map[[2]string]bool{},
 	}
 	d.mirror = newMirror(st.name, log, st.kv, ">", d.applyEntry)
 	return d
@@ -272,6 +279,12 @@ func (d *Directory) AddRoom(ctx context.Context, room lobby.RoomRecord, seats []
 // dead) is left alone, and so is a room the fence closed (fence.go).
 func (d *Directory) RemoveRoom(ctx context.Context, id string) error {
 	if d.isHeld(id) {
+		return nil
+	}
+	if d.fenced() {
+		d.heldMu.Lock()
+		d.deferredRooms[id] = true
+		d.heldMu.Unlock()
 		return nil
 	}
 	key := keyRoom + enc(id)
@@ -469,6 +482,12 @@ func (d *Directory) Release(ctx context.Context, player, room string, now time.T
 	if d.isHeld(room) {
 		return nil // the room was fenced: its players keep their places for its restorer
 	}
+	if d.fenced() {
+		d.heldMu.Lock()
+		d.deferredPlaces[[2]string{player, room}] = true
+		d.heldMu.Unlock()
+		return nil
+	}
 	return d.st.update(ctx, func() ([]op, error) {
 		cur, srev, held, err := d.readSeat(ctx, player)
 		// A node releases places in its own rooms only: after a room moved
@@ -614,9 +633,29 @@ func (d *Directory) nodes() []string {
 // checkFence refuses to grant places while the node is fenced.
 func (d *Directory) checkFence() error {
 	if d.fenced() {
-		return failf(lobby.ErrClosed, "node %s is cut off from the cluster: try another node", d.node)
+		return errFenced
 	}
 	return nil
+}
+
+// applyDeferred makes the removals and releases deferred while fenced;
+// those that fail are logged and dropped (the rooms of a node taken for
+// dead are removed by the others).
+func (d *Directory) applyDeferred(ctx context.Context) {
+	d.heldMu.Lock()
+	rooms, places := d.deferredRooms, d.deferredPlaces
+	d.deferredRooms, d.deferredPlaces = map[string]bool{}, map[[2]string]bool{}
+	d.heldMu.Unlock()
+	for pr := range places {
+		if err := d.Release(ctx, pr[0], pr[1], time.Now()); err != nil {
+			d.log.Warn().Err(err).Str("player", pr[0]).Str("room", pr[1]).Msg("release a place deferred by the fence")
+		}
+	}
+	for id := range rooms {
+		if err := d.RemoveRoom(ctx, id); err != nil {
+			d.log.Warn().Err(err).Str("room", id).Msg("remove a room deferred by the fence")
+		}
+	}
 }
 
 // hold keeps room's record and places from this node's lobby (fence.go).

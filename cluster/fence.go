@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -30,9 +31,12 @@ import (
 //     or release;
 //   - leaves rooms without snapshots running (no one else can run them;
 //     the others remove their records once the node is taken for dead);
-//   - issues no seats and takes no rooms (AddRoom, Reserve, Redeem fail
-//     with CodeShuttingDown), hosts no matches, restores no rooms, does
-//     not lead the matchmaker, and drops the snapshots it has not written.
+//   - issues no seats and takes no rooms: its directory and tickets fail
+//     every call at once with CodeShuttingDown ("try another node")
+//     instead of waiting out NATS; it hosts no matches, restores no rooms,
+//     does not lead the matchmaker, and drops the snapshots it has not
+//     written. Removals and releases its lobby asks for meanwhile are
+//     deferred until it is back.
 //
 // The first heartbeat acknowledged afterwards re-registers the node (the
 // others see it join again) and ends the fence. Each room it closed is
@@ -45,6 +49,10 @@ import (
 // fenceMargin is how long before the TTL runs out, counted from the send
 // time of the last acknowledged heartbeat, a node fences itself.
 func fenceMargin(ttl time.Duration) time.Duration { return ttl / 4 }
+
+// errFenced is what a fenced node's directory and tickets answer at once:
+// SHUTTING_DOWN, try another node.
+var errFenced = failf(lobby.ErrClosed, "this node is cut off from the cluster: try another node")
 
 // fenceReason is the reason of the Left a fenced node's players get.
 const fenceReason = "this node lost the cluster: rejoin the room through another node"
@@ -168,6 +176,9 @@ func (n *Node) fenceRooms() {
 // settleFenced decides the fate of each room the fence closed (see the
 // comment at the top of this file), once NATS answers again.
 func (n *Node) settleFenced() {
+	ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
+	n.dir.applyDeferred(ctx)
+	cancel()
 	for _, id := range n.dir.heldRooms() {
 		if n.ctx.Err() != nil {
 			return

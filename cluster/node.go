@@ -182,6 +182,14 @@ func (n *Node) open(ctx context.Context) error {
 	n.dir = newDirectory(stores[name("directory")], n.opts.Name, n.log)
 	n.dir.alive = n.reg.alive
 	n.dir.fenced = n.fence.isFenced
+	fenced := func() error {
+		if n.fence.isFenced() {
+			return errFenced
+		}
+		return nil
+	}
+	stores[name("directory")].down = fenced
+	stores[name("tickets")].down = fenced
 	n.mm = newMatchmaker(stores[name("tickets")], n.opts.TicketRetention, n.log)
 	n.leases = stores[name("leases")]
 	n.snaps = stores[name("snapshots")]
