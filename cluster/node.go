@@ -343,11 +343,23 @@ func (n *Node) runHeartbeat() {
 		cpu := cpuTime()
 		pct := 100 * float64(cpu-lastCPU) / float64(max(now.Sub(lastAt), time.Millisecond))
 		lastCPU, lastAt = cpu, now
+		// A failed beat is tried again until the next one is due: after a
+		// stream leader election the first write that lands moves the
+		// fence's deadline (fence.go), not one a third of a TTL later.
 		ctx, cancel := context.WithTimeout(n.ctx, every)
-		if sent, err := n.reg.beat(ctx, n.info(now, pct), false); err == nil {
-			n.fence.ack(sent)
-		} else if n.ctx.Err() == nil {
-			n.log.Warn().Err(err).Msg("heartbeat failed")
+		info := n.info(now, pct)
+		for {
+			sent, err := n.reg.beat(ctx, info, false)
+			if err == nil {
+				n.fence.ack(sent)
+				break
+			}
+			if !sleepCtx(ctx, retryWait) {
+				if n.ctx.Err() == nil {
+					n.log.Warn().Err(err).Msg("heartbeat failed")
+				}
+				break
+			}
 		}
 		cancel()
 		n.reg.expire(now)
