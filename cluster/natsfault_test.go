@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tickwire/tickwire/cluster/natstest"
+	"github.com/tickwire/tickwire/lobby"
 	"github.com/tickwire/tickwire/server/servertest"
 )
 
@@ -211,4 +214,127 @@ func TestNATSServerKilledUnderPlay(t *testing.T) {
 		"longest gap between ticks %v, between a player's frames %v; longest heartbeat silence %v (a node fences at %v)",
 		victim, dirLeader, create.Round(time.Millisecond), join.Round(time.Millisecond), failed, matched.Round(time.Millisecond),
 		tickGap.Round(time.Millisecond), frameGap.Round(time.Millisecond), (limit - slack).Round(time.Millisecond), limit)
+}
+
+// TestSlowNATS is issue #17's slow network: every node reaches NATS
+// through proxies that add 50 ms, then 200 ms, each way. With the default
+// TTL nothing breaks: no node fences itself or is taken for dead, rooms
+// tick on, lobby calls and a match succeed, only slower; the test reports
+// the lobby's create and join latency and the heartbeat's longest silence
+// against the fence's limit at each latency.
+func TestSlowNATS(t *testing.T) {
+	c := natstest.StartCluster(t, natstest.Options{})
+	log := newTickLog()
+	const ttl = 5 * time.Second // the default
+	limit := ttl - fenceMargin(ttl)
+	pns := startProxiedNodes(t, c, 3, log, ttl)
+	var nodes []*testNode
+	for _, pn := range pns {
+		nodes = append(nodes, pn.testNode)
+	}
+	var players []*seated
+	for i, tn := range nodes {
+		players = append(players, seatIn(t, tn, fmt.Sprint("r", i), relayGame))
+	}
+	t.Cleanup(func() { // leave at full speed: the nodes' goodbyes are many round trips
+		for _, pn := range pns {
+			pn.setLatency(0)
+		}
+	})
+	for _, phase := range []struct {
+		latency time.Duration
+		observe time.Duration // at least this long at this latency
+	}{{0, 0}, {50 * time.Millisecond, 0}, {200 * time.Millisecond, ttl + time.Second}} {
+		for _, pn := range pns {
+			pn.setLatency(phase.latency)
+		}
+		start := time.Now()
+		watch := watchCluster(nodes)
+		// A match is made on a goroutine the test owns (its polling fails
+		// softly), while the lobby round runs here.
+		matchDone := make(chan error, 1)
+		var matched time.Duration
+		if phase.latency > 0 {
+			ann, bob := nodes[0].guest("ann"), nodes[1].guest("bob")
+			queued := time.Now()
+			ta, tb := nodes[0].ticket(ann, "duel"), nodes[1].ticket(bob, "duel")
+			go func() {
+				err := waitMatch(30*time.Second, ticketAt{nodes[0], ann, ta}, ticketAt{nodes[1], bob, tb})
+				matched = time.Since(queued)
+				matchDone <- err
+			}()
+		} else {
+			matchDone <- nil
+		}
+		create, join, failed := lobbyRound(t, nodes[0], nodes[2], 20*time.Second)
+		if err := <-matchDone; err != nil {
+			t.Fatalf("%v each way: %v", phase.latency, err)
+		}
+		servertest.CheckFor(t, phase.observe+10*time.Second, 50*time.Millisecond, func() error {
+			if since := time.Since(start); since < phase.observe {
+				return fmt.Errorf("%v at %v each way", since, phase.latency)
+			}
+			return nil
+		})
+		slack, fenced, minNodes := watch.stop()
+		if len(fenced) > 0 || minNodes != 3 {
+			t.Fatalf("%v each way: fenced %v, fewest live nodes seen %d", phase.latency, fenced, minNodes)
+		}
+		t.Logf("%v each way: lobby create %v, join by code on another node %v (%d failed attempts), match %v; "+
+			"longest heartbeat silence %v (a node fences at %v); watched %v",
+			phase.latency, create.Round(time.Millisecond), join.Round(time.Millisecond), failed, matched.Round(time.Millisecond),
+			(limit - slack).Round(time.Millisecond), limit, time.Since(start).Round(time.Millisecond))
+	}
+	for _, p := range players {
+		runs := log.of(p.room)
+		if len(runs) != 1 || runs[0].maxGap > time.Second {
+			t.Fatalf("room %s under a slow NATS: %+v; want one run, ticking on", p.room, runs)
+		}
+	}
+}
+
+// ticketAt is a ticket and where its player asks about it.
+type ticketAt struct {
+	tn *testNode
+	g  guest
+	id string
+}
+
+// waitMatch polls the tickets every 50 ms until all are matched into one
+// room or within has passed. It does not fail the test, so it may run on
+// any goroutine.
+func waitMatch(within time.Duration, ts ...ticketAt) error {
+	deadline := time.Now().Add(within)
+	for {
+		rooms := map[string]bool{}
+		var last error
+		for _, ta := range ts {
+			req, _ := http.NewRequest("GET", ta.tn.url()+"/lobby/tickets/"+ta.id, nil)
+			req.Header.Set("Authorization", "Bearer "+ta.g.Token)
+			var v ticketReply
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				err = json.NewDecoder(resp.Body).Decode(&v)
+				resp.Body.Close()
+			}
+			switch {
+			case err != nil:
+				last = err
+			case v.Status != lobby.StatusMatched:
+				last = fmt.Errorf("ticket %s is %s", ta.id, v.Status)
+			default:
+				rooms[v.RoomID] = true
+			}
+		}
+		if last == nil {
+			if len(rooms) != 1 {
+				return fmt.Errorf("tickets matched apart: %v", rooms)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no match within %v: %w", within, last)
+		}
+		time.Sleep(50 * time.Millisecond) // the polling interval
+	}
 }
