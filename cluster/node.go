@@ -587,7 +587,9 @@ func (n *Node) Close(ctx context.Context) error {
 	subs, started := n.subs, !n.started.IsZero()
 	n.subs = nil
 	n.mu.Unlock()
-	if started {
+	// A fenced node cannot reach NATS: it closed its recoverable rooms
+	// already, and the others restore them once its key ages out.
+	if started && !n.fence.isFenced() {
 		if _, err := n.reg.beat(ctx, n.info(time.Now(), 0), false); err != nil {
 			n.log.Warn().Err(err).Msg("announce draining")
 		}
