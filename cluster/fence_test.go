@@ -387,3 +387,66 @@ func TestPartitionFencesNode(t *testing.T) {
 	t.Logf("TTL %v: fenced (players told Left) %v after the cut; all players back in play %v after it; re-registered %v after the heal",
 		ttl, fenced.Round(time.Millisecond), back.Round(time.Millisecond), rejoined.Round(time.Millisecond))
 }
+
+// TestShortPartitionHandsRoomsOn: a node loses NATS long enough to fence
+// itself but not for its key to age out, so no other node takes its
+// rooms. Back, it hands each room it closed on from its snapshot; the
+// player rejoins it, and the room never ran twice.
+func TestShortPartitionHandsRoomsOn(t *testing.T) {
+	c := natstest.StartCluster(t, natstest.Options{})
+	log := newTickLog()
+	const ttl = 5 * time.Second // fenced at 3.75 s, taken for dead at 5 s
+	nodes := startProxiedNodes(t, c, 2, log, ttl)
+	victim, other := nodes[0], nodes[1]
+	m := seatIn(t, victim.testNode, "mover", relayGame)
+	ctx := context.Background()
+	servertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+		if _, ok, err := other.node.readSnapshot(ctx, m.room); err != nil || !ok {
+			return fmt.Errorf("no snapshot yet (%v)", err)
+		}
+		return nil
+	})
+	watch := watchCluster([]*testNode{other.testNode})
+	cut := time.Now()
+	victim.cut()
+	env, err := m.nextLeft(ttl)
+	if err != nil || env.GetLeft().Code != protocol.CodeRoomElsewhere {
+		t.Fatalf("no Left ROOM_ELSEWHERE within the TTL: %v %v", env, err)
+	}
+	fenced := time.Since(cut)
+	victim.heal()
+	servertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if victim.node.Fenced() {
+			return errors.New("still fenced")
+		}
+		return nil
+	})
+	back := time.Since(cut)
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, _, err := client.Rejoin(rctx, []string{victim.url(), other.url()}, m.g.Token, m.room, 50*time.Millisecond, client.Options{Engine: testEngine(t)})
+	if err != nil {
+		t.Fatalf("rejoin after the short partition: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	m.c = conn
+	if n, _ := m.states(t, 300*time.Millisecond); n == 0 {
+		t.Fatal("no state from the handed-on room")
+	}
+	rejoined := time.Since(cut)
+	_, _, minNodes := watch.stop()
+	if minNodes != 2 {
+		t.Fatalf("the other node took the victim for dead (saw %d nodes): the cut was not short", minNodes)
+	}
+	if over := log.overlaps(); len(over) > 0 {
+		t.Fatalf("rooms ran twice:\n%s", over)
+	}
+	runs := log.of(m.room)
+	if len(runs) != 2 || runs[0].node != victim.name {
+		t.Fatalf("room %s ran %+v; want once on %s, then once more", m.room, runs, victim.name)
+	}
+	t.Logf("TTL %v: fenced %v after the cut, healed then, back in the cluster %v after it; the room went on on %s, "+
+		"%v without a tick; the player was back %v after the cut",
+		ttl, fenced.Round(time.Millisecond), back.Round(time.Millisecond), runs[1].node,
+		runs[1].first.Sub(runs[0].last).Round(time.Millisecond), rejoined.Round(time.Millisecond))
+}

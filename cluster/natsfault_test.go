@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"sync"
@@ -32,7 +33,7 @@ type clusterWatch struct {
 }
 
 func watchCluster(nodes []*testNode) *clusterWatch {
-	w := &clusterWatch{stopCh: make(chan struct{}), slack: time.Hour, minNodes: len(nodes)}
+	w := &clusterWatch{stopCh: make(chan struct{}), slack: time.Hour, minNodes: math.MaxInt}
 	w.wg.Go(func() {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()

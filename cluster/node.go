@@ -69,6 +69,10 @@ type Node struct {
 	subs     []*nats.Subscription
 	draining atomic.Bool
 	leader   atomic.Bool
+
+	beatNow    chan struct{} // capacity 1: beat at once (NATS reconnected)
+	beatMu     sync.Mutex
+	beatCancel context.CancelFunc // of the heartbeat write in flight
 }
 
 // Host is what a node serves from: its lobby and its room runtime.
@@ -95,6 +99,7 @@ func New(ctx context.Context, opts Options) (*Node, error) {
 		instance:   randomHex(8),
 		recovering: map[string]bool{},
 		fence:      newFence(opts.HeartbeatTTL),
+		beatNow:    make(chan struct{}, 1),
 	}
 	if n.nc, err = n.connect(); err != nil {
 		return nil, err
@@ -122,7 +127,10 @@ func (n *Node) connect() (*nats.Conn, error) {
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			n.log.Warn().Err(err).Msg("NATS connection lost; reconnecting")
 		}),
-		nats.ReconnectHandler(func(c *nats.Conn) { n.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS reconnected") }),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			n.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS reconnected")
+			n.kickBeat()
+		}),
 	}
 	switch {
 	case o.Token != "":
@@ -338,6 +346,7 @@ func (n *Node) runHeartbeat() {
 		case <-n.ctx.Done():
 			return
 		case <-ticker.C:
+		case <-n.beatNow:
 		}
 		now := time.Now()
 		cpu := cpuTime()
@@ -347,23 +356,58 @@ func (n *Node) runHeartbeat() {
 		// stream leader election the first write that lands moves the
 		// fence's deadline (fence.go), not one a third of a TTL later.
 		ctx, cancel := context.WithTimeout(n.ctx, every)
-		info := n.info(now, pct)
-		for {
-			sent, err := n.reg.beat(ctx, info, false)
-			if err == nil {
-				n.fence.ack(sent)
-				break
-			}
-			if !sleepCtx(ctx, retryWait) {
-				if n.ctx.Err() == nil {
-					n.log.Warn().Err(err).Msg("heartbeat failed")
-				}
-				break
-			}
-		}
+		n.beatUntilAcked(ctx, n.info(now, pct))
 		cancel()
 		n.reg.expire(now)
 		n.sweepOrphans(now, missing)
+	}
+}
+
+// beatUntilAcked writes info until NATS acknowledges it or ctx ends.
+// A reconnection to NATS (kickBeat) cuts the write in flight short, which
+// would otherwise wait out its timeout on the lost connection, and tries
+// again at once: a node back from a partition re-registers within a
+// round trip, before its key ages out if it can.
+func (n *Node) beatUntilAcked(ctx context.Context, info NodeInfo) {
+	for {
+		actx, acancel := context.WithCancel(ctx)
+		n.beatMu.Lock()
+		n.beatCancel = acancel
+		n.beatMu.Unlock()
+		sent, err := n.reg.beat(actx, info, false)
+		n.beatMu.Lock()
+		n.beatCancel = nil
+		n.beatMu.Unlock()
+		acancel()
+		if err == nil {
+			n.fence.ack(sent)
+			return
+		}
+		t := time.NewTimer(retryWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			if n.ctx.Err() == nil {
+				n.log.Warn().Err(err).Msg("heartbeat failed")
+			}
+			return
+		case <-n.beatNow:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// kickBeat makes the heartbeat write at once (NATS reconnected).
+func (n *Node) kickBeat() {
+	n.beatMu.Lock()
+	if n.beatCancel != nil {
+		n.beatCancel()
+	}
+	n.beatMu.Unlock()
+	select {
+	case n.beatNow <- struct{}{}:
+	default:
 	}
 }
 
