@@ -197,11 +197,10 @@ func (n *Node) settleRoom(ctx context.Context, id string) {
 	doc, _, ok, err := n.dir.readRoom(ctx, id)
 	switch {
 	case err != nil:
-		n.log.Warn().Err(err).Str("room", id).Msg("settle a fenced room: read failed; removing it")
-		n.dir.unhold(id)
-		if rerr := n.dir.removeRoomOf(ctx, id, n.opts.Name); rerr != nil {
-			n.log.Warn().Err(rerr).Str("room", id).Msg("remove a fenced room")
-		}
+		// Still held: the next end of a fence settles it (NATS failing
+		// this long fences the node again), or the others, once they
+		// take the node for dead.
+		n.log.Warn().Err(err).Str("room", id).Msg("settle a fenced room: read failed; it stays held")
 		return
 	case !ok || doc.Node != n.opts.Name:
 		n.dir.unhold(id) // restored elsewhere, or gone: not ours
@@ -213,6 +212,9 @@ func (n *Node) settleRoom(ctx context.Context, id string) {
 		if err = n.restoreHere(id, n.opts.Name); err == nil {
 			on = n.opts.Name
 		}
+	}
+	if errors.Is(err, errFenced) {
+		return // fenced again meanwhile: still held, settled next time
 	}
 	n.dir.unhold(id)
 	if errors.Is(err, errRoomMoved) {
