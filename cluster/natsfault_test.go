@@ -237,6 +237,8 @@ func TestSlowNATS(t *testing.T) {
 	for i, tn := range nodes {
 		players = append(players, seatIn(t, tn, fmt.Sprint("r", i), relayGame))
 	}
+	var bg sync.WaitGroup // the match pollers; waited for before the nodes stop
+	t.Cleanup(bg.Wait)
 	t.Cleanup(func() { // leave at full speed: the nodes' goodbyes are many round trips
 		for _, pn := range pns {
 			pn.setLatency(0)
@@ -259,11 +261,11 @@ func TestSlowNATS(t *testing.T) {
 			ann, bob := nodes[0].guest("ann"), nodes[1].guest("bob")
 			queued := time.Now()
 			ta, tb := nodes[0].ticket(ann, "duel"), nodes[1].ticket(bob, "duel")
-			go func() {
+			bg.Go(func() {
 				err := waitMatch(30*time.Second, ticketAt{nodes[0], ann, ta}, ticketAt{nodes[1], bob, tb})
 				matched = time.Since(queued)
 				matchDone <- err
-			}()
+			})
 		} else {
 			matchDone <- nil
 		}
