@@ -450,3 +450,107 @@ func TestShortPartitionHandsRoomsOn(t *testing.T) {
 		ttl, fenced.Round(time.Millisecond), back.Round(time.Millisecond), runs[1].node,
 		runs[1].first.Sub(runs[0].last).Round(time.Millisecond), rejoined.Round(time.Millisecond))
 }
+
+// TestPartitionOfLeader: the node cut off from NATS leads the matchmaker.
+// It stops leading before its lease can age out, another node takes the
+// lease and restores the cut node's room (never two leaders at once,
+// never the room twice), and the player plays on there.
+func TestPartitionOfLeader(t *testing.T) {
+	c := natstest.StartCluster(t, natstest.Options{})
+	log := newTickLog()
+	const ttl = 2 * time.Second
+	nodes := startProxiedNodes(t, c, 3, log, ttl)
+	var tns []*testNode
+	for _, pn := range nodes {
+		tns = append(tns, pn.testNode)
+	}
+	lead := leader(t, tns)
+	var victim proxiedNode
+	var others []*testNode
+	for _, pn := range nodes {
+		if pn.testNode == lead {
+			victim = pn
+		} else {
+			others = append(others, pn.testNode)
+		}
+	}
+	m := seatIn(t, victim.testNode, "mover", relayGame)
+	ctx := context.Background()
+	servertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+		if _, ok, err := others[0].node.readSnapshot(ctx, m.room); err != nil || !ok {
+			return fmt.Errorf("no snapshot yet (%v)", err)
+		}
+		return nil
+	})
+	// Leadership is sampled throughout: never two nodes acting as leader.
+	var both []string
+	stop := make(chan struct{})
+	var sampler sync.WaitGroup
+	sampler.Go(func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			var leaders []string
+			for _, tn := range tns {
+				if tn.node.Leader() {
+					leaders = append(leaders, tn.name)
+				}
+			}
+			if len(leaders) > 1 && len(both) < 5 {
+				both = append(both, fmt.Sprint(leaders))
+			}
+		}
+	})
+	cut := time.Now()
+	victim.cut()
+	if _, err := m.nextLeft(5 * time.Second); err != nil {
+		t.Fatalf("no Left within 5 s of the cut: %v", err)
+	}
+	fenced := time.Since(cut)
+	next := leader(t, others)
+	took := time.Since(cut)
+	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	conn, _, err := client.Rejoin(rctx, []string{others[0].url(), others[1].url()}, m.g.Token, m.room, 50*time.Millisecond, client.Options{Engine: testEngine(t)})
+	if err != nil {
+		t.Fatalf("rejoin: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	m.c = conn
+	if n, _ := m.states(t, 300*time.Millisecond); n == 0 {
+		t.Fatal("no state from the restored room")
+	}
+	back := time.Since(cut)
+	victim.heal()
+	servertest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		for _, tn := range tns {
+			if got := len(tn.node.Nodes()); got != 3 || tn.node.Fenced() {
+				return fmt.Errorf("%s sees %d nodes, fenced %v", tn.name, got, tn.node.Fenced())
+			}
+		}
+		return nil
+	})
+	close(stop)
+	sampler.Wait()
+	if len(both) > 0 {
+		t.Fatalf("two leaders at once: %v", both)
+	}
+	if _, err := victim.rooms.Get(m.room); err == nil {
+		t.Fatal("the room runs on the healed node again")
+	}
+	if over := log.overlaps(); len(over) > 0 {
+		t.Fatalf("rooms ran twice:\n%s", over)
+	}
+	runs := log.of(m.room)
+	if len(runs) != 2 || runs[1].node == victim.name {
+		t.Fatalf("room %s ran %+v", m.room, runs)
+	}
+	t.Logf("TTL %v: the leader fenced %v after the cut; %s led %v after it; the room went on on %s, %v without a tick; the player was back %v after the cut",
+		ttl, fenced.Round(time.Millisecond), next.name, took.Round(time.Millisecond), runs[1].node,
+		runs[1].first.Sub(runs[0].last).Round(time.Millisecond), back.Round(time.Millisecond))
+}

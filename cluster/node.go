@@ -70,6 +70,9 @@ type Node struct {
 	draining atomic.Bool
 	leader   atomic.Bool
 
+	leadMu    sync.Mutex
+	leadUntil time.Time // end of the matchmaker lease's validity (lease.until)
+
 	beatNow    chan struct{} // capacity 1: beat at once (NATS reconnected)
 	beatMu     sync.Mutex
 	beatCancel context.CancelFunc // of the heartbeat write in flight
@@ -275,7 +278,16 @@ func (n *Node) URLOf(node string) string {
 func (n *Node) Nodes() []NodeInfo { return n.reg.list() }
 
 // Leader reports whether this node runs the cluster's matchmaker now.
-func (n *Node) Leader() bool { return n.leader.Load() }
+// The flag is refreshed at each renewal, which a lost NATS may hold up
+// past the lease's validity, so the validity's end is checked too.
+func (n *Node) Leader() bool {
+	if !n.leader.Load() || n.fence.isFenced() {
+		return false
+	}
+	n.leadMu.Lock()
+	defer n.leadMu.Unlock()
+	return time.Now().Before(n.leadUntil)
+}
 
 // Start registers the node (it fails with ErrNameTaken if a live node has
 // its name), answers host requests from the matchmaker with h.Lobby, and
@@ -510,6 +522,9 @@ func (n *Node) runLeader() {
 			// A fenced node renews nothing it could act on: it does not lead.
 			held := l.step(ctx, now) && !n.fence.isFenced()
 			cancel()
+			n.leadMu.Lock()
+			n.leadUntil = l.until()
+			n.leadMu.Unlock()
 			if held != n.leader.Load() {
 				n.leader.Store(held)
 				if held {

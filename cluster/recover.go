@@ -80,7 +80,7 @@ func (n *Node) unclaimRoom(room string) {
 // a snapshot, if this node leads the matchmaker; rooms it could not
 // restore are removed. Other rooms are left to removeRoomsOf.
 func (n *Node) recoverRoomsOf(node string) {
-	if !n.leader.Load() || node == n.opts.Name {
+	if !n.Leader() || node == n.opts.Name {
 		return
 	}
 	// A few at a time: a node's hundreds of rooms come back in seconds,
