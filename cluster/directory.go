@@ -51,6 +51,17 @@ type Directory struct {
 	mu    sync.Mutex
 	rooms map[string]roomDoc // by room id, from the mirror
 	mine  chan struct{}      // closed when one of this node's rooms changes
+
+	// fenced makes the methods that grant places fail (fence.go); held
+	// rooms were closed by the fence: their records and places stay for
+	// whoever restores them, whatever this node's lobby asks.
+	fenced func() bool
+	heldMu sync.Mutex
+	held   map[string]bool
+	// deferred are the removals and releases this node's lobby asked for
+	// while fenced, for the node to apply when it is back.
+	deferredRooms  map[string]bool
+	deferredPlaces map[[2]string]bool // player, room
 }
 
 var _ lobby.Directory = (*Directory)(nil)
@@ -94,13 +105,18 @@ const (
 
 func newDirectory(st *store, node string, log zerolog.Logger) *Directory {
 	d := &Directory{
-		st:    st,
-		node:  node,
-		log:   log,
-		bad:   badLog{log: log, seen: map[string]uint64{}},
-		rooms: map[string]roomDoc{},
-		mine:  make(chan struct{}),
-		alive: func(string) bool { return true },
+		st:     st,
+		node:   node,
+		log:    log,
+		bad:    badLog{log: log, seen: map[string]uint64{}},
+		rooms:  map[string]roomDoc{},
+		mine:   make(chan struct{}),
+		alive:  func(string) bool { return true },
+		fenced: func() bool { return false },
+		held:   map[string]bool{},
+
+		deferredRooms:  map[string]bool{},
+		deferredPlaces: map[[2]string]bool{},
 	}
 	d.mirror = newMirror(st.name, log, st.kv, ">", d.applyEntry)
 	return d
@@ -207,6 +223,9 @@ func seatPut(s lobby.SeatRecord, rev uint64) op {
 
 // AddRoom implements lobby.Directory.
 func (d *Directory) AddRoom(ctx context.Context, room lobby.RoomRecord, seats []lobby.SeatRecord) error {
+	if err := d.checkFence(); err != nil {
+		return err
+	}
 	if len(seats) > room.MaxPlayers {
 		return failf(lobby.ErrRoomFull, "room %s has %d places, not %d", room.ID, room.MaxPlayers, len(seats))
 	}
@@ -255,8 +274,19 @@ func (d *Directory) AddRoom(ctx context.Context, room lobby.RoomRecord, seats []
 	})
 }
 
-// RemoveRoom implements lobby.Directory.
+// RemoveRoom implements lobby.Directory, for this node's rooms: a room
+// recorded on another node (restored there after this node was taken for
+// dead) is left alone, and so is a room the fence closed (fence.go).
 func (d *Directory) RemoveRoom(ctx context.Context, id string) error {
+	if d.isHeld(id) {
+		return nil
+	}
+	if d.fenced() {
+		d.heldMu.Lock()
+		d.deferredRooms[id] = true
+		d.heldMu.Unlock()
+		return nil
+	}
 	key := keyRoom + enc(id)
 	return d.st.update(ctx, func() ([]op, error) {
 		e, err := d.st.get(ctx, key)
@@ -266,6 +296,9 @@ func (d *Directory) RemoveRoom(ctx context.Context, id string) error {
 		doc, ok := d.decodeRoom(key, id, e)
 		if !ok { // malformed: drop it
 			return []op{del(key, e.Rev)}, nil
+		}
+		if doc.Node != d.node {
+			return nil, nil
 		}
 		return d.removeOps(ctx, doc, e.Rev)
 	})
@@ -350,6 +383,9 @@ func (d *Directory) Rooms(ctx context.Context, game string) ([]lobby.RoomRecord,
 
 // Reserve implements lobby.Directory.
 func (d *Directory) Reserve(ctx context.Context, seat lobby.SeatRecord) error {
+	if err := d.checkFence(); err != nil {
+		return err
+	}
 	return d.st.update(ctx, func() ([]op, error) {
 		doc, rev, ok, err := d.readRoom(ctx, seat.Room)
 		if err != nil {
@@ -404,6 +440,9 @@ func (d *Directory) Seats(ctx context.Context, room string) ([]lobby.SeatRecord,
 
 // Redeem implements lobby.Directory.
 func (d *Directory) Redeem(ctx context.Context, c lobby.SeatClaims) error {
+	if err := d.checkFence(); err != nil {
+		return err
+	}
 	return d.st.update(ctx, func() ([]op, error) {
 		used, err := d.st.get(ctx, keyUsed+enc(c.Nonce))
 		if err != nil {
@@ -440,6 +479,15 @@ func (d *Directory) Redeem(ctx context.Context, c lobby.SeatClaims) error {
 
 // Release implements lobby.Directory, for places in this node's rooms.
 func (d *Directory) Release(ctx context.Context, player, room string, now time.Time) error {
+	if d.isHeld(room) {
+		return nil // the room was fenced: its players keep their places for its restorer
+	}
+	if d.fenced() {
+		d.heldMu.Lock()
+		d.deferredPlaces[[2]string{player, room}] = true
+		d.heldMu.Unlock()
+		return nil
+	}
 	return d.st.update(ctx, func() ([]op, error) {
 		cur, srev, held, err := d.readSeat(ctx, player)
 		// A node releases places in its own rooms only: after a room moved
@@ -580,4 +628,58 @@ func (d *Directory) nodes() []string {
 		set[doc.Node] = true
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// checkFence refuses to grant places while the node is fenced.
+func (d *Directory) checkFence() error {
+	if d.fenced() {
+		return errFenced
+	}
+	return nil
+}
+
+// applyDeferred makes the removals and releases deferred while fenced;
+// those that fail are logged and dropped (the rooms of a node taken for
+// dead are removed by the others).
+func (d *Directory) applyDeferred(ctx context.Context) {
+	d.heldMu.Lock()
+	rooms, places := d.deferredRooms, d.deferredPlaces
+	d.deferredRooms, d.deferredPlaces = map[string]bool{}, map[[2]string]bool{}
+	d.heldMu.Unlock()
+	for pr := range places {
+		if err := d.Release(ctx, pr[0], pr[1], time.Now()); err != nil {
+			d.log.Warn().Err(err).Str("player", pr[0]).Str("room", pr[1]).Msg("release a place deferred by the fence")
+		}
+	}
+	for id := range rooms {
+		if err := d.RemoveRoom(ctx, id); err != nil {
+			d.log.Warn().Err(err).Str("room", id).Msg("remove a room deferred by the fence")
+		}
+	}
+}
+
+// hold keeps room's record and places from this node's lobby (fence.go).
+func (d *Directory) hold(room string) {
+	d.heldMu.Lock()
+	d.held[room] = true
+	d.heldMu.Unlock()
+}
+
+func (d *Directory) unhold(room string) {
+	d.heldMu.Lock()
+	delete(d.held, room)
+	d.heldMu.Unlock()
+}
+
+func (d *Directory) isHeld(room string) bool {
+	d.heldMu.Lock()
+	defer d.heldMu.Unlock()
+	return d.held[room]
+}
+
+// heldRooms returns the rooms held, sorted.
+func (d *Directory) heldRooms() []string {
+	d.heldMu.Lock()
+	defer d.heldMu.Unlock()
+	return slices.Sorted(maps.Keys(d.held))
 }

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,6 +66,9 @@ type nodeConfig struct {
 	ttl     time.Duration
 	// registry holds the node's games (nil: testRegistry()).
 	registry *tick.Registry
+	// nats is the node's NATS URLs (empty: every server of the cluster),
+	// e.g. proxies in front of them (natstest.Proxy).
+	nats string
 }
 
 // publishSecret guards the test nodes' POST /publish.
@@ -87,7 +91,7 @@ func startNode(t *testing.T, c *natstest.Cluster, name string, cfg nodeConfig) *
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel).With().Str("test-node", name).Logger()
-	node, err := New(ctx, Options{NATS: c.URLs(), Token: c.Token, Cluster: cfg.cluster, Name: name, Secret: cfg.secret, HeartbeatTTL: cfg.ttl, Logger: log})
+	node, err := New(ctx, Options{NATS: cmp.Or(cfg.nats, c.URLs()), Token: c.Token, Cluster: cfg.cluster, Name: name, Secret: cfg.secret, HeartbeatTTL: cfg.ttl, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

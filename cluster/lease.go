@@ -79,6 +79,17 @@ func (l *lease) valid(now time.Time) bool {
 	return l.held
 }
 
+// until is when the lease stops being valid to act on unless renewed
+// (zero when not held): 2/3 of the TTL after the renewal's start, a third
+// of a TTL before anyone else can take it. Only the owner goroutine calls
+// it.
+func (l *lease) until() time.Time {
+	if !l.held {
+		return time.Time{}
+	}
+	return l.renewed.Add(l.ttl * 2 / 3)
+}
+
 // release gives the lease up (graceful shutdown), so another node takes
 // over at once instead of after a TTL.
 func (l *lease) release(ctx context.Context) {

@@ -46,6 +46,7 @@ type Node struct {
 	dir    *Directory
 	mm     *Matchmaker
 	reg    *registry
+	fence  *fence // fence.go
 	leases *store
 	snaps  *store // room snapshots (snapshots.go)
 	saver  *saver
@@ -68,6 +69,13 @@ type Node struct {
 	subs     []*nats.Subscription
 	draining atomic.Bool
 	leader   atomic.Bool
+
+	leadMu    sync.Mutex
+	leadUntil time.Time // end of the matchmaker lease's validity (lease.until)
+
+	beatNow    chan struct{} // capacity 1: beat at once (NATS reconnected)
+	beatMu     sync.Mutex
+	beatCancel context.CancelFunc // of the heartbeat write in flight
 }
 
 // Host is what a node serves from: its lobby and its room runtime.
@@ -93,6 +101,8 @@ func New(ctx context.Context, opts Options) (*Node, error) {
 		subject:    "tickwire." + opts.Cluster + ".",
 		instance:   randomHex(8),
 		recovering: map[string]bool{},
+		fence:      newFence(opts.HeartbeatTTL),
+		beatNow:    make(chan struct{}, 1),
 	}
 	if n.nc, err = n.connect(); err != nil {
 		return nil, err
@@ -120,7 +130,10 @@ func (n *Node) connect() (*nats.Conn, error) {
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			n.log.Warn().Err(err).Msg("NATS connection lost; reconnecting")
 		}),
-		nats.ReconnectHandler(func(c *nats.Conn) { n.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS reconnected") }),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			n.log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("NATS reconnected")
+			n.kickBeat()
+		}),
 	}
 	switch {
 	case o.Token != "":
@@ -179,11 +192,24 @@ func (n *Node) open(ctx context.Context) error {
 	n.reg.gone = n.nodeGone
 	n.dir = newDirectory(stores[name("directory")], n.opts.Name, n.log)
 	n.dir.alive = n.reg.alive
+	n.dir.fenced = n.fence.isFenced
+	fenced := func() error {
+		if n.fence.isFenced() {
+			return errFenced
+		}
+		return nil
+	}
+	stores[name("directory")].down = fenced
+	stores[name("tickets")].down = fenced
 	n.mm = newMatchmaker(stores[name("tickets")], n.opts.TicketRetention, n.log)
 	n.leases = stores[name("leases")]
 	n.snaps = stores[name("snapshots")]
 	n.saver = newSaver(n.snaps, n.opts.Name, max(time.Minute, 4*ttl), n.opts.MaxSnapshotBytes, n.log)
-	n.saver.owns = n.dir.ownsRoom
+	// A fenced node writes no snapshots: the rooms may be restored
+	// elsewhere, and an old snapshot must not replace the restorer's.
+	n.saver.owns = func(room string) bool {
+		return !n.fence.isFenced() && !n.dir.isHeld(room) && n.dir.ownsRoom(room)
+	}
 	return n.openReplay(ctx, replicas)
 }
 
@@ -252,7 +278,16 @@ func (n *Node) URLOf(node string) string {
 func (n *Node) Nodes() []NodeInfo { return n.reg.list() }
 
 // Leader reports whether this node runs the cluster's matchmaker now.
-func (n *Node) Leader() bool { return n.leader.Load() }
+// The flag is refreshed at each renewal, which a lost NATS may hold up
+// past the lease's validity, so the validity's end is checked too.
+func (n *Node) Leader() bool {
+	if !n.leader.Load() || n.fence.isFenced() {
+		return false
+	}
+	n.leadMu.Lock()
+	defer n.leadMu.Unlock()
+	return time.Now().Before(n.leadUntil)
+}
 
 // Start registers the node (it fails with ErrNameTaken if a live node has
 // its name), answers host requests from the matchmaker with h.Lobby, and
@@ -268,9 +303,11 @@ func (n *Node) Start(ctx context.Context, h Host) error {
 	n.mu.Lock()
 	n.host, n.started, n.url = h, time.Now(), url
 	n.mu.Unlock()
-	if err := n.reg.beat(ctx, n.info(time.Now(), 0), true); err != nil {
+	sent, err := n.reg.beat(ctx, n.info(time.Now(), 0), true)
+	if err != nil {
 		return fmt.Errorf("cluster: register node %s: %w", n.opts.Name, err)
 	}
+	n.fence.ack(sent)
 	for subj, handler := range map[string]nats.MsgHandler{
 		n.subject + "host." + enc(n.opts.Name):    n.serveHost,
 		n.subject + "unhost." + enc(n.opts.Name):  n.serveUnhost,
@@ -285,6 +322,7 @@ func (n *Node) Start(ctx context.Context, h Host) error {
 		n.mu.Unlock()
 	}
 	n.goOwned(n.runHeartbeat)
+	n.goOwned(n.runFence)
 	n.goOwned(n.runLeader)
 	n.log.Info().Str("url", url).Msg("node joined the cluster")
 	return nil
@@ -305,7 +343,8 @@ func (n *Node) info(now time.Time, cpu float64) NodeInfo {
 	return info
 }
 
-// runHeartbeat writes the node's entry every third of the TTL, drops nodes
+// runHeartbeat writes the node's entry every third of the TTL (each
+// acknowledged write moves the fence's deadline: fence.go), drops nodes
 // this node has not heard from within the TTL, and removes rooms whose
 // node has been missing from the registry for a TTL.
 func (n *Node) runHeartbeat() {
@@ -319,18 +358,68 @@ func (n *Node) runHeartbeat() {
 		case <-n.ctx.Done():
 			return
 		case <-ticker.C:
+		case <-n.beatNow:
 		}
 		now := time.Now()
 		cpu := cpuTime()
 		pct := 100 * float64(cpu-lastCPU) / float64(max(now.Sub(lastAt), time.Millisecond))
 		lastCPU, lastAt = cpu, now
+		// A failed beat is tried again until the next one is due: after a
+		// stream leader election the first write that lands moves the
+		// fence's deadline (fence.go), not one a third of a TTL later.
 		ctx, cancel := context.WithTimeout(n.ctx, every)
-		if err := n.reg.beat(ctx, n.info(now, pct), false); err != nil && n.ctx.Err() == nil {
-			n.log.Warn().Err(err).Msg("heartbeat failed")
-		}
+		n.beatUntilAcked(ctx, n.info(now, pct))
 		cancel()
 		n.reg.expire(now)
 		n.sweepOrphans(now, missing)
+	}
+}
+
+// beatUntilAcked writes info until NATS acknowledges it or ctx ends.
+// A reconnection to NATS (kickBeat) cuts the write in flight short, which
+// would otherwise wait out its timeout on the lost connection, and tries
+// again at once: a node back from a partition re-registers within a
+// round trip, before its key ages out if it can.
+func (n *Node) beatUntilAcked(ctx context.Context, info NodeInfo) {
+	for {
+		actx, acancel := context.WithCancel(ctx)
+		n.beatMu.Lock()
+		n.beatCancel = acancel
+		n.beatMu.Unlock()
+		sent, err := n.reg.beat(actx, info, false)
+		n.beatMu.Lock()
+		n.beatCancel = nil
+		n.beatMu.Unlock()
+		acancel()
+		if err == nil {
+			n.fence.ack(sent)
+			return
+		}
+		t := time.NewTimer(retryWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			if n.ctx.Err() == nil {
+				n.log.Warn().Err(err).Msg("heartbeat failed")
+			}
+			return
+		case <-n.beatNow:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// kickBeat makes the heartbeat write at once (NATS reconnected).
+func (n *Node) kickBeat() {
+	n.beatMu.Lock()
+	if n.beatCancel != nil {
+		n.beatCancel()
+	}
+	n.beatMu.Unlock()
+	select {
+	case n.beatNow <- struct{}{}:
+	default:
 	}
 }
 
@@ -430,8 +519,12 @@ func (n *Node) runLeader() {
 		now := time.Now()
 		if !now.Before(nextStep) {
 			ctx, cancel := context.WithTimeout(n.ctx, ttl/3)
-			held := l.step(ctx, now)
+			// A fenced node renews nothing it could act on: it does not lead.
+			held := l.step(ctx, now) && !n.fence.isFenced()
 			cancel()
+			n.leadMu.Lock()
+			n.leadUntil = l.until()
+			n.leadMu.Unlock()
 			if held != n.leader.Load() {
 				n.leader.Store(held)
 				if held {
@@ -444,7 +537,7 @@ func (n *Node) runLeader() {
 		}
 		next := nextStep
 		var changed <-chan struct{}
-		if l.valid(now) && !n.draining.Load() {
+		if l.valid(now) && !n.draining.Load() && !n.fence.isFenced() {
 			changed = n.mm.mirror.changed()
 			if due := n.mm.pass(n.ctx, pl, now); !due.IsZero() && due.Before(next) {
 				next = due
@@ -504,6 +597,8 @@ func (n *Node) serveHost(msg *nats.Msg) {
 		rep.Error = &wireError{Code: int32(lobby.ErrBadRequest.Code), Msg: "undecodable host request"}
 	case n.draining.Load():
 		rep.Error = &wireError{Code: int32(lobby.ErrClosed.Code), Msg: "node " + n.opts.Name + " is draining"}
+	case n.fence.isFenced():
+		rep.Error = &wireError{Code: int32(lobby.ErrClosed.Code), Msg: "node " + n.opts.Name + " is fenced"}
 	default:
 		ctx, cancel := context.WithTimeout(n.ctx, placeTimeout)
 		m, err := h.Lobby.HostMatch(ctx, req.Game, req.Players)
@@ -551,8 +646,10 @@ func (n *Node) Close(ctx context.Context) error {
 	subs, started := n.subs, !n.started.IsZero()
 	n.subs = nil
 	n.mu.Unlock()
-	if started {
-		if err := n.reg.beat(ctx, n.info(time.Now(), 0), false); err != nil {
+	// A fenced node cannot reach NATS: it closed its recoverable rooms
+	// already, and the others restore them once its key ages out.
+	if started && !n.fence.isFenced() {
+		if _, err := n.reg.beat(ctx, n.info(time.Now(), 0), false); err != nil {
 			n.log.Warn().Err(err).Msg("announce draining")
 		}
 		// Migrate the rooms that can be: their latest snapshots are

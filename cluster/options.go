@@ -50,7 +50,9 @@ type Options struct {
 	// HeartbeatTTL is how long a node may go without a heartbeat before
 	// the cluster takes it for dead: its rooms leave the directory and, if
 	// it led the matchmaker, another node takes over. Nodes beat every
-	// third of it. Zero: 5 seconds; at least 1 second.
+	// third of it; a node whose heartbeats NATS has not acknowledged for
+	// TTL − TTL/4 fences itself (fence.go): keep it well above the NATS
+	// cluster's failover time. Zero: 5 seconds; at least 1 second.
 	HeartbeatTTL time.Duration
 	// Replicas is how many NATS servers keep each bucket. Zero: 3, or 1
 	// when NATS runs without clustering.

@@ -80,7 +80,7 @@ func (n *Node) unclaimRoom(room string) {
 // a snapshot, if this node leads the matchmaker; rooms it could not
 // restore are removed. Other rooms are left to removeRoomsOf.
 func (n *Node) recoverRoomsOf(node string) {
-	if !n.leader.Load() || node == n.opts.Name {
+	if !n.Leader() || node == n.opts.Name {
 		return
 	}
 	// A few at a time: a node's hundreds of rooms come back in seconds,
@@ -181,6 +181,8 @@ func (n *Node) serveRestore(msg *nats.Msg) {
 		rep.Error = &wireError{Code: int32(lobby.ErrBadRequest.Code), Msg: "undecodable restore request"}
 	case n.draining.Load():
 		rep.Error = &wireError{Code: int32(lobby.ErrClosed.Code), Msg: "node " + n.opts.Name + " is draining"}
+	case n.fence.isFenced(): // fence.go
+		rep.Error = &wireError{Code: int32(lobby.ErrClosed.Code), Msg: "node " + n.opts.Name + " is fenced"}
 	default:
 		n.goOwned(func() { // off the NATS callback goroutine: restoring reads and writes JetStream
 			if err := n.restoreHere(req.Room, req.From); err != nil {

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -58,6 +59,9 @@ type registry struct {
 	ttl    time.Duration
 	log    zerolog.Logger
 	mirror *mirror
+
+	beatMu sync.Mutex // one beat at a time: the heartbeat's, Start's or Close's
+	rev    uint64     // revision of this node's last heartbeat (0: read first)
 
 	mu    sync.Mutex
 	nodes map[string]seenNode
@@ -196,27 +200,57 @@ func (r *registry) changed() <-chan struct{} {
 	return r.wake
 }
 
-// beat writes info as node's entry. The first beat of a process must find
-// the name free or its own (ErrNameTaken otherwise).
-func (r *registry) beat(ctx context.Context, info NodeInfo, first bool) error {
+// beat writes info as node's entry and returns when it sent the write
+// that NATS acknowledged: the key cannot age out before that time plus
+// the TTL (fence.go). A beat is one write expecting the revision of the
+// last one; when that conflicts (the key aged out, or another process
+// wrote it) or on the first beat, it reads the key first. The first beat
+// of a process must find the name free or its own (ErrNameTaken
+// otherwise).
+func (r *registry) beat(ctx context.Context, info NodeInfo, first bool) (time.Time, error) {
 	key := keyNode + enc(info.Name)
-	return r.st.update(ctx, func() ([]op, error) {
+	r.beatMu.Lock()
+	defer r.beatMu.Unlock()
+	if !first && r.rev > 0 {
+		sent := time.Now()
+		info.Beat = sent
+		rev, err := r.st.commit(ctx, put(key, mustJSON(info), r.rev))
+		if err == nil {
+			r.rev = rev
+			return sent, nil
+		}
+		if !errors.Is(err, errConflict) {
+			return time.Time{}, err
+		}
+	}
+	for {
 		cur, err := r.st.get(ctx, key)
 		if err != nil {
-			return nil, err
+			return time.Time{}, err
 		}
 		if cur.OK {
 			var other NodeInfo
 			if json.Unmarshal(cur.Value, &other) == nil && other.Instance != info.Instance && other.Name == info.Name {
 				if first {
-					return nil, ErrNameTaken
+					return time.Time{}, ErrNameTaken
 				}
 				r.log.Error().Str("node", info.Name).Str("other", other.URL).Msg("another process heartbeats with this node's name")
 			}
 		}
-		info.Beat = time.Now()
-		return []op{put(key, mustJSON(info), cur.Rev)}, nil
-	})
+		sent := time.Now()
+		info.Beat = sent
+		rev, err := r.st.commit(ctx, put(key, mustJSON(info), cur.Rev))
+		if err == nil {
+			r.rev = rev
+			return sent, nil
+		}
+		// A conflict re-reads at once; a transient failure is retried for
+		// the first beat (a stream leader being elected at start-up) and
+		// left to the next beat otherwise.
+		if ctx.Err() != nil || (!errors.Is(err, errConflict) && (!first || !sleepCtx(ctx, retryWait))) {
+			return time.Time{}, err
+		}
+	}
 }
 
 // leave deletes node's entry (graceful shutdown): others see it go at

@@ -37,6 +37,17 @@ type store struct {
 	// written is the stream sequence of this store's latest commit, for
 	// readers of a watched cache that must see their own writes.
 	written atomic.Uint64
+	// down, when set, is checked before every attempt of get and update:
+	// an error fails them at once instead of after patience (a fenced
+	// node answers its lobby's callers now: fence.go).
+	down func() error
+}
+
+func (s *store) isDown() error {
+	if s.down == nil {
+		return nil
+	}
+	return s.down()
 }
 
 // Header names of the JetStream publish protocol.
@@ -161,6 +172,9 @@ const (
 func (s *store) get(ctx context.Context, key string) (entry, error) {
 	deadline := time.Now().Add(patience)
 	for {
+		if err := s.isDown(); err != nil {
+			return entry{}, err
+		}
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
 		e, err := s.getOnce(actx, key)
 		cancel()
@@ -285,6 +299,9 @@ func (s *store) update(ctx context.Context, fn func() ([]op, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, patience)
 	defer cancel()
 	for {
+		if err := s.isDown(); err != nil {
+			return err
+		}
 		ops, err := fn()
 		if err == nil {
 			_, err = s.commit(ctx, ops...)

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	tickwirev1 "github.com/tickwire/tickwire/proto/tickwire/v1"
 	"github.com/tickwire/tickwire/protocol"
 )
 
@@ -162,7 +163,14 @@ func (h *Handle) Input(player PlayerID, seq uint64, payload []byte) error {
 // Close ends the room: its players are told Left ("room closed"), the
 // game's Close runs, and Close waits for the room's goroutine, or for ctx.
 func (h *Handle) Close(ctx context.Context) error {
-	h.rm.requestStop(endCause{code: protocol.CodeUnspecified, reason: reasonClosed})
+	return h.CloseWith(ctx, protocol.CodeUnspecified, reasonClosed)
+}
+
+// CloseWith is Close with the code and reason of the players' Left: why
+// the room ended here and what they can do (a cluster node cut off from
+// NATS says CodeRoomElsewhere: the room goes on through another node).
+func (h *Handle) CloseWith(ctx context.Context, code tickwirev1.ErrorCode, reason string) error {
+	h.rm.requestStop(endCause{code: code, reason: reason})
 	select {
 	case <-h.rm.done:
 		return nil

@@ -84,7 +84,10 @@ func StartCluster(t testing.TB, opts Options) *Cluster {
 			NoSigs:        true,
 		}
 		if n > 1 {
-			o.Cluster = server.ClusterOpts{Name: c.Name, Host: "127.0.0.1", Port: routePorts[i]}
+			// NoAdvertise: clients use only the URLs they are given, so a
+			// client behind a Proxy cannot go around it to a discovered
+			// server.
+			o.Cluster = server.ClusterOpts{Name: c.Name, Host: "127.0.0.1", Port: routePorts[i], NoAdvertise: true}
 			o.Routes = routes
 		}
 		s, err := server.NewServer(o)
