@@ -136,18 +136,23 @@ func (r *registry) drop(name, why string) {
 }
 
 // expire drops nodes not seen within the TTL (on this clock): a backstop
-// for a missed delete marker. It drops none while this node's own entry
-// is stale too: then it is this node's view that is behind (its watch is
-// being re-established), and the others are likely fine.
+// for a missed delete marker. A node counts as silent only while this
+// node's watch is seen delivering: its own beats, which go through the
+// same watch, must have arrived for more than a TTL after the other's last
+// one. A stalled watch (its consumer on a NATS server that stopped) stops
+// both, so it judges no one: comparing each with now alone dropped a live
+// node whose last beat happened to precede this node's own by a fraction
+// of the beat interval (CI: a NATS server stopped under play).
 func (r *registry) expire(now time.Time) {
 	r.mu.Lock()
-	if me, ok := r.nodes[r.self]; !ok || now.Sub(me.seen) > r.ttl {
+	me, ok := r.nodes[r.self]
+	if !ok || now.Sub(me.seen) > r.ttl {
 		r.mu.Unlock()
 		return
 	}
 	var stale []string
 	for name, n := range r.nodes {
-		if now.Sub(n.seen) > r.ttl {
+		if now.Sub(n.seen) > r.ttl && me.seen.Sub(n.seen) > r.ttl {
 			stale = append(stale, name)
 		}
 	}

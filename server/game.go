@@ -77,16 +77,22 @@ func (s *Server) openGame(sess *session) {
 	g := sess.game
 	g.tokens = float64(s.opts.MessageBurst)
 	g.refill = time.Now()
+	// The session is listed (Server.Sessions) from here on, so its player
+	// is written under g.mu, as Hello writes it.
 	if g.player == "" && s.opts.Lobby != nil {
 		if player, token, err := s.opts.Lobby.IssueGuest("guest"); err == nil {
+			g.mu.Lock()
 			g.player, g.token = player, token
+			g.mu.Unlock()
 		}
 	} else {
 		g.known = true
 		s.claimPlayer(sess, g.player) // authenticated at the upgrade
 	}
 	if g.player == "" {
+		g.mu.Lock()
 		g.player = "anon-" + sess.id
+		g.mu.Unlock()
 	}
 	sess.sendEnvelope(&protocol.Envelope{Msg: &tickwirev1.Envelope_Welcome{Welcome: &tickwirev1.Welcome{
 		ProtocolVersion:    protocol.Version,
