@@ -236,10 +236,9 @@ func (f *foRun) report(interrupted bool) *Report {
 		span := max(time.Second, time.Duration(a.BackInPlayMs.Max*1e6))
 		n := int((span + foBucket - 1) / foBucket)
 		worst := int64(-1)
-		for i := k - 50; i < k+n && i < len(f.unaffectedFrames); i++ {
-			if i < 0 {
-				continue
-			}
+		// The 5 s before the kill, or from the end of the ramp if later.
+		first := max(k-int(5*time.Second/foBucket), int((from-int64(cfg.warmup))/int64(foBucket))+1, 0)
+		for i := first; i < k+n && i < len(f.unaffectedFrames); i++ {
 			v := f.unaffectedFrames[i].Load()
 			if i < k {
 				before += v
@@ -251,7 +250,7 @@ func (f *foRun) report(interrupted bool) *Report {
 			}
 		}
 		p := float64(u.Players)
-		u.FramesPerSBefore = round3(float64(before) / p / 5)
+		u.FramesPerSBefore = round3(float64(before) / p / (float64(k-first) * foBucket.Seconds()))
 		u.FramesPerSDuring = round3(float64(during) / p / (float64(n) * foBucket.Seconds()))
 		u.WorstBucketFramesPerS = round3(float64(max(worst, 0)) / p / foBucket.Seconds())
 		u.EventMs = msOf(int64(n) * int64(foBucket))
@@ -261,6 +260,7 @@ func (f *foRun) report(interrupted bool) *Report {
 	if d := f.drops.Snapshot(); len(d) > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("connections lost outside the event (before the kill, or a second time): %v", d))
 	}
+	rep.Notes = append(rep.Notes, "the failover scenario measures no RTT, traffic, server CPU or RSS, and no tick statistics (its clients are client.Conn: every state frame decoded); its figures are in the failover block")
 	if interrupted {
 		rep.Notes = append(rep.Notes, "interrupted: partial report")
 	}
