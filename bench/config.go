@@ -87,6 +87,10 @@ type config struct {
 	killMode     string
 	killNode     int
 	heartbeatTTL time.Duration
+	nodeLogs     string // a directory for each node's whole log; empty: none
+	// natsInProcess runs the NATS servers in this process (natstest.Start)
+	// instead of child processes.
+	natsInProcess bool
 
 	serverCPUs cpuList // the child server's CPUs (-server-cpus); nil: any
 	benchCPUs  cpuList // this process's CPUs (-bench-cpus); nil: any
@@ -196,6 +200,8 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.killMode, "kill-mode", killModeKill, "failover: kill (SIGKILL: the node dies) or drain (SIGTERM: it migrates its rooms and leaves)")
 	fs.IntVar(&c.killNode, "kill-node", 0, "failover: which node (0-based) is killed; node 0 starts first and normally leads the matchmaker")
 	fs.DurationVar(&c.heartbeatTTL, "heartbeat-ttl", 2*time.Second, "failover: the nodes' -heartbeat-ttl (a node silent this long is dead)")
+	fs.StringVar(&c.nodeLogs, "node-logs", "", "failover: write each node's whole log (JSON lines) to DIR/nodeN.log")
+	fs.BoolVar(&c.natsInProcess, "nats-in-process", false, "failover: run the 3 NATS servers inside the bench (natstest) instead of child processes; the bots' CPU then delays the cluster's heartbeats")
 	var serverCPUs, benchCPUs string
 	fs.StringVar(&serverCPUs, "server-cpus", "", "run the child server on these CPUs only (taskset list: 0 or 0,2-3); the report adds players_per_server_core")
 	fs.StringVar(&benchCPUs, "bench-cpus", "", "run the load generator (this process) on these CPUs only; disjoint from -server-cpus")

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,8 +29,9 @@ import (
 )
 
 // failoverScenario is -scenario failover: a whole cluster on this machine
-// (a three-server NATS cluster in this process, -nodes demo nodes in
-// child processes with -heartbeat-ttl), arena bots spread over the nodes
+// (a three-server NATS cluster in child processes of this binary, or with
+// -nats-in-process in this one, and -nodes demo nodes in child processes
+// with -heartbeat-ttl), arena bots spread over the nodes
 // (room slot r on node r mod -nodes), and at -kill-at one node is killed
 // (SIGKILL) or drained (SIGTERM). Its bots follow their rooms to the nodes
 // that restore them (client.Rejoin); the report says how long they were
@@ -70,6 +72,7 @@ type foNode struct {
 	wsURL   string
 	child   *child
 	dataDir string
+	logFile *os.File // -node-logs: its whole log; nil without
 }
 
 // foRun is one failover run. Its goroutines: one per bot (foBot.run),
@@ -128,15 +131,30 @@ func runFailover(ctx context.Context, cfg *config, build *serverBuild, log io.Wr
 func (f *foRun) execute(ctx context.Context, build *serverBuild) (*Report, error) {
 	cfg := f.cfg
 	if !cfg.quiet {
-		fmt.Fprintf(f.log, "bench: failover: a 3-server NATS cluster in-process, %d demo nodes, heartbeat TTL %v\n", cfg.nodes, cfg.heartbeatTTL)
+		where := "in child processes"
+		if cfg.natsInProcess {
+			where = "in this process"
+		}
+		fmt.Fprintf(f.log, "bench: failover: a 3-server NATS cluster %s, %d demo nodes, heartbeat TTL %v\n", where, cfg.nodes, cfg.heartbeatTTL)
 	}
-	nc, stopNATS, err := natstest.Start(natstest.Options{Servers: 3})
-	if err != nil {
-		return nil, err
+	var natsURLs, natsToken string
+	if cfg.natsInProcess {
+		nc, stopNATS, err := natstest.Start(natstest.Options{Servers: 3})
+		if err != nil {
+			return nil, err
+		}
+		defer stopNATS()
+		natsURLs, natsToken = nc.URLs(), nc.Token
+	} else {
+		ns, err := startNATS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer ns.stop()
+		natsURLs, natsToken = ns.urls, ns.token
 	}
-	defer stopNATS()
 	clusterName := "bench" + randHex(4)
-	stopNodes, err := f.startNodes(ctx, build, nc, clusterName)
+	stopNodes, err := f.startNodes(ctx, build, natsURLs, natsToken, clusterName)
 	defer stopNodes()
 	if err != nil {
 		return nil, err
@@ -144,7 +162,7 @@ func (f *foRun) execute(ctx context.Context, build *serverBuild) (*Report, error
 	var watchers sync.WaitGroup
 	wctx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer func() { stopWatch(); watchers.Wait() }()
-	if err := f.watchCluster(wctx, &watchers, nc, clusterName); err != nil {
+	if err := f.watchCluster(wctx, &watchers, natsURLs, natsToken, clusterName); err != nil {
 		return nil, err
 	}
 	eng, err := client.NewEngine(cfg.enginePollers())
@@ -214,7 +232,7 @@ func (f *foRun) execute(ctx context.Context, build *serverBuild) (*Report, error
 // startNodes starts cfg.nodes demo nodes of cluster name on nc, one after
 // the other, each on a loopback port picked for it (cluster mode needs
 // -public-url, so the port is known up front). stop stops them all.
-func (f *foRun) startNodes(ctx context.Context, build *serverBuild, nc *natstest.Cluster, name string) (stop func(), err error) {
+func (f *foRun) startNodes(ctx context.Context, build *serverBuild, natsURLs, natsToken, name string) (stop func(), err error) {
 	cfg := f.cfg
 	bin := cfg.serverBin
 	if bin == "" {
@@ -224,9 +242,12 @@ func (f *foRun) startNodes(ctx context.Context, build *serverBuild, nc *natstest
 		for _, n := range f.nodes {
 			_ = n.child.stop()
 			_ = os.RemoveAll(n.dataDir)
+			if n.logFile != nil {
+				_ = n.logFile.Close()
+			}
 		}
 	}
-	env := append(os.Environ(), "TICKWIRE_CLUSTER_SECRET="+randHex(32), "TICKWIRE_NATS_TOKEN="+nc.Token)
+	env := append(os.Environ(), "TICKWIRE_CLUSTER_SECRET="+randHex(32), "TICKWIRE_NATS_TOKEN="+natsToken)
 	for i := range cfg.nodes {
 		port, err := freeLoopbackPort()
 		if err != nil {
@@ -238,12 +259,24 @@ func (f *foRun) startNodes(ctx context.Context, build *serverBuild, nc *natstest
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
 		n := &foNode{name: "node" + strconv.Itoa(i+1), base: "http://" + addr, wsURL: "ws://" + addr + "/ws", dataDir: dir}
-		args := []string{"-addr", addr, "-public-url", n.base, "-nats", nc.URLs(), "-node-name", n.name,
+		args := []string{"-addr", addr, "-public-url", n.base, "-nats", natsURLs, "-node-name", n.name,
 			"-cluster", name, "-heartbeat-ttl", cfg.heartbeatTTL.String(), "-data-dir", dir,
 			"-log-format", "json", "-log-level", "info"}
-		c, _, err := startChild(ctx, bin, args, env, cfg.serverCPUs)
+		var logTo io.Writer
+		if cfg.nodeLogs != "" {
+			lf, err := os.Create(filepath.Join(cfg.nodeLogs, n.name+".log"))
+			if err != nil {
+				_ = os.RemoveAll(dir)
+				return stop, fmt.Errorf("-node-logs: %w", err)
+			}
+			n.logFile, logTo = lf, lf
+		}
+		c, _, err := startChildLog(ctx, bin, args, env, cfg.serverCPUs, logTo)
 		if err != nil {
 			_ = os.RemoveAll(dir)
+			if n.logFile != nil {
+				_ = n.logFile.Close()
+			}
 			return stop, fmt.Errorf("%s: %w", n.name, err)
 		}
 		n.child = c
@@ -283,8 +316,8 @@ func (f *foRun) kill(wg *sync.WaitGroup) {
 // victim's snapshots (the tick each room will be restored to), the
 // matchmaker lease's holder, and the victim's registry entry going. The
 // watchers end with ctx.
-func (f *foRun) watchCluster(ctx context.Context, wg *sync.WaitGroup, c *natstest.Cluster, name string) error {
-	conn, err := nats.Connect(c.URLs(), nats.Token(c.Token), nats.MaxReconnects(-1))
+func (f *foRun) watchCluster(ctx context.Context, wg *sync.WaitGroup, natsURLs, natsToken, name string) error {
+	conn, err := nats.Connect(natsURLs, nats.Token(natsToken), nats.MaxReconnects(-1))
 	if err != nil {
 		return fmt.Errorf("watch the cluster: %w", err)
 	}
