@@ -171,7 +171,7 @@ func (b *foBot) onEnvelope(gen int, env *protocol.Envelope) {
 		b.mu.Lock()
 		b.refused++
 		b.mu.Unlock()
-		f.errs.Add("error " + m.Error.Code.String())
+		f.errs.Add("error " + m.Error.Code.String() + ": " + m.Error.Message)
 	}
 }
 

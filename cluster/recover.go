@@ -285,23 +285,41 @@ func (n *Node) restoreHere(room, from string) error {
 
 // migrateRooms hands each of this node's rooms that has a snapshot to
 // another node (graceful shutdown) and returns the ids it could not.
+//
+// Rooms go recoverParallel at a time, as a dead node's do: no player hears
+// of the drain before every room was handed over (the rooms end after
+// this), so one room after the other kept them all waiting for the sum
+// (0.7 s for 10 rooms in the bench's failover at 300 players).
 func (n *Node) migrateRooms(ctx context.Context) (migrated int, left []string) {
+	var mu sync.Mutex
+	sem := make(chan struct{}, recoverParallel)
+	var wg sync.WaitGroup
 	for _, id := range n.dir.RoomsOf(n.opts.Name) {
-		if _, ok, err := n.readSnapshot(ctx, id); err != nil || !ok {
-			left = append(left, id)
-			continue
-		}
-		on, err := n.restoreElsewhere(ctx, id, n.opts.Name, nil)
-		if err != nil {
-			n.log.Warn().Err(err).Str("room", id).Msg("room not migrated")
-			left = append(left, id)
-			continue
-		}
-		migrated++
-		n.log.Info().Str("room", id).Str("to", on).Msg("room migrated")
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			on, err := "", error(nil)
+			if _, ok, rerr := n.readSnapshot(ctx, id); rerr != nil || !ok {
+				err = errNoSnapshot
+			} else if on, err = n.restoreElsewhere(ctx, id, n.opts.Name, nil); err != nil {
+				n.log.Warn().Err(err).Str("room", id).Msg("room not migrated")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				left = append(left, id)
+				return
+			}
+			migrated++
+			n.log.Info().Str("room", id).Str("to", on).Msg("room migrated")
+		})
 	}
+	wg.Wait()
 	return migrated, left
 }
+
+// errNoSnapshot: a room to migrate has no snapshot to restore it from.
+var errNoSnapshot = errors.New("no snapshot")
 
 // moveRoom gives room, recorded on node from, to node to: the record and
 // every place in it name the new node, and each place becomes a
