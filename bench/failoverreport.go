@@ -63,6 +63,11 @@ type foAffected struct {
 	InputsReplayedAcked int `json:"inputs_replayed_acked"`
 	InputsLost          int `json:"inputs_lost"`
 	InputsRolledBack    int `json:"inputs_rolled_back"`
+	// InputsRefused were answered with an Error (mostly the room's cap of
+	// inputs per tick, hit by a replay or a stalled bench catching up): a
+	// later seq's acknowledgement covers them, so they count as
+	// acknowledged above, but they did not reach the game.
+	InputsRefused int `json:"inputs_refused"`
 	// RollbackTicks: the tick of the last state a player saw before the
 	// loss minus the tick of the snapshot its room was restored from;
 	// RollbackMs the same in milliseconds of game time.
@@ -187,6 +192,7 @@ func (f *foRun) report(interrupted bool) *Report {
 			continue
 		}
 		a.Players++
+		a.InputsRefused += b.refused
 		affectedRooms[room] = true
 		a.InputsReplayed += b.replayed
 		a.InputsReplayedAcked += b.replayedAcked
@@ -300,8 +306,8 @@ func printFailover(w io.Writer, fo *failoverReport) {
 		a.BackInPlayMs.P50, a.BackInPlayMs.P99, a.BackInPlayMs.Max, fo.Mode, fo.TargetP99Ms, map[bool]string{true: "met", false: "MISSED"}[fo.TargetMet])
 	fmt.Fprintf(w, "  where it went\tnoticed p50 %.0f max %.0f ms; rejoin p50 %.0f p99 %.0f max %.0f ms; frame gap p50 %.0f max %.0f ms; %v\n",
 		a.NoticedMs.P50, a.NoticedMs.Max, a.RejoinMs.P50, a.RejoinMs.P99, a.RejoinMs.Max, a.GapMs.P50, a.GapMs.Max, a.LostHow)
-	fmt.Fprintf(w, "  inputs\t%d unacknowledged at the loss, %d replayed, %d of them acknowledged; %d lost; %d acknowledged then rolled back\n",
-		a.InputsUnackedAtLoss, a.InputsReplayed, a.InputsReplayedAcked, a.InputsLost, a.InputsRolledBack)
+	fmt.Fprintf(w, "  inputs\t%d unacknowledged at the loss, %d replayed, %d of them acknowledged; %d lost; %d acknowledged then rolled back; %d refused\n",
+		a.InputsUnackedAtLoss, a.InputsReplayed, a.InputsReplayedAcked, a.InputsLost, a.InputsRolledBack, a.InputsRefused)
 	fmt.Fprintf(w, "  rollback\tp50 %.0f  max %.0f ticks (p50 %.0f  max %.0f ms of game time)\n", a.RollbackTicks.P50, a.RollbackTicks.Max, a.RollbackMs.P50, a.RollbackMs.Max)
 	fmt.Fprintf(w, "  unaffected\t%d players: %.1f frames/s before, %.1f during the %.0f ms event (worst 100 ms: %.1f/s); longest frame gap p99 %.0f max %.0f ms; %d disconnected\n",
 		u.Players, u.FramesPerSBefore, u.FramesPerSDuring, u.EventMs, u.WorstBucketFramesPerS, u.MaxGapMs.P99, u.MaxGapMs.Max, u.Disconnected)
