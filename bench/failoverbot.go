@@ -367,6 +367,10 @@ func (b *foBot) recover(ctx context.Context, how string) bool {
 	}
 	b.acks = foAckRing{}
 	b.mu.Unlock()
+	select { // a Left and the close that follows it are one loss
+	case <-b.lost:
+	default:
+	}
 	// The old connection may still be open (a Left before the 1001).
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	_ = old.Close(cctx)

@@ -125,7 +125,9 @@ func (n *Node) recoverRoom(id, from string) bool {
 		// lost whole rooms to one 5 s timeout). The room's players wait for
 		// it, so try again, until ctx ends: a target that did restore it
 		// meanwhile makes the next round end with errRoomMoved.
-		n.log.Info().Err(err).Str("room", id).Str("of", from).Int("tries", tries).Msg("room not recovered yet: trying again")
+		if tries == 1 || tries%20 == 0 { // every 5 s
+			n.log.Info().Err(err).Str("room", id).Str("of", from).Int("tries", tries).Msg("room not recovered yet: trying again")
+		}
 		t := time.NewTimer(recoverRetry)
 		select {
 		case <-ctx.Done():
@@ -138,6 +140,9 @@ func (n *Node) recoverRoom(id, from string) bool {
 	}
 	if err != nil {
 		if errors.Is(err, errRoomMoved) {
+			return true
+		}
+		if n.ctx.Err() != nil { // this node is closing: not its to remove
 			return true
 		}
 		if !n.leader.Load() { // the next leader recovers it
