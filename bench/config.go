@@ -88,6 +88,7 @@ type config struct {
 	killNode     int
 	heartbeatTTL time.Duration
 	nodeLogs     string // a directory for each node's whole log; empty: none
+	rejoinRetry  time.Duration // client.Rejoin's retry; 0: its default
 	// natsInProcess runs the NATS servers in this process (natstest.Start)
 	// instead of child processes.
 	natsInProcess bool
@@ -200,6 +201,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.killMode, "kill-mode", killModeKill, "failover: kill (SIGKILL: the node dies) or drain (SIGTERM: it migrates its rooms and leaves)")
 	fs.IntVar(&c.killNode, "kill-node", 0, "failover: which node (0-based) is killed; node 0 starts first and normally leads the matchmaker")
 	fs.DurationVar(&c.heartbeatTTL, "heartbeat-ttl", 2*time.Second, "failover: the nodes' -heartbeat-ttl (a node silent this long is dead)")
+	fs.DurationVar(&c.rejoinRetry, "rejoin-retry", 0, "failover: the bots' client.Rejoin retry interval (0: client.Rejoin's default)")
 	fs.StringVar(&c.nodeLogs, "node-logs", "", "failover: write each node's whole log (JSON lines) to DIR/nodeN.log")
 	fs.BoolVar(&c.natsInProcess, "nats-in-process", false, "failover: run the 3 NATS servers inside the bench (natstest) instead of child processes; the bots' CPU then delays the cluster's heartbeats")
 	var serverCPUs, benchCPUs string

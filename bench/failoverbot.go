@@ -381,7 +381,7 @@ func (b *foBot) recover(ctx context.Context, how string) bool {
 		rctx, cancel = context.WithDeadline(ctx, f.clk.Start.Add(time.Duration(stop)))
 	}
 	defer cancel()
-	c, joined, err := client.Rejoin(rctx, f.rejoinOrder(b), b.token, room, 0, b.options(gen, nil))
+	c, joined, err := client.Rejoin(rctx, f.rejoinOrder(b), b.token, room, f.cfg.rejoinRetry, b.options(gen, nil))
 	if err != nil {
 		f.failures.Add(failureReason("rejoin", err))
 		return false
