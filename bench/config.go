@@ -87,7 +87,7 @@ type config struct {
 	killMode     string
 	killNode     int
 	heartbeatTTL time.Duration
-	nodeLogs     string // a directory for each node's whole log; empty: none
+	nodeLogs     string        // a directory for each node's whole log; empty: none
 	rejoinRetry  time.Duration // client.Rejoin's retry; 0: its default
 	// natsInProcess runs the NATS servers in this process (natstest.Start)
 	// instead of child processes.

@@ -24,7 +24,7 @@ import (
 // or ctx ends: a room being restored is not joinable for a moment. The
 // first pause is retry (0: 100 ms); each failed round doubles it, up to
 // RejoinMaxRetry (or retry, if that is longer), and every pause is
-// jittered by ±50 %. A whole room's players lose their node at the same
+// jittered down by up to half (so that none is longer than the ceiling). A whole room's players lose their node at the same
 // instant: at a fixed 100 ms, the bench's 100 players of a killed node
 // sent 1,000 lobby joins a second into the cluster while it was
 // restoring their rooms, which starved the restores (10 of 100 players
@@ -64,9 +64,11 @@ func Rejoin(ctx context.Context, nodes []string, token, roomID string, retry tim
 // long after it is back.
 const RejoinMaxRetry = time.Second
 
-// jitter is d scaled by a random factor in [0.5, 1.5).
+// jitter is d scaled by a random factor in [0.5, 1): spread, and never
+// longer than d (a ±50 % spread put the slowest of 100 players 1.5 s
+// behind his restored room).
 func jitter(d time.Duration) time.Duration {
-	return d/2 + rand.N(d)
+	return d/2 + rand.N(d/2)
 }
 
 // rejoinVia asks the lobby of the node at base for a seat in roomID and
