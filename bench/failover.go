@@ -207,7 +207,7 @@ func (f *foRun) execute(ctx context.Context, build *serverBuild) (*Report, error
 	}
 	interrupted := false
 	if f.sleepUntil(ctx, killAt) {
-		f.kill(&watchers)
+		f.kill(wctx, &watchers)
 	} else {
 		interrupted = true
 	}
@@ -291,8 +291,9 @@ func (f *foRun) startNodes(ctx context.Context, build *serverBuild, natsURLs, na
 	return stop, nil
 }
 
-// kill sends the victim its signal and starts the watcher of its exit.
-func (f *foRun) kill(wg *sync.WaitGroup) {
+// kill sends the victim its signal and starts the watcher of its exit,
+// which ends at the exit or with ctx.
+func (f *foRun) kill(ctx context.Context, wg *sync.WaitGroup) {
 	v := f.nodes[f.victim]
 	sig := syscall.SIGKILL
 	if f.cfg.killMode == killModeDrain {
@@ -307,8 +308,11 @@ func (f *foRun) kill(wg *sync.WaitGroup) {
 		fmt.Fprintf(f.log, "bench: %s: %v sent to %s\n", f.cfg.killMode, sig, v.name)
 	}
 	wg.Go(func() {
-		<-v.child.done // stop (deferred in execute) kills a drain that hangs
-		f.victimExitNS.Store(f.clk.Now())
+		select {
+		case <-v.child.done:
+			f.victimExitNS.Store(f.clk.Now())
+		case <-ctx.Done(): // a drain still going when the run ends: stopNodes kills it after
+		}
 	})
 }
 
