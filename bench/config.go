@@ -79,6 +79,20 @@ type config struct {
 	sampleEvery    time.Duration
 	seed           uint64
 
+	// The failover (-scenario failover): demo nodes in the cluster, when
+	// into the window one is killed, how (kill or drain), which (0-based),
+	// and the nodes' heartbeat TTL.
+	nodes        int
+	killAt       time.Duration
+	killMode     string
+	killNode     int
+	heartbeatTTL time.Duration
+	nodeLogs     string        // a directory for each node's whole log; empty: none
+	rejoinRetry  time.Duration // client.Rejoin's retry; 0: its default
+	// natsInProcess runs the NATS servers in this process (natstest.Start)
+	// instead of child processes.
+	natsInProcess bool
+
 	serverCPUs cpuList // the child server's CPUs (-server-cpus); nil: any
 	benchCPUs  cpuList // this process's CPUs (-bench-cpus); nil: any
 
@@ -182,6 +196,14 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.DurationVar(&c.dropPause, "drop-pause", 3*time.Second, "soak: a dropped bot comes back after a pause of 100ms up to this, within the arena's reconnection grace")
 	fs.DurationVar(&c.sampleEvery, "sample-every", 10*time.Second, "soak: sample the server (goroutines, sessions, RSS, tick p99) and the bots' inputs this often")
 	fs.Uint64Var(&c.seed, "seed", 1, "soak: seed of the bots' churn schedules")
+	fs.IntVar(&c.nodes, "nodes", 3, "failover: demo nodes in the cluster (child processes)")
+	fs.DurationVar(&c.killAt, "kill-at", 20*time.Second, "failover: when into the measured window one node is killed or drained")
+	fs.StringVar(&c.killMode, "kill-mode", killModeKill, "failover: kill (SIGKILL: the node dies) or drain (SIGTERM: it migrates its rooms and leaves)")
+	fs.IntVar(&c.killNode, "kill-node", 0, "failover: which node (0-based) is killed; node 0 starts first and normally leads the matchmaker")
+	fs.DurationVar(&c.heartbeatTTL, "heartbeat-ttl", 2*time.Second, "failover: the nodes' -heartbeat-ttl (a node silent this long is dead)")
+	fs.DurationVar(&c.rejoinRetry, "rejoin-retry", 0, "failover: the bots' client.Rejoin retry interval (0: client.Rejoin's default)")
+	fs.StringVar(&c.nodeLogs, "node-logs", "", "failover: write each node's whole log (JSON lines) to DIR/nodeN.log")
+	fs.BoolVar(&c.natsInProcess, "nats-in-process", false, "failover: run the 3 NATS servers inside the bench (natstest) instead of child processes; the bots' CPU then delays the cluster's heartbeats")
 	var serverCPUs, benchCPUs string
 	fs.StringVar(&serverCPUs, "server-cpus", "", "run the child server on these CPUs only (taskset list: 0 or 0,2-3); the report adds players_per_server_core")
 	fs.StringVar(&benchCPUs, "bench-cpus", "", "run the load generator (this process) on these CPUs only; disjoint from -server-cpus")
@@ -250,7 +272,7 @@ func (c *config) validate(set map[string]bool) error {
 	}
 	if c.rooms < 1 {
 		bad("-rooms %d: want >= 1", c.rooms)
-	} else if (c.scenario == "arena" || c.scenario == "floor" || c.scenario == "soak") && c.clients >= 1 {
+	} else if (c.scenario == "arena" || c.scenario == "floor" || c.scenario == "soak" || c.scenario == "failover") && c.clients >= 1 {
 		if c.rooms > c.clients {
 			bad("-rooms %d: more rooms than -clients %d", c.rooms, c.clients)
 		} else if n := c.perRoom(); n > arena.MaxPlayers && c.scenario != "floor" {
@@ -307,7 +329,7 @@ func (c *config) validate(set map[string]bool) error {
 	} else if c.serverPID != 0 {
 		bad("-server-pid %d: only with -addr", c.serverPID)
 	}
-	if c.addr == "" && c.server == serverDemo && c.hz != arena.TickHz && (c.scenario == "arena" || c.scenario == "soak") {
+	if c.addr == "" && c.server == serverDemo && c.hz != arena.TickHz && (c.scenario == "arena" || c.scenario == "soak" || c.scenario == "failover") {
 		bad("-hz %d: the demo creates arena rooms at %d Hz and JoinRoom has no tick rate field yet; use -server bench to run the same server packages with rooms at -hz", c.hz, arena.TickHz)
 	}
 	if c.srvProfile != "" && (c.server != serverBench || c.addr != "") && (c.scenario != "floor" || c.addr != "") {
@@ -365,6 +387,9 @@ func (c *config) validate(set map[string]bool) error {
 	if c.scenario == "soak" {
 		c.validateSoak(bad, set)
 	}
+	if c.scenario == "failover" {
+		c.validateFailover(bad)
+	}
 	if c.pollers < 0 || c.pollers > 64 {
 		bad("-pollers %d: want 0..64", c.pollers)
 	}
@@ -404,6 +429,40 @@ func (c *config) validateSoak(bad func(string, ...any), set map[string]bool) {
 	}
 	if set["warmup"] {
 		bad("-warmup: not with -scenario soak (the soak samples from the end of the ramp)")
+	}
+}
+
+// validateFailover checks the failover's flags.
+func (c *config) validateFailover(bad func(string, ...any)) {
+	if c.nodes < 2 || c.nodes > 16 {
+		bad("-nodes %d: want 2..16 (a room needs another node to go to)", c.nodes)
+	}
+	if c.killNode < 0 || c.killNode >= c.nodes {
+		bad("-kill-node %d: want 0..%d", c.killNode, c.nodes-1)
+	}
+	if c.killMode != killModeKill && c.killMode != killModeDrain {
+		bad("-kill-mode %q: want kill or drain", c.killMode)
+	}
+	if c.heartbeatTTL < 500*time.Millisecond || c.heartbeatTTL > time.Minute {
+		bad("-heartbeat-ttl %v: want 500ms..1m", c.heartbeatTTL)
+	}
+	// A room is recoverable once it saved a snapshot.
+	if minKill := arena.SnapshotEvery + time.Second; c.killAt < minKill {
+		bad("-kill-at %v: want >= %v, so that every room saved a snapshot (every %v) before it", c.killAt, minKill, arena.SnapshotEvery)
+	}
+	if c.killAt >= c.duration {
+		bad("-kill-at %v: want it within -duration %v", c.killAt, c.duration)
+	} else if c.duration-c.killAt < failoverAfterKill {
+		bad("-duration %v: want at least %v after -kill-at %v: players still out when the window ends count as never back", c.duration, failoverAfterKill, c.killAt)
+	}
+	if c.addr != "" {
+		bad("-addr: not with -scenario failover (it starts its own cluster)")
+	}
+	if c.server != serverDemo {
+		bad("-server %s: the failover runs demo nodes (cluster mode needs the lobby)", c.server)
+	}
+	if c.findCapacity || c.floor || c.verify || c.plotPath != "" {
+		bad("-find-capacity, -floor, -verify and -plot: not with -scenario failover")
 	}
 }
 

@@ -160,6 +160,9 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // runOnce starts the server cfg asks for, runs the load once and stops
 // the server.
 func runOnce(ctx context.Context, cfg *config, build *serverBuild) (*Report, error) {
+	if cfg.scenario == "failover" { // a whole cluster, not one server
+		return runFailover(ctx, cfg, build, os.Stderr)
+	}
 	srv, err := startServer(ctx, cfg, build)
 	if err != nil {
 		return nil, err

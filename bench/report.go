@@ -133,6 +133,8 @@ type Report struct {
 	Crossword *crosswordReport `json:"crossword,omitempty"`
 	// Soak is the soak scenario's samples over time and their summary.
 	Soak *soakReport `json:"soak,omitempty"`
+	// Failover is the failover scenario's account of the node's loss.
+	Failover *failoverReport `json:"failover,omitempty"`
 
 	// Floor is the -floor run: the floor scenario at this run's clients,
 	// groups, rates and message sizes, against a bare WebSocket server.
@@ -395,6 +397,9 @@ func printSummary(w io.Writer, rep *Report) {
 	}
 	if rep.Soak != nil {
 		printSoak(tw, rep.Soak)
+	}
+	if rep.Failover != nil {
+		printFailover(tw, rep.Failover)
 	}
 	if v := rep.Verify; v != nil {
 		fmt.Fprintf(tw, "verify\t%d frames applied (%d snapshots, %d deltas); %d replica errors, %d of another room, %d ticks back\n",

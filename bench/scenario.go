@@ -75,6 +75,10 @@ var scenarios = map[string]scenarioDef{
 		about: "arena rooms whose bots churn for -duration (leave and join another room, reconnect, drop and come back); samples goroutines, sessions, RSS and tick p99 every -sample-every and accounts for every input",
 		new:   newSoakScenario,
 	},
+	"failover": {
+		about: "a cluster on this machine (3 NATS servers in-process, -nodes demo nodes): arena bots spread over the nodes, one node killed or drained at -kill-at; the bots follow their rooms (client.Rejoin) and the report says how long they were out and what they lost",
+		new:   newFailoverScenario,
+	},
 	"crossword": {
 		about: "bots in the one crossword world pan their view and play words (a play attempt with probability -play-share per input)",
 		new:   newCrosswordScenario,

@@ -112,6 +112,9 @@ func serve(ctx context.Context, args []string, logOut io.Writer) error {
 
 // serveMain is main for the server role.
 func serveMain(ctx context.Context, args []string, logOut io.Writer) int {
+	if len(args) > 0 && args[0] == "nats" { // a NATS server of the failover's cluster
+		return natsMain(ctx, args[1:], logOut)
+	}
 	if err := serve(ctx, args, logOut); err != nil {
 		fmt.Fprintln(logOut, "bench server:", err)
 		return 1

@@ -258,8 +258,9 @@ type child struct {
 	wg      sync.WaitGroup
 
 	mu       sync.Mutex
-	lines    []string // the last tailLines log lines
-	warnings int      // log lines at warn level or above
+	lines    []string  // the last tailLines log lines
+	warnings int       // log lines at warn level or above
+	logTo    io.Writer // every line, when set (the failover's -node-logs)
 }
 
 const tailLines = 40
@@ -268,6 +269,12 @@ const tailLines = 40
 // empty, and waits for the JSON log line that carries "url" (the demo's
 // "ready" line).
 func startChild(ctx context.Context, bin string, args, env []string, cpus cpuList) (*child, string, error) {
+	return startChildLog(ctx, bin, args, env, cpus, nil)
+}
+
+// startChildLog is startChild with every log line also written to logTo
+// (nil: none), which must stay usable until the child's stop returns.
+func startChildLog(ctx context.Context, bin string, args, env []string, cpus cpuList, logTo io.Writer) (*child, string, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Stdout = io.Discard
@@ -285,7 +292,7 @@ func startChild(ctx context.Context, bin string, args, env []string, cpus cpuLis
 		_ = stderr.Close()
 		return nil, "", fmt.Errorf("start server %s: %w", bin, err)
 	}
-	c := &child{cmd: cmd, done: make(chan struct{})}
+	c := &child{cmd: cmd, done: make(chan struct{}), logTo: logTo}
 	ready := make(chan string, 1)
 	c.wg.Go(func() {
 		defer stderr.Close()
@@ -326,6 +333,9 @@ func (c *child) readLog(r io.Reader, ready chan<- string) {
 		}
 		_ = json.Unmarshal([]byte(line), &entry) // console lines just do not match
 		c.mu.Lock()
+		if c.logTo != nil {
+			_, _ = io.WriteString(c.logTo, line+"\n")
+		}
 		c.lines = append(c.lines, line)
 		if len(c.lines) > tailLines {
 			c.lines = c.lines[1:]
