@@ -155,6 +155,7 @@ func (f *fallback) serveStream(w http.ResponseWriter, r *http.Request) {
 	st := &sseStream{f: f, conn: conn, w: nbclose.NewWriter(conn), sid: sid, origin: r.Header.Get("Origin"), token: sha256.Sum256([]byte(token))}
 	sess := newSession(s, st, endpointFallback, host)
 	sess.game = g
+	sess.nbc = nbc
 	st.sess = sess
 	// From here nbio hands this connection's reads, writes and close to the
 	// stream, as the WebSocket upgrader does with its connection.

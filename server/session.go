@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lesismal/nbio"
+
 	"github.com/tickwire/tickwire/server/internal/wsframe"
 
 	"github.com/tickwire/tickwire/protocol"
@@ -54,6 +56,10 @@ type session struct {
 	closeCode int       // the code close sent (0: none, or the peer closed)
 
 	game *gameState // nil on /echo
+
+	// nbc is the socket under t, when it is on nbio (nil in tests), for
+	// sweep's clearing of nbio's accept-time read deadline.
+	nbc *nbio.Conn
 
 	// batch holds state frames framed for the wire, written at once by
 	// flushBatch when the room's tick is done (Peer.Flush) or before any
@@ -342,6 +348,17 @@ func (s *session) sweep(now time.Time) {
 			s.abort()
 		}
 		return
+	}
+	if s.nbc != nil && now.Sub(s.opened) < o.IdleTimeout/2 {
+		// nbio arms an accepted connection's read deadline (its HTTP
+		// keep-alive, IdleTimeout) on the accepting goroutine after it
+		// hands the connection to a poller, so an upgrade that clears the
+		// deadline first is undone, and nbio then closes the connection
+		// IdleTimeout after it opened, busy or not (the soak: seated bots
+		// cut at 45.0 s). The session's own idle timeout replaces the
+		// deadline; clearing it here again, well before it can fire, wins
+		// the race whatever the order.
+		_ = s.nbc.SetReadDeadline(time.Time{})
 	}
 	nanos := now.UnixNano()
 	if o.IdleTimeout > 0 && nanos-s.lastRead.Load() > int64(o.IdleTimeout) {

@@ -175,6 +175,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol, en
 	wc.deflate = wc.echo && ext != ""
 	sess := newSession(s, wc, endpoint, host)
 	sess.game = g
+	sess.nbc = nbc
 	wc.sess = sess
 
 	wc.mu.Lock() // frames wait until the session is ready
