@@ -319,10 +319,37 @@ func (n *Node) migrateRooms(ctx context.Context) (migrated int, left []string) {
 			}
 			migrated++
 			n.log.Info().Str("room", id).Str("to", on).Msg("room migrated")
+			n.closeMoved(ctx, id, on)
 		})
 	}
 	wg.Wait()
 	return migrated, left
+}
+
+// movedReason is the reason of the Left a draining node's players get when
+// their room was restored on another node.
+const movedReason = "the room moved to another node: rejoin it there"
+
+// closeMoved ends the local run of room id once another node runs it from
+// its snapshot, with room_elsewhere for its players: they rejoin as soon
+// as their own room is handed over, not when the drain ends (with 10 rooms
+// of 100 players on a draining node, the last players heard of it only
+// once every room had migrated: drain p99 1.3–1.9 s). The room's end
+// releases no place: the record names the other node.
+func (n *Node) closeMoved(ctx context.Context, id, on string) {
+	n.mu.Lock()
+	h := n.host
+	n.mu.Unlock()
+	if h.Rooms == nil {
+		return
+	}
+	r, err := h.Rooms.Get(id)
+	if err != nil {
+		return // it ended meanwhile
+	}
+	if err := r.CloseWith(ctx, protocol.CodeRoomElsewhere, movedReason); err != nil {
+		n.log.Warn().Err(err).Str("room", id).Str("to", on).Msg("close a migrated room")
+	}
 }
 
 // errNoSnapshot: a room to migrate has no snapshot to restore it from.
