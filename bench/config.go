@@ -198,7 +198,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.Uint64Var(&c.seed, "seed", 1, "soak: seed of the bots' churn schedules")
 	fs.IntVar(&c.nodes, "nodes", 3, "failover: demo nodes in the cluster (child processes)")
 	fs.DurationVar(&c.killAt, "kill-at", 20*time.Second, "failover: when into the measured window one node is killed or drained")
-	fs.StringVar(&c.killMode, "kill-mode", killModeKill, "failover: kill (SIGKILL: the node dies) or drain (SIGTERM: it migrates its rooms and leaves)")
+	fs.StringVar(&c.killMode, "kill-mode", killModeKill, "failover: kill (SIGKILL: the node dies), drain (SIGTERM: it migrates its rooms and leaves) or none (no fault: the cluster's load, CPU per player per node and NATS traffic, for comparing -nodes 1 with 3)")
 	fs.IntVar(&c.killNode, "kill-node", 0, "failover: which node (0-based) is killed; node 0 starts first and normally leads the matchmaker")
 	fs.DurationVar(&c.heartbeatTTL, "heartbeat-ttl", 2*time.Second, "failover: the nodes' -heartbeat-ttl (a node silent this long is dead)")
 	fs.DurationVar(&c.rejoinRetry, "rejoin-retry", 0, "failover: the bots' client.Rejoin retry interval (0: client.Rejoin's default)")
@@ -434,23 +434,28 @@ func (c *config) validateSoak(bad func(string, ...any), set map[string]bool) {
 
 // validateFailover checks the failover's flags.
 func (c *config) validateFailover(bad func(string, ...any)) {
-	if c.nodes < 2 || c.nodes > 16 {
+	if c.killMode != killModeKill && c.killMode != killModeDrain && c.killMode != killModeNone {
+		bad("-kill-mode %q: want kill, drain or none", c.killMode)
+	}
+	if c.killMode == killModeNone {
+		if c.nodes < 1 || c.nodes > 16 {
+			bad("-nodes %d: want 1..16", c.nodes)
+		}
+	} else if c.nodes < 2 || c.nodes > 16 {
 		bad("-nodes %d: want 2..16 (a room needs another node to go to)", c.nodes)
 	}
 	if c.killNode < 0 || c.killNode >= c.nodes {
 		bad("-kill-node %d: want 0..%d", c.killNode, c.nodes-1)
 	}
-	if c.killMode != killModeKill && c.killMode != killModeDrain {
-		bad("-kill-mode %q: want kill or drain", c.killMode)
-	}
 	if c.heartbeatTTL < 500*time.Millisecond || c.heartbeatTTL > time.Minute {
 		bad("-heartbeat-ttl %v: want 500ms..1m", c.heartbeatTTL)
 	}
 	// A room is recoverable once it saved a snapshot.
-	if minKill := arena.SnapshotEvery + time.Second; c.killAt < minKill {
+	if minKill := arena.SnapshotEvery + time.Second; c.killMode == killModeNone {
+		// no fault: -kill-at plays no part
+	} else if c.killAt < minKill {
 		bad("-kill-at %v: want >= %v, so that every room saved a snapshot (every %v) before it", c.killAt, minKill, arena.SnapshotEvery)
-	}
-	if c.killAt >= c.duration {
+	} else if c.killAt >= c.duration {
 		bad("-kill-at %v: want it within -duration %v", c.killAt, c.duration)
 	} else if c.duration-c.killAt < failoverAfterKill {
 		bad("-duration %v: want at least %v after -kill-at %v: players still out when the window ends count as never back", c.duration, failoverAfterKill, c.killAt)

@@ -52,6 +52,7 @@ func (s failoverScenario) rooms() int                              { return s.n 
 const (
 	killModeKill  = "kill"  // SIGKILL: the node dies, the cluster notices within the heartbeat TTL
 	killModeDrain = "drain" // SIGTERM: the node drains (migrates its rooms) and leaves
+	killModeNone  = "none"  // no fault: the cluster's load (foLoad) over the window
 )
 
 // foEventSpan is how long after the kill the unaffected players' frame
@@ -107,6 +108,9 @@ type foRun struct {
 	leader    string // the matchmaker lease's holder, as last seen
 	// leaderAtKill is leader when the victim was signalled.
 	leaderAtKill string
+
+	nats *foNATS // the NATS servers' children; nil with -nats-in-process
+	load *foLoad // -kill-mode none: the window's load
 }
 
 // runFailover runs the failover scenario: it builds nothing itself (build
@@ -152,6 +156,7 @@ func (f *foRun) execute(ctx context.Context, build *serverBuild) (*Report, error
 		}
 		defer ns.stop()
 		natsURLs, natsToken = ns.urls, ns.token
+		f.nats = ns
 	}
 	clusterName := "bench" + randHex(4)
 	stopNodes, err := f.startNodes(ctx, build, natsURLs, natsToken, clusterName)
@@ -206,7 +211,14 @@ func (f *foRun) execute(ctx context.Context, build *serverBuild) (*Report, error
 		progress.Go(func() { f.progress(pctx) })
 	}
 	interrupted := false
-	if f.sleepUntil(ctx, killAt) {
+	var load0 *loadSample
+	if cfg.killMode == killModeNone {
+		if f.sleepUntil(ctx, from) {
+			load0 = f.sampleLoad(ctx, natsURLs, natsToken, clusterName)
+		} else {
+			interrupted = true
+		}
+	} else if f.sleepUntil(ctx, killAt) {
 		f.kill(wctx, &watchers)
 	} else {
 		interrupted = true
@@ -214,13 +226,16 @@ func (f *foRun) execute(ctx context.Context, build *serverBuild) (*Report, error
 	if !f.sleepUntil(ctx, from+int64(cfg.duration)) {
 		interrupted = true
 	}
+	if load0 != nil && !interrupted {
+		f.load = f.sampleLoad(ctx, natsURLs, natsToken, clusterName).since(load0, f)
+	}
 	bots.Wait()
 	stopProgress()
 	progress.Wait()
 	f.waitAcks(cfg.grace)
 	rep := f.report(interrupted)
 	for i, n := range f.nodes {
-		if i != f.victim || cfg.killMode == killModeDrain {
+		if i != f.victim || cfg.killMode != killModeKill {
 			if err := n.child.exitErr(); err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %v", n.name, err))
 			}

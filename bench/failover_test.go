@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -89,6 +90,54 @@ func TestFailover(t *testing.T) {
 				t.Errorf("inputs_lost = %v", v)
 			}
 			num(t, rep, "latency_ms.p99")
+			if testing.Verbose() {
+				t.Log(summary)
+			}
+		})
+	}
+}
+
+// TestFailoverLoad runs the scenario without a fault on one node and on
+// two: the load block reports every node's players and CPU, and NATS's
+// traffic and the buckets' writes, which a running cluster cannot have
+// at zero (heartbeats, snapshots every 2 s).
+func TestFailoverLoad(t *testing.T) {
+	for _, nodes := range []string{"1", "2"} {
+		t.Run("nodes="+nodes, func(t *testing.T) {
+			rep, summary := runBench(t, "-scenario", "failover", "-kill-mode", "none", "-nodes", nodes,
+				"-clients", "8", "-rooms", "4", "-duration", "4s", "-warmup", "1s", "-input-hz", "10", "-grace", "2s")
+			l := "failover.load."
+			if v := num(t, rep, l+"window_s"); v < 3 || v > 6 {
+				t.Errorf("window %v s, want about 4", v)
+			}
+			n, _ := strconv.Atoi(nodes)
+			list, _ := rep["failover"].(map[string]any)["load"].(map[string]any)["nodes"].([]any)
+			if len(list) != n {
+				t.Fatalf("%d nodes in the load block, want %d", len(list), n)
+			}
+			players := 0.0
+			for _, e := range list {
+				node := e.(map[string]any)
+				players += node["players"].(float64)
+				if node["cpu_pct"].(float64) <= 0 || node["cpu_us_per_player_s"].(float64) <= 0 {
+					t.Errorf("node %v: no CPU measured: %v", node["name"], node)
+				}
+			}
+			if players != 8 {
+				t.Errorf("%v players over the nodes, want 8", players)
+			}
+			if v := num(t, rep, l+"nats_msgs_per_s"); v <= 0 {
+				t.Errorf("nats_msgs_per_s = %v", v)
+			}
+			if v := num(t, rep, l+"nats_cpu_pct"); v <= 0 {
+				t.Errorf("nats_cpu_pct = %v", v)
+			}
+			if v := num(t, rep, l+"bucket_writes_per_s.snapshots"); v <= 0 {
+				t.Errorf("snapshot writes/s = %v: 4 rooms save every 2 s", v)
+			}
+			if v := num(t, rep, "failed"); v != 0 {
+				t.Errorf("failed = %v (%v)", v, rep["failures"])
+			}
 			if testing.Verbose() {
 				t.Log(summary)
 			}

@@ -34,6 +34,9 @@ type failoverReport struct {
 
 	Affected   foAffected   `json:"affected"`
 	Unaffected foUnaffected `json:"unaffected"`
+
+	// Load is the cluster's load over the window, with -kill-mode none.
+	Load *foLoad `json:"load,omitempty"`
 }
 
 // foAffected is what the players of the victim's rooms lived through.
@@ -136,8 +139,12 @@ func (f *foRun) report(interrupted bool) *Report {
 		KillAtS:         cfg.killAt.Seconds(),
 		TargetP99Ms:     5000,
 	}
-	if cfg.killMode == killModeDrain {
+	switch cfg.killMode {
+	case killModeDrain:
 		fo.TargetP99Ms = 1000
+	case killModeNone:
+		fo.TargetP99Ms, fo.Victim = 0, ""
+		fo.Load = f.load
 	}
 	kill := f.killAtNS.Load()
 	if e := f.victimExitNS.Load(); e != 0 && kill != 0 {
@@ -262,6 +269,9 @@ func (f *foRun) report(interrupted bool) *Report {
 		u.EventMs = msOf(int64(n) * int64(foBucket))
 	}
 	fo.TargetMet = a.Players > 0 && a.NeverBack == 0 && a.BackInPlayMs.P99 < fo.TargetP99Ms
+	if cfg.killMode == killModeNone {
+		fo.Affected, fo.Unaffected, fo.TargetMet = foAffected{}, foUnaffected{}, true
+	}
 	rep.Failover = fo
 	if d := f.drops.Snapshot(); len(d) > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("connections lost outside the event (before the kill, or a second time): %v", d))
@@ -292,6 +302,10 @@ func ticksOf(h interface {
 
 // printFailover writes the failover block of the summary.
 func printFailover(w io.Writer, fo *failoverReport) {
+	if fo.Mode == killModeNone {
+		printLoad(w, fo)
+		return
+	}
 	a, u := fo.Affected, fo.Unaffected
 	opt := func(v *float64) string {
 		if v == nil {

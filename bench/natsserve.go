@@ -43,6 +43,7 @@ func serveNATS(ctx context.Context, args []string, logOut io.Writer) error {
 	routePort := fs.Int("route-port", 0, "route port on 127.0.0.1")
 	routes := fs.String("routes", "", "every server's route URL, comma-separated")
 	dir := fs.String("dir", "", "JetStream store directory")
+	httpPort := fs.Int("http-port", 0, "monitoring port on 127.0.0.1 (/varz; 0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func serveNATS(ctx context.Context, args []string, logOut io.Writer) error {
 		return errors.New("want -port, -dir and $TICKWIRE_NATS_TOKEN")
 	}
 	o := &server.Options{ServerName: *name, Host: "127.0.0.1", Port: *port, Authorization: token,
-		JetStream: true, StoreDir: *dir, NoLog: true, NoSigs: true}
+		JetStream: true, StoreDir: *dir, NoLog: true, NoSigs: true, HTTPHost: "127.0.0.1", HTTPPort: *httpPort}
 	if *clusterName != "" {
 		o.Cluster = server.ClusterOpts{Name: *clusterName, Host: "127.0.0.1", Port: *routePort}
 		for _, r := range strings.Split(*routes, ",") {
@@ -80,7 +81,8 @@ func serveNATS(ctx context.Context, args []string, logOut io.Writer) error {
 // foNATS is the failover's NATS cluster: three servers in child
 // processes (natsMain).
 type foNATS struct {
-	urls     string // client URLs, comma-separated
+	urls     string   // client URLs, comma-separated
+	varz     []string // each server's monitoring /varz URL
 	token    string
 	children []*child
 	dirs     []string
@@ -95,7 +97,7 @@ func startNATS(ctx context.Context) (*foNATS, error) {
 	}
 	const n = 3
 	ns := &foNATS{token: randHex(16)}
-	ports := make([]int, 2*n)
+	ports := make([]int, 3*n) // client, route and monitoring ports
 	for i := range ports {
 		if ports[i], err = freeLoopbackPort(); err != nil {
 			return nil, err
@@ -105,6 +107,7 @@ func startNATS(ctx context.Context) (*foNATS, error) {
 	for i := range n {
 		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[n+i]))
 		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", ports[i]))
+		ns.varz = append(ns.varz, fmt.Sprintf("http://127.0.0.1:%d/varz", ports[2*n+i]))
 	}
 	ns.urls = strings.Join(urls, ",")
 	env := append(os.Environ(), roleEnv+"="+roleServer, "TICKWIRE_NATS_TOKEN="+ns.token)
@@ -117,7 +120,8 @@ func startNATS(ctx context.Context) (*foNATS, error) {
 		}
 		ns.dirs = append(ns.dirs, dir)
 		args := []string{"nats", "-name", fmt.Sprintf("%s-%d", clusterName, i+1), "-port", strconv.Itoa(ports[i]),
-			"-cluster", clusterName, "-route-port", strconv.Itoa(ports[n+i]), "-routes", strings.Join(routes, ","), "-dir", dir}
+			"-cluster", clusterName, "-route-port", strconv.Itoa(ports[n+i]), "-routes", strings.Join(routes, ","), "-dir", dir,
+			"-http-port", strconv.Itoa(ports[2*n+i])}
 		c, _, err := startChild(ctx, self, args, env, nil)
 		if err != nil {
 			ns.stop()
