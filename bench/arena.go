@@ -46,6 +46,19 @@ type roomSlot struct {
 	err   error
 }
 
+// wait waits for slot i to be resolved and gives its room's id.
+func (s *roomSlot) wait(ctx context.Context, i int) (string, error) {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return "", fmt.Errorf("wait for room %d: %w", i, ctx.Err())
+	}
+	if s.err != nil {
+		return "", fmt.Errorf("room %d was not created: %w", i, s.err)
+	}
+	return s.id, nil
+}
+
 func (s *roomSlot) resolve(id string, err error) {
 	s.once.Do(func() {
 		s.id, s.err = id, err
@@ -97,15 +110,11 @@ func (a *arenaScenario) join(ctx context.Context, r *run, p *player) error {
 	if creator {
 		req.Game, req.Create = arena.Name, true
 	} else {
-		select {
-		case <-slot.ready:
-		case <-ctx.Done():
-			return fmt.Errorf("wait for room %d: %w", p.idx%len(a.slots), ctx.Err())
+		id, err := slot.wait(ctx, p.idx%len(a.slots))
+		if err != nil {
+			return err
 		}
-		if slot.err != nil {
-			return fmt.Errorf("room %d was not created: %w", p.idx%len(a.slots), slot.err)
-		}
-		req.RoomId = slot.id
+		req.RoomId = id
 	}
 	reply, err := p.conn.Request(ctx, &protocol.Envelope{Msg: &tickwirev1.Envelope_JoinRoom{JoinRoom: req}})
 	if err == nil && reply.GetJoined() == nil {

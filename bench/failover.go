@@ -476,16 +476,7 @@ func (f *foRun) sleepUntil(ctx context.Context, t int64) bool {
 
 // slotRoom waits for room slot i to exist.
 func (f *foRun) slotRoom(ctx context.Context, i int) (string, error) {
-	slot := f.slots[i]
-	select {
-	case <-slot.ready:
-	case <-ctx.Done():
-		return "", fmt.Errorf("wait for room %d: %w", i, ctx.Err())
-	}
-	if slot.err != nil {
-		return "", fmt.Errorf("room %d was not created: %w", i, slot.err)
-	}
-	return slot.id, nil
+	return f.slots[i].wait(ctx, i)
 }
 
 // noteTickHz checks a Joined's tick rate against -hz.

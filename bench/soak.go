@@ -132,16 +132,7 @@ func (s *soakRun) sleepUntil(ctx context.Context, t int64) bool {
 
 // slotRoom waits for the ramp's room slot i to exist.
 func (s *soakRun) slotRoom(ctx context.Context, i int) (string, error) {
-	slot := s.slots[i]
-	select {
-	case <-slot.ready:
-	case <-ctx.Done():
-		return "", fmt.Errorf("wait for room %d: %w", i, ctx.Err())
-	}
-	if slot.err != nil {
-		return "", fmt.Errorf("room %d was not created: %w", i, slot.err)
-	}
-	return slot.id, nil
+	return s.slots[i].wait(ctx, i)
 }
 
 func (s *soakRun) resolveSlot(i int, id string, err error) {
