@@ -17,7 +17,7 @@ func TestFlagErrors(t *testing.T) {
 	}{
 		{[]string{"-clients", "0"}, []string{"-clients 0: want >= 1"}},
 		{[]string{"-scenario", "crossword", "-hz", "20", "-rooms", "3", "-play-share", "2"}, []string{"-hz 20: the crossword world ticks at 10 Hz", "-rooms 3: the crossword has one world", "-play-share 2: want 0..1"}},
-		{[]string{"-scenario", "chess"}, []string{`-scenario "chess": want one of arena, crossword, floor, idle`}},
+		{[]string{"-scenario", "chess"}, []string{`-scenario "chess": want one of arena, crossword, failover, floor, idle, soak`}},
 		{[]string{"-clients", "2", "-rooms", "3"}, []string{"-rooms 3: more rooms than -clients 2"}},
 		{[]string{"-scenario", "idle", "-floor"}, []string{"-floor: only with -scenario arena"}},
 		{[]string{"-floor", "-find-capacity"}, []string{"-floor: not with -find-capacity"}},

@@ -134,6 +134,11 @@ func ReadRecording(ctx context.Context, js jetstream.JetStream, cluster string, 
 		cancel()
 	}()
 	log := &RoomLog{Recording: rec}
+	// Chunks counts the messages read, not those listed before the read:
+	// a room's last chunks may land between the two (CI:
+	// TestReplayStreamRecordsRoom read 13 chunks that the listing had
+	// fewer of).
+	log.Chunks = 0
 	var next uint64 // the chunk wanted next
 	gap := false
 	for {
@@ -147,6 +152,7 @@ func ReadRecording(ctx context.Context, js jetstream.JetStream, cluster string, 
 		got, pending := 0, uint64(1)
 		for m := range batch.Messages() {
 			got++
+			log.Chunks++
 			if md, err := m.Metadata(); err == nil {
 				pending = md.NumPending
 			}

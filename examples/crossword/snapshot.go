@@ -148,6 +148,7 @@ type saver struct {
 	last    time.Time // when it was handed over
 	players map[string]*crosswordv1.Player
 	changed map[string]struct{} // players whose copy in players is stale
+	handed  int                 // snapshots handed to the writer
 
 	failing bool // the last write failed (the writer's)
 }
@@ -240,6 +241,7 @@ func (sv *saver) maybeSave(s *crosswordv1.State, seq uint64, now time.Time, fina
 	}
 	sv.dirty = false
 	sv.last = now
+	sv.handed++
 }
 
 // copyOf returns a copy of s that the writer can marshal while the room
