@@ -155,4 +155,4 @@ func (p *player) onWire(c *leanConn, data []byte) {
 // awaitServerClose ends a close handler once the poller closed the
 // connection: nbio's client would otherwise close it off the poller as
 // the handler returns, racing the poller's events (internal/nbclose).
-func awaitServerClose(ws *websocket.Conn) { nbclose.AwaitWebSocket(ws, soakCloseWait) }
+func awaitServerClose(ws *websocket.Conn) { nbclose.AwaitConn(ws.Conn, soakCloseWait) }

@@ -368,4 +368,4 @@ const closePatience = 2 * time.Second
 // could free the fd while the poller held an event of the socket, which
 // it would then apply to the next connection given the number
 // (internal/nbclose).
-func awaitServerClose(ws *websocket.Conn) { nbclose.AwaitWebSocket(ws, closePatience) }
+func awaitServerClose(ws *websocket.Conn) { nbclose.AwaitConn(ws.Conn, closePatience) }

@@ -17,10 +17,10 @@
 package nbclose
 
 import (
+	"net"
 	"time"
 
 	"github.com/lesismal/nbio"
-	"github.com/lesismal/nbio/nbhttp/websocket"
 	"golang.org/x/sys/unix"
 )
 
@@ -84,10 +84,13 @@ func AwaitPoller(c *nbio.Conn, patience time.Duration) {
 	wait(Fallback)
 }
 
-// AwaitWebSocket is AwaitPoller for the connection under an nbio
-// WebSocket client connection; others are left alone.
-func AwaitWebSocket(ws *websocket.Conn, patience time.Duration) {
-	if nbc, ok := ws.Conn.(*nbio.Conn); ok {
+// AwaitConn is AwaitPoller for c when it is a plain nbio connection (the
+// one under an nbio WebSocket client connection, ws.Conn); others are left
+// alone. It takes a net.Conn so that this package need not import nbio's
+// websocket package, whose package-level engine would start goroutines in
+// every program that imports the server.
+func AwaitConn(c net.Conn, patience time.Duration) {
+	if nbc, ok := c.(*nbio.Conn); ok {
 		AwaitPoller(nbc, patience)
 	}
 }
